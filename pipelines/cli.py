@@ -1,0 +1,224 @@
+"""The `scriptwright` command line: the first-class interface to everything the app does."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pipelines.errors import ScriptwrightError
+from pipelines.settings import get_settings
+
+app = typer.Typer(help="Scriptwright: from idea to a researched script in your own voice.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+jobs_app = typer.Typer(help="Inspect and cancel jobs.", no_args_is_help=True)
+app.add_typer(jobs_app, name="jobs")
+out = Console()
+
+
+def _run_job(kind: str, params: dict[str, Any], title: str, idempotency_key: str | None = None) -> dict[str, Any]:
+    from pipelines import jobs
+    from pipelines.progress import progress_bar
+
+    settings = get_settings()
+    with progress_bar(title) as update:
+        job = jobs.submit_and_run(settings, kind, params, idempotency_key=idempotency_key, on_progress=update)
+    if job["status"] == "failed":
+        raise ScriptwrightError(job["error"] or f"Job {job['id']} failed.")
+    if job["status"] == "cancelled":
+        raise ScriptwrightError(f"Job {job['id']} was cancelled.")
+    return job
+
+
+@app.callback()
+def startup() -> None:
+    """Recover jobs left running by a dead process before doing anything else."""
+    from pipelines import jobs
+
+    settings = get_settings()
+    settings.ensure_dirs()
+    for job_id in jobs.recover_stale(settings):
+        out.print(f"[yellow]Job {job_id} was interrupted earlier and is now marked failed.[/]", highlight=False)
+
+
+@app.command()
+def ingest(
+    sources: list[str] = typer.Argument(..., help="URLs (video, playlist, channel), files, folders or zips"),
+    creator: str = typer.Option(..., "--creator", "-c", help="creator name (created if new)"),
+    lang: str = typer.Option("en", help="subtitle language"),
+    comments: int = typer.Option(0, help="fetch up to N comments per video"),
+    limit: int | None = typer.Option(None, help="at most N videos per source"),
+) -> None:
+    """Ingest a creator's transcripts into the searchable corpus."""
+    params = {"creator": creator, "sources": sources, "lang": lang, "comments": comments, "limit": limit}
+    job = _run_job("ingest", params, f"Ingesting for {creator}")
+    r = job["result"]
+    out.print(f"{r['creator']}: {r['added']} added, {r['updated']} updated, {r['unchanged']} unchanged, "
+              f"{r['failed']} failed ({r['words']:,} words).")
+    for note in r.get("notes") or []:
+        out.print(f"[dim]{note}[/]")
+    failed = [i for i in job["items"] if i["status"] == "failed"]
+    for item in failed:
+        Console(stderr=True).print(f"[red]failed:[/] {item['detail']}", highlight=False)
+    if failed:
+        raise typer.Exit(2)
+
+
+@app.command()
+def creators(as_json: bool = typer.Option(False, "--json", help="machine-readable output")) -> None:
+    """Creators with their corpus size: videos, words, hours, chunks."""
+    from pipelines import corpus
+
+    found = corpus.list_creators(get_settings())
+    if as_json:
+        typer.echo(json.dumps(found, default=str, indent=2))
+        return
+    table = Table("creator", "slug", "videos", "words", "hours", "chunks", "comments")
+    for c in found:
+        table.add_row(c["name"], c["slug"], str(c["videos"]), f"{c['words']:,}", str(c["hours"]), str(c["chunks"]),
+                      str(c["comments"]))
+    out.print(table)
+
+
+@app.command()
+def search(
+    query: str,
+    creator: str | None = typer.Option(None, "--creator", "-c"),
+    k: int = typer.Option(8, "-k", help="number of passages"),
+    mode: str = typer.Option("hybrid", help="hybrid | vector | fts"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Hybrid search over the corpus, with timestamps."""
+    from pipelines import corpus
+
+    if mode not in {"hybrid", "vector", "fts"}:
+        raise ScriptwrightError(f"Unknown search mode '{mode}'; use hybrid, vector or fts.")
+    hits = corpus.search(get_settings(), query, creator, k, mode)
+    if as_json:
+        typer.echo(json.dumps(hits, default=str, indent=2))
+        return
+    if not hits:
+        out.print("No passages found.")
+    for h in hits:
+        out.print(f"[bold]{h['title']}[/] @ {_clock(h['start_s'])}  [dim]{h['creator']} · {h['link'] or ''}[/]")
+        out.print(f"  {h['text'][:240]}…", highlight=False)
+
+
+def _clock(seconds: float | None) -> str:
+    if seconds is None:
+        return "--:--"
+    s = int(seconds)
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+@jobs_app.command("list")
+def jobs_list(limit: int = typer.Option(20), status: str | None = typer.Option(None),
+              as_json: bool = typer.Option(False, "--json")) -> None:
+    """Recent jobs, newest first."""
+    from pipelines import jobs
+
+    found = jobs.list_jobs(get_settings(), limit, status)
+    if as_json:
+        typer.echo(json.dumps(found, default=str, indent=2))
+        return
+    table = Table("id", "kind", "status", "progress", "message", "created")
+    for j in found:
+        table.add_row(j["id"], j["kind"], j["status"], f"{j['progress']:.0%}", (j["error"] or j["message"] or "")[:60],
+                      str(j["created_at"])[:19])
+    out.print(table)
+
+
+@jobs_app.command("show")
+def jobs_show(job_id: str) -> None:
+    """Everything about one job."""
+    from pipelines import jobs
+
+    typer.echo(json.dumps(jobs.get(get_settings(), job_id), default=str, indent=2))
+
+
+@jobs_app.command("cancel")
+def jobs_cancel(job_id: str) -> None:
+    """Cancel a queued job, or ask a running one to stop."""
+    from pipelines import jobs
+
+    job = jobs.cancel(get_settings(), job_id)
+    out.print(f"Job {job_id}: {'cancelled' if job['status'] == 'cancelled' else 'cancel requested'}.")
+
+
+@app.command()
+def doctor() -> None:
+    """Versions, data dir, LMs per role, and whether the embedded model and stores work."""
+    from importlib.metadata import version
+
+    from pipelines import lm
+    from pipelines.store.duckdb import connect
+    from pipelines.store.vectors import VectorStore
+
+    settings = get_settings()
+    table = Table("check", "result", show_header=False)
+    for pkg in ("dspy", "litellm", "duckdb", "lancedb", "streamlit", "llama_cpp_python", "sentence-transformers",
+                "yt-dlp"):
+        table.add_row(pkg, version(pkg))
+    table.add_row("data dir", str(settings.root))
+    for role, model in lm.lm_summary(settings).items():
+        table.add_row(f"LM ({role})", model)
+    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+        n_mig = conn.execute("SELECT count(*) FROM schema_migrations").fetchone()[0]
+    table.add_row("duckdb", f"ok, {n_mig} migrations applied")
+    table.add_row("lancedb", f"ok, {VectorStore(settings.lancedb_dir).count()} chunks")
+    from pipelines.embed import embed
+
+    table.add_row("embedder", f"ok, dim {embed(['hello']).shape[1]}")
+    answer = lm.ask_structured(settings)
+    table.add_row("LM answers", f"{answer['model']}: colour={answer['colour']!r}, confidence={answer['confidence']}"
+                                f" in {answer['seconds']} s")
+    keys = [k for k, is_set in settings.keys_in_use().items() if is_set]
+    table.add_row("provider keys set", ", ".join(keys) or "none")
+    out.print(table)
+
+
+@app.command(name="app")
+def run_app(port: int | None = typer.Option(None, help="port (default SCRIPTWRIGHT_APP_PORT)"),
+            address: str | None = typer.Option(None, help="bind address (default 127.0.0.1)")) -> None:
+    """Launch the Streamlit workbench bound to 127.0.0.1."""
+    settings = get_settings()
+    entry = Path(__file__).resolve().parent.parent / "app" / "streamlit_app.py"
+    cmd = [sys.executable, "-m", "streamlit", "run", str(entry), "--server.headless", "true",
+           "--server.address", address or settings.app_address, "--server.port", str(port or settings.app_port),
+           "--browser.gatherUsageStats", "false"]
+    out.print(f"Scriptwright on http://{address or settings.app_address}:{port or settings.app_port}")
+    raise typer.Exit(subprocess.call(cmd, env=os.environ.copy()))
+
+
+@app.command()
+def demo(query: str = typer.Option("how does this work", help="what to search each demo creator for")) -> None:
+    """Ingest the demo corpus and run the main job end to end (offline, embedded models)."""
+    job = _run_job("demo", {"query": query}, "Demo")
+    r = job["result"]
+    out.print(f"LM: {r['lm']}")
+    for c in r["creators"]:
+        out.print(f"[bold]{c['creator']}[/]: {c['videos']} videos, {c['words']:,} words; "
+                  f"best passage in '{c['top_passage']}'")
+        out.print(f"  topics: {', '.join(c['topics'])}", highlight=False)
+        out.print(f"  pitch: {c['pitch']}", highlight=False)
+    out.print(f"[green]Demo finished[/] (job {job['id']}).")
+
+
+def main() -> None:
+    """Entry point: user-facing errors become one line on stderr and a non-zero exit."""
+    try:
+        app()
+    except ScriptwrightError as exc:
+        Console(stderr=True).print(f"[red]Error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

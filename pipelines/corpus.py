@@ -1,0 +1,209 @@
+"""A creator's corpus: creators, videos, segments, chunks and comments, and searching them.
+
+DuckDB holds the records; LanceDB holds the chunk vectors and full-text index. A video
+is written in one DuckDB transaction, then its chunks are upserted into LanceDB in one
+merge, so a re-run after a crash repairs whichever half did not land.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from pipelines.embed import embed, embed_one
+from pipelines.errors import ScriptwrightError
+from pipelines.ingest.chunk import chunk_segments
+from pipelines.ingest.model import VideoDoc
+from pipelines.settings import Settings
+from pipelines.store.duckdb import connect, rows, transaction
+from pipelines.store.vectors import VectorStore
+
+
+def slugify(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    if not slug:
+        raise ScriptwrightError(f"'{name}' is not a usable creator name; use letters or digits.")
+    return slug
+
+
+def ensure_creator(settings: Settings, name: str, handle: str | None = None, channel_url: str | None = None,
+                   description: str | None = None) -> dict[str, Any]:
+    """The creator with this name (or slug), created when new."""
+    slug = slugify(name)
+    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+        found = rows(conn, "SELECT * FROM creators WHERE slug = ?", [slug])
+        if found:
+            return found[0]
+        conn.execute(
+            "INSERT INTO creators (slug, name, handle, channel_url, description) VALUES (?, ?, ?, ?, ?)",
+            [slug, name, handle, channel_url, description],
+        )
+        return rows(conn, "SELECT * FROM creators WHERE slug = ?", [slug])[0]
+
+
+def get_creator(settings: Settings, name: str) -> dict[str, Any]:
+    """A stored creator by name or slug; a clear error listing the known ones otherwise."""
+    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+        found = rows(conn, "SELECT * FROM creators WHERE slug = ? OR lower(name) = lower(?)", [slugify(name), name])
+        if found:
+            return found[0]
+        known = [r[0] for r in conn.execute("SELECT slug FROM creators ORDER BY slug").fetchall()]
+    hint = f" Known creators: {', '.join(known)}." if known else " Ingest some videos first."
+    raise ScriptwrightError(f"No creator named '{name}'.{hint}")
+
+
+def list_creators(settings: Settings) -> list[dict[str, Any]]:
+    """Every creator with corpus totals: videos, words, hours, chunks, comments."""
+    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+        return rows(conn, """
+            SELECT c.id, c.slug, c.name, c.handle, c.channel_url,
+                   count(v.id) AS videos,
+                   coalesce(sum(v.n_words), 0)::BIGINT AS words,
+                   round(coalesce(sum(v.duration_s), 0) / 3600, 2) AS hours,
+                   (SELECT count(*) FROM chunks k JOIN videos v2 ON k.video_id = v2.id WHERE v2.creator_id = c.id) AS chunks,
+                   (SELECT count(*) FROM comments m JOIN videos v3 ON m.video_id = v3.id WHERE v3.creator_id = c.id) AS comments
+            FROM creators c LEFT JOIN videos v ON v.creator_id = c.id
+            GROUP BY ALL ORDER BY c.name
+        """)
+
+
+def list_videos(settings: Settings, creator_id: int) -> list[dict[str, Any]]:
+    """A creator's videos with words, duration and speaking pace (words per minute)."""
+    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+        return rows(conn, """
+            SELECT id, title, source, source_id, url, published_at, duration_s, n_words, language,
+                   view_count, like_count,
+                   CASE WHEN duration_s > 0 THEN round(n_words / (duration_s / 60), 1) END AS words_per_min,
+                   (SELECT count(*) FROM chunks k WHERE k.video_id = v.id) AS chunks,
+                   (SELECT count(*) FROM comments m WHERE m.video_id = v.id) AS comments,
+                   ingested_at
+            FROM videos v WHERE creator_id = ? ORDER BY published_at NULLS LAST, title
+        """, [creator_id])
+
+
+def video_segments(settings: Settings, video_id: int) -> list[dict[str, Any]]:
+    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+        return rows(conn, "SELECT idx, start_s, end_s, text FROM segments WHERE video_id = ? ORDER BY idx", [video_id])
+
+
+def existing_source_ids(settings: Settings, creator_id: int) -> set[str]:
+    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+        return {r[0] for r in conn.execute("SELECT source_id FROM videos WHERE creator_id = ?", [creator_id]).fetchall()}
+
+
+def timestamp_url(source: str, source_id: str, url: str | None, start_s: float | None) -> str | None:
+    """A link that opens the video at a moment (YouTube), or the video's own URL."""
+    t = int(start_s or 0)
+    if source == "youtube":
+        return f"https://www.youtube.com/watch?v={source_id}&t={t}s"
+    return url
+
+
+@dataclass(frozen=True)
+class StoreOutcome:
+    status: str  # added | updated | unchanged | repaired
+    video_id: int
+    chunks: int
+
+
+def store_video(settings: Settings, creator_id: int, doc: VideoDoc) -> StoreOutcome:
+    """Insert or atomically replace one video; an unchanged video writes nothing."""
+    if not doc.segments:
+        raise ScriptwrightError(f"{doc.title or doc.source_id}: no transcript text to store.")
+    content_hash = doc.content_hash
+    vectors = VectorStore(settings.lancedb_dir)
+    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+        old = conn.execute(
+            "SELECT id, content_hash FROM videos WHERE creator_id = ? AND source_id = ?", [creator_id, doc.source_id]
+        ).fetchone()
+        if old and old[1] == content_hash:
+            stored = conn.execute("SELECT count(*) FROM chunks WHERE video_id = ?", [old[0]]).fetchone()[0]
+            if vectors.count(f"video_id = {int(old[0])}") == stored:
+                return StoreOutcome("unchanged", old[0], stored)
+            chunk_rows = rows(conn, "SELECT id, start_s, text FROM chunks WHERE video_id = ? ORDER BY idx", [old[0]])
+            _upsert_vectors(vectors, creator_id, old[0], chunk_rows)
+            return StoreOutcome("repaired", old[0], stored)
+    chunks = chunk_segments(doc.segments)
+    with transaction(settings.duckdb_path, settings.lock_retry_s) as conn:
+        meta = [doc.source, doc.url, doc.title, doc.description, doc.published_at, doc.duration_s, doc.view_count,
+                doc.like_count, json.dumps(doc.chapters) if doc.chapters else None, doc.language, doc.n_words,
+                content_hash]
+        if old:
+            video_id = old[0]
+            for table in ("segments", "chunks", "comments"):
+                conn.execute(f"DELETE FROM {table} WHERE video_id = ?", [video_id])
+            conn.execute(
+                "UPDATE videos SET source = ?, url = ?, title = ?, description = ?, published_at = ?, duration_s = ?,"
+                " view_count = ?, like_count = ?, chapters = ?, language = ?, n_words = ?, content_hash = ?,"
+                " ingested_at = now()::TIMESTAMP WHERE id = ?",
+                [*meta, video_id],
+            )
+        else:
+            video_id = conn.execute(
+                "INSERT INTO videos (source, url, title, description, published_at, duration_s, view_count, like_count,"
+                " chapters, language, n_words, content_hash, creator_id, source_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                [*meta, creator_id, doc.source_id],
+            ).fetchone()[0]
+        conn.executemany(
+            "INSERT INTO segments VALUES (?, ?, ?, ?, ?)",
+            [[video_id, i, s.start_s, s.end_s, s.text] for i, s in enumerate(doc.segments)],
+        )
+        chunk_rows = [
+            {"id": f"{video_id}-{content_hash[:8]}-{c.idx}", "start_s": c.start_s, "text": c.text} for c in chunks
+        ]
+        conn.executemany(
+            "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [[r["id"], video_id, c.idx, c.start_s, c.end_s, c.text, c.n_words] for r, c in zip(chunk_rows, chunks)],
+        )
+        if doc.comments:
+            conn.executemany(
+                "INSERT INTO comments VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [[video_id, c["comment_id"], c["parent_id"], c["author_hash"], c["text"], c["likes"],
+                  c["published_at"]] for c in doc.comments],
+            )
+    _upsert_vectors(vectors, creator_id, video_id, chunk_rows)
+    return StoreOutcome("updated" if old else "added", video_id, len(chunks))
+
+
+def _upsert_vectors(vectors: VectorStore, creator_id: int, video_id: int, chunk_rows: list[dict[str, Any]]) -> None:
+    embedded = embed([r["text"] for r in chunk_rows])
+    records = [
+        {"id": r["id"], "creator_id": creator_id, "video_id": video_id, "start_s": r["start_s"], "text": r["text"],
+         "vector": vec.tolist()}
+        for r, vec in zip(chunk_rows, embedded)
+    ]
+    vectors.replace_video_chunks(video_id, records)
+
+
+def search(settings: Settings, query: str, creator: str | None = None, k: int = 10,
+           mode: str = "hybrid") -> list[dict[str, Any]]:
+    """Passages matching a query, best first, with video title, start time and a link."""
+    if not query.strip():
+        raise ScriptwrightError("Type something to search for.")
+    where = None
+    if creator:
+        where = f"creator_id = {int(get_creator(settings, creator)['id'])}"
+    hits = VectorStore(settings.lancedb_dir).search(query, embed_one(query) if mode != "fts" else None, where, k, mode)
+    if not hits:
+        return []
+    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+        videos = {r["id"]: r for r in rows(
+            conn,
+            "SELECT v.id, v.title, v.source, v.source_id, v.url, c.name AS creator FROM videos v"
+            " JOIN creators c ON c.id = v.creator_id WHERE v.id IN (SELECT unnest(?))",
+            [[int(h["video_id"]) for h in hits]],
+        )}
+    out = []
+    for h in hits:
+        v = videos.get(int(h["video_id"]))
+        if v is None:  # a chunk whose video row was never committed (crash mid-write)
+            continue
+        out.append({
+            "creator": v["creator"], "video_id": v["id"], "title": v["title"], "start_s": h["start_s"],
+            "text": h["text"], "score": h["score"],
+            "link": timestamp_url(v["source"], v["source_id"], v["url"], h["start_s"]),
+        })
+    return out

@@ -1,0 +1,97 @@
+"""The walking skeleton of the main job: ingest the shipped demo corpus, search it, and ask
+the writer LM to summarise each channel — storage, embedder, LM and jobs end to end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import dspy
+import yaml
+
+from pipelines import corpus, jobs
+from pipelines.errors import ScriptwrightError
+from pipelines.jobs import JobContext, job_kind
+from pipelines.settings import Settings
+
+
+def sample_creators(sample_dir: Path) -> list[dict[str, Any]]:
+    """The demo creators described in data/sample/creators.yaml."""
+    manifest = sample_dir / "creators.yaml"
+    if not manifest.exists():
+        raise ScriptwrightError(f"The demo corpus is missing: {manifest} not found.")
+    entries = yaml.safe_load(manifest.read_text(encoding="utf-8")) or []
+    return [e for e in entries if (sample_dir / e["slug"]).is_dir()]
+
+
+def ingest_params(sample_dir: Path, entry: dict[str, Any]) -> dict[str, Any]:
+    """Params of the ingest job for one demo creator (titles and dates from the manifest)."""
+    return {
+        "creator": entry["name"],
+        "handle": entry.get("handle"),
+        "channel_url": entry.get("channel_url"),
+        "description": entry.get("description"),
+        "sources": [str(sample_dir / entry["slug"])],
+        "lang": "en",
+        "overrides": {stem: {"title": meta.get("title"), "published_at": str(meta.get("published_at") or "") or None}
+                      for stem, meta in (entry.get("videos") or {}).items()},
+    }
+
+
+def load_sample(settings: Settings, ctx: JobContext | None = None, share: float = 1.0) -> list[dict[str, Any]]:
+    """Ingest every demo creator as a child job; returns the child jobs' results."""
+    entries = sample_creators(settings.sample_dir)
+    results = []
+    for i, entry in enumerate(entries):
+        child, _ = jobs.create(settings, "ingest", ingest_params(settings.sample_dir, entry),
+                               initiating_job_id=ctx.job_id if ctx else None)
+
+        def forward(fraction: float, message: str, i: int = i) -> None:
+            if ctx:
+                ctx.progress(share * (i + fraction) / len(entries), f"{entry['name']}: {message}")
+
+        done = jobs.run(settings, child, forward)
+        if done["status"] != "succeeded":
+            raise ScriptwrightError(f"Ingesting demo creator {entry['name']} failed: {done['error']}")
+        results.append(done["result"])
+    return results
+
+
+def load_sample_if_empty(settings: Settings) -> bool:
+    """Give a fresh workspace the demo creators (what `make app` shows first)."""
+    if corpus.list_creators(settings):
+        return False
+    job_id, created = jobs.create(settings, "load-sample", {}, idempotency_key="load-sample")
+    if created:
+        jobs.run(settings, job_id)
+    return True
+
+
+@job_kind("load-sample")
+def run_load_sample(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    return {"creators": load_sample(ctx.settings, ctx)}
+
+
+@job_kind("demo")
+def run_demo(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Ingest the demo corpus, then per creator: a corpus search and an LM channel summary."""
+    from pipelines.lm import lm_for_role, user_facing_lm_errors
+    from pipelines.programs.channel_summary import summarize_channel
+
+    settings = ctx.settings
+    ingested = load_sample(settings, ctx, share=0.6)
+    writer = lm_for_role(settings, "writer")
+    summaries = []
+    for i, result in enumerate(ingested):
+        creator = corpus.get_creator(settings, result["creator"])
+        ctx.progress(0.6 + 0.4 * i / len(ingested), f"Summarising {creator['name']} with {writer.model}")
+        hits = corpus.search(settings, params.get("query") or "how does this work", creator["slug"], k=4)
+        with user_facing_lm_errors("Channel summary", writer.model), \
+                dspy.context(lm=writer, adapter=dspy.JSONAdapter()):
+            pred = summarize_channel(creator["name"], [h["text"] for h in hits])
+        summaries.append({
+            "creator": creator["name"], "videos": result["added"] + result["updated"] + result["unchanged"],
+            "words": result["words"], "top_passage": hits[0]["title"] if hits else None,
+            "topics": list(pred.topics)[:5], "pitch": pred.pitch,
+        })
+    return {"lm": writer.model, "creators": summaries}

@@ -1,0 +1,190 @@
+"""Local sources: caption files, folders and zips of them, yt-dlp `.info.json` sidecars.
+
+Files in one folder sharing a stem (`talk.srt`, `talk.txt`, `talk.en.vtt`,
+`talk.info.json`) are one video: timings from the caption file, metadata from the
+info.json, and the plain transcript as a check on the caption text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from pipelines.errors import ScriptwrightError
+from pipelines.ingest.model import Segment, VideoDoc
+from pipelines.ingest.parse import CAPTION_EXTS, parse_caption_file
+
+TIMED_ORDER = (".srt", ".vtt", ".json3", ".txt")
+_LANG_SUFFIX = re.compile(r"\.[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?$")
+
+
+def stem_key(path: Path) -> str:
+    """The video a file belongs to: `talk.en.vtt`, `talk.info.json` and `talk.txt` share `talk`."""
+    name = path.name
+    if name.lower().endswith(".info.json"):
+        return name[: -len(".info.json")]
+    base = name[: -len(path.suffix)] if path.suffix else name
+    return _LANG_SUFFIX.sub("", base) if path.suffix.lower() in {".srt", ".vtt", ".json3"} else base
+
+
+def is_ingestable(path: Path) -> bool:
+    return path.name.lower().endswith(".info.json") or path.suffix.lower() in CAPTION_EXTS
+
+
+@dataclass
+class FileGroup:
+    """The files of one video in one folder."""
+
+    key: str
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return ", ".join(sorted(p.name for p in self.files))
+
+
+def extract_zip(path: Path, into: Path) -> Path:
+    """Unpack a zip (once per content hash) and return the folder."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    target = into / f"zip-{digest}"
+    if not target.exists():
+        try:
+            with zipfile.ZipFile(path) as zf:
+                for member in zf.infolist():
+                    dest = (target / member.filename).resolve()
+                    if not str(dest).startswith(str(target.resolve())):
+                        raise ScriptwrightError(f"{path.name}: refuses a zip entry outside its folder ({member.filename}).")
+                zf.extractall(target)
+        except zipfile.BadZipFile as exc:
+            raise ScriptwrightError(f"{path.name}: not a valid zip file.") from exc
+    return target
+
+
+def group_files(paths: list[Path]) -> list[FileGroup]:
+    """Group ingestable files by (folder, stem key), in a stable order."""
+    groups: dict[tuple[Path, str], FileGroup] = {}
+    for path in sorted(paths):
+        key = (path.parent, stem_key(path))
+        groups.setdefault(key, FileGroup(key[1])).files.append(path)
+    return list(groups.values())
+
+
+def collect(path: Path, scratch: Path) -> tuple[list[FileGroup], list[Path]]:
+    """File groups under a file, folder or zip; and the files skipped for their type."""
+    if not path.exists():
+        raise ScriptwrightError(f"{path}: no such file or folder.")
+    if path.is_file() and path.suffix.lower() == ".zip":
+        path = extract_zip(path, scratch)
+    if path.is_file():
+        if not is_ingestable(path):
+            raise ScriptwrightError(
+                f"{path.name}: unsupported file type '{path.suffix or 'none'}'; "
+                "use .srt, .vtt, .json3, .txt, .info.json or a .zip of them."
+            )
+        return group_files([path]), []
+    files = [p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")]
+    nested_zips = [p for p in files if p.suffix.lower() == ".zip"]
+    ok = [p for p in files if is_ingestable(p)]
+    skipped = [p for p in files if not is_ingestable(p) and p not in nested_zips]
+    groups = group_files(ok)
+    for z in nested_zips:
+        more, more_skipped = collect(z, scratch)
+        groups += more
+        skipped += more_skipped
+    return groups, skipped
+
+
+def _title_from_key(key: str) -> str:
+    words = re.sub(r"[-_]+", " ", key).strip()
+    return words[:1].upper() + words[1:]
+
+
+def _date(value: Any) -> str | None:
+    if isinstance(value, str) and re.fullmatch(r"\d{8}", value):
+        return f"{value[:4]}-{value[4:6]}-{value[6:]}"
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value, tz=timezone.utc).date().isoformat()
+    return value if isinstance(value, str) and value else None
+
+
+def comments_from_info(info: dict[str, Any], cap: int | None = None) -> list[dict[str, Any]]:
+    """yt-dlp comment dicts as rows; authors are hashed, never stored by name."""
+    out = []
+    for c in (info.get("comments") or [])[: cap if cap is not None else None]:
+        if not c.get("text"):
+            continue
+        author = c.get("author_id") or c.get("author") or ""
+        out.append({
+            "comment_id": str(c.get("id") or hashlib.sha256(c["text"].encode()).hexdigest()[:16]),
+            "parent_id": None if c.get("parent") in (None, "root") else str(c.get("parent")),
+            "author_hash": hashlib.sha256(author.encode()).hexdigest()[:12] if author else None,
+            "text": c["text"],
+            "likes": c.get("like_count"),
+            "published_at": datetime.fromtimestamp(c["timestamp"], tz=timezone.utc).replace(tzinfo=None)
+            if isinstance(c.get("timestamp"), (int, float)) else None,
+        })
+    return out
+
+
+def doc_from_info(info: dict[str, Any], segments: list[Segment], comments_cap: int | None = None) -> VideoDoc:
+    """A VideoDoc from yt-dlp metadata and parsed segments."""
+    extractor = (info.get("extractor_key") or info.get("extractor") or "").lower()
+    source = "youtube" if extractor.startswith("youtube") else (extractor or "web")
+    return VideoDoc(
+        source=source,
+        source_id=str(info.get("id") or info.get("display_id") or info.get("webpage_url")),
+        title=info.get("title") or info.get("fulltitle") or str(info.get("id")),
+        segments=segments,
+        url=info.get("webpage_url") or info.get("original_url"),
+        description=info.get("description"),
+        published_at=_date(info.get("upload_date") or info.get("release_date") or info.get("timestamp")),
+        duration_s=info.get("duration"),
+        view_count=info.get("view_count"),
+        like_count=info.get("like_count"),
+        chapters=info.get("chapters"),
+        comments=comments_from_info(info, comments_cap),
+    )
+
+
+def _word_overlap(a: str, b: str) -> float:
+    wa, wb = set(re.findall(r"[a-z']+", a.lower())), set(re.findall(r"[a-z']+", b.lower()))
+    return len(wa & wb) / max(1, len(wa | wb))
+
+
+def doc_from_group(group: FileGroup, overrides: dict[str, Any] | None = None,
+                   comments_cap: int | None = None) -> tuple[VideoDoc, list[str]]:
+    """Parse one file group into a VideoDoc; returns it with any notes worth showing."""
+    notes: list[str] = []
+    by_ext = {p.suffix.lower(): p for p in group.files if not p.name.lower().endswith(".info.json")}
+    info_file = next((p for p in group.files if p.name.lower().endswith(".info.json")), None)
+    timed = next((by_ext[e] for e in TIMED_ORDER if e in by_ext), None)
+    info: dict[str, Any] = {}
+    if info_file:
+        try:
+            info = json.loads(info_file.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ScriptwrightError(f"{info_file.name}: not a valid yt-dlp .info.json ({exc}).") from exc
+    if timed is None:
+        raise ScriptwrightError(f"{group.name}: no caption or transcript file for this video.")
+    segments = parse_caption_file(timed)
+    if timed.suffix.lower() != ".txt" and ".txt" in by_ext:
+        plain = " ".join(s.text for s in parse_caption_file(by_ext[".txt"]))
+        caption_text = " ".join(s.text for s in segments)
+        overlap = _word_overlap(caption_text, plain)
+        if overlap < 0.8:
+            notes.append(f"{timed.name} and {by_ext['.txt'].name} differ (word overlap {overlap:.0%}).")
+    if info:
+        doc = doc_from_info(info, segments, comments_cap)
+    else:
+        doc = VideoDoc(source="file", source_id=group.key, title=_title_from_key(group.key), segments=segments)
+    for key, value in (overrides or {}).items():
+        setattr(doc, key, value)
+    if doc.duration_s is None and segments and segments[-1].end_s:
+        doc.duration_s = segments[-1].end_s
+    return doc, notes

@@ -1,0 +1,118 @@
+"""The `ingest` job: sources in, one stored video at a time, failures recorded per item."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipelines import corpus
+from pipelines.errors import ScriptwrightError
+from pipelines.ingest.files import collect, doc_from_group
+from pipelines.ingest.model import VideoDoc
+from pipelines.ingest.urls import fetch_video, is_url, list_entries
+from pipelines.jobs import JobContext, job_kind
+from pipelines.store.vectors import VectorStore
+
+
+@dataclass
+class WorkItem:
+    """One video to ingest, parsed only when its turn comes."""
+
+    name: str
+    load: Callable[[], tuple[VideoDoc, list[str]]]
+    source_id: str | None = None
+
+
+def plan(ctx: JobContext, params: dict[str, Any], creator_id: int) -> tuple[list[WorkItem], list[str]]:
+    """Expand sources into work items; URL listings skip videos already stored."""
+    settings = ctx.settings
+    lang = params.get("lang") or "en"
+    comments = int(params.get("comments") or 0)
+    limit = params.get("limit")
+    overrides: dict[str, dict[str, Any]] = params.get("overrides") or {}
+    items: list[WorkItem] = []
+    notes: list[str] = []
+    known = corpus.existing_source_ids(settings, creator_id)
+    for source in params["sources"]:
+        if is_url(source):
+            out_dir = settings.downloads_dir / str(creator_id)
+            try:
+                entries = list_entries(source, out_dir, lang, limit)
+            except ScriptwrightError as exc:
+                ctx.item(source, "failed", str(exc))
+                continue
+            fresh = [e for e in entries if not e.source_id or e.source_id not in known]
+            if len(fresh) < len(entries):
+                notes.append(f"{source}: {len(entries) - len(fresh)} video(s) already stored, skipped.")
+            for e in fresh:
+                items.append(WorkItem(
+                    e.title or e.url,
+                    lambda e=e: (fetch_video(e, out_dir, lang, comments), []),
+                    e.source_id,
+                ))
+        else:
+            try:
+                groups, skipped = collect(Path(source).expanduser(), settings.downloads_dir)
+            except ScriptwrightError as exc:
+                ctx.item(source, "failed", str(exc))
+                continue
+            if skipped:
+                notes.append(f"{source}: skipped {len(skipped)} file(s) of unsupported types "
+                              f"({', '.join(sorted({p.suffix or p.name for p in skipped})[:5])}).")
+            for g in groups[:limit] if limit else groups:
+                items.append(WorkItem(g.name, lambda g=g: doc_from_group(g, overrides.get(g.key), comments or None),
+                                      g.key))
+    return items, notes
+
+
+@job_kind("ingest")
+def run_ingest(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Ingest every source for one creator; one bad video never stops the batch."""
+    settings = ctx.settings
+    creator = corpus.ensure_creator(settings, params["creator"], params.get("handle"), params.get("channel_url"),
+                                    params.get("description"))
+    ctx.progress(0.0, "Listing sources")
+    items, notes = plan(ctx, params, creator["id"])
+    counts = {"added": 0, "updated": 0, "unchanged": 0, "repaired": 0, "failed": 0}
+    words = 0
+    for i, item in enumerate(items):
+        ctx.progress(i / max(1, len(items)), f"{i + 1}/{len(items)} {item.name}")
+        try:
+            doc, item_notes = item.load()
+            if params.get("lang") and not doc.language:
+                doc.language = params["lang"]
+            doc.language = doc.language or detect_language(doc.text)
+            outcome = corpus.store_video(settings, creator["id"], doc)
+        except ScriptwrightError as exc:
+            counts["failed"] += 1
+            ctx.item(item.name, "failed", str(exc))
+            continue
+        counts[outcome.status] += 1
+        words += doc.n_words
+        ctx.item(item.name, outcome.status, "; ".join(item_notes))
+    failed_sources = [it for it in ctx.items if it["status"] == "failed"]
+    counts["failed"] = len(failed_sources)
+    stored = sum(counts[k] for k in ("added", "updated", "unchanged", "repaired"))
+    if stored == 0 and failed_sources:
+        first = failed_sources[0]["detail"]
+        more = f" (and {len(failed_sources) - 1} more failures)" if len(failed_sources) > 1 else ""
+        raise ScriptwrightError(f"{first}{more}")
+    if counts["added"] or counts["updated"] or counts["repaired"]:
+        ctx.progress(0.99, "Updating the full-text index")
+        VectorStore(settings.lancedb_dir).reindex_text()
+    return {"creator": creator["slug"], "creator_id": creator["id"], **counts, "words": words, "notes": notes}
+
+
+def detect_language(text: str) -> str | None:
+    """ISO code of the text's language, or None when too short to tell."""
+    if len(text.split()) < 20:
+        return None
+    from langdetect import DetectorFactory, LangDetectException, detect
+
+    DetectorFactory.seed = 0
+    try:
+        return detect(text[:3000])
+    except LangDetectException:
+        return None

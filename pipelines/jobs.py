@@ -1,0 +1,254 @@
+"""Jobs: persisted, observable, cancellable units of long work.
+
+A job is a registered function of its params. The runner records every state change in
+the `jobs` table, so the CLI (synchronous, rich progress bar) and the app (background
+thread, a page polling the table) drive the same code. Progress flows out through a
+callback; the pipeline never knows who is watching.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import threading
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from pipelines.errors import ScriptwrightError
+from pipelines.settings import Settings
+from pipelines.store.duckdb import connect, rows
+
+STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
+FINAL = {"succeeded", "failed", "cancelled"}
+
+current_job_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("current_job_id", default=None)
+
+ProgressCallback = Callable[[float, str], None]
+
+
+class JobCancelled(Exception):
+    """Raised inside a job at its next progress report after a cancel request."""
+
+
+@dataclass
+class JobContext:
+    """What a running job uses to report progress, record failed items and see cancels."""
+
+    settings: Settings
+    job_id: str
+    on_progress: ProgressCallback | None = None
+    items: list[dict[str, Any]] = field(default_factory=list)
+
+    def progress(self, fraction: float, message: str = "") -> None:
+        """Record progress (0..1) and a heartbeat; raises JobCancelled if a cancel was asked."""
+        fraction = max(0.0, min(1.0, fraction))
+        with connect(self.settings.duckdb_path, self.settings.lock_retry_s) as conn:
+            conn.execute(
+                "UPDATE jobs SET progress = ?, message = ?, heartbeat_at = now()::TIMESTAMP WHERE id = ?",
+                [fraction, message, self.job_id],
+            )
+            cancel = conn.execute("SELECT cancel_requested FROM jobs WHERE id = ?", [self.job_id]).fetchone()
+        if self.on_progress:
+            self.on_progress(fraction, message)
+        if cancel and cancel[0]:
+            raise JobCancelled(f"Job {self.job_id} was cancelled")
+
+    def item(self, name: str, status: str, detail: str = "") -> None:
+        """Record the outcome of one item (a video, an example) so a batch can partly fail."""
+        self.items.append({"name": name, "status": status, "detail": detail})
+        with connect(self.settings.duckdb_path, self.settings.lock_retry_s) as conn:
+            conn.execute("UPDATE jobs SET items = ? WHERE id = ?", [json.dumps(self.items), self.job_id])
+
+
+JobFn = Callable[[JobContext, dict[str, Any]], dict[str, Any]]
+_REGISTRY: dict[str, JobFn] = {}
+
+
+def job_kind(name: str) -> Callable[[JobFn], JobFn]:
+    """Register a function as the body of jobs of this kind."""
+
+    def register(fn: JobFn) -> JobFn:
+        _REGISTRY[name] = fn
+        return fn
+
+    return register
+
+
+def _registered(kind: str) -> JobFn:
+    # Importing the modules that define job kinds fills the registry lazily.
+    import pipelines.demo  # noqa: F401
+    import pipelines.ingest.job  # noqa: F401
+
+    if kind not in _REGISTRY:
+        raise ScriptwrightError(f"Unknown job kind '{kind}'.")
+    return _REGISTRY[kind]
+
+
+def create(settings: Settings, kind: str, params: dict[str, Any], idempotency_key: str | None = None,
+           initiating_job_id: str | None = None) -> tuple[str, bool]:
+    """Create a queued job; returns (job id, created). An idempotency key that matches a job
+    still queued, running or succeeded returns that job instead of a new one."""
+    _registered(kind)
+    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+        if idempotency_key:
+            found = conn.execute(
+                "SELECT id FROM jobs WHERE idempotency_key = ? AND status IN ('queued','running','succeeded') "
+                "ORDER BY created_at DESC LIMIT 1",
+                [idempotency_key],
+            ).fetchone()
+            if found:
+                return found[0], False
+        job_id = uuid.uuid4().hex[:12]
+        conn.execute(
+            "INSERT INTO jobs (id, kind, status, params, idempotency_key, initiating_job_id) VALUES (?, ?, 'queued', ?, ?, ?)",
+            [job_id, kind, json.dumps(params, default=str), idempotency_key, initiating_job_id],
+        )
+    return job_id, True
+
+
+def _finish(settings: Settings, job_id: str, status: str, *, result: dict | None = None, error: str | None = None,
+            message: str | None = None) -> None:
+    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+        conn.execute(
+            "UPDATE jobs SET status = ?, result = ?, error = ?, message = coalesce(?, message),"
+            " progress = CASE WHEN ? = 'succeeded' THEN 1.0 ELSE progress END,"
+            " finished_at = now()::TIMESTAMP, heartbeat_at = now()::TIMESTAMP WHERE id = ?",
+            [status, json.dumps(result, default=str) if result is not None else None, error, message, status, job_id],
+        )
+
+
+def run(settings: Settings, job_id: str, on_progress: ProgressCallback | None = None) -> dict[str, Any]:
+    """Run a queued job in this thread to its final state; returns the job row.
+
+    User-facing errors (ScriptwrightError) are stored as the job's one-line error;
+    anything else is stored with its traceback's last line so nothing is silent.
+    """
+    job = get(settings, job_id)
+    if job["status"] != "queued":
+        return job
+    fn = _registered(job["kind"])
+    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+        conn.execute(
+            "UPDATE jobs SET status = 'running', started_at = now()::TIMESTAMP, heartbeat_at = now()::TIMESTAMP"
+            " WHERE id = ? AND status = 'queued'",
+            [job_id],
+        )
+    ctx = JobContext(settings, job_id, on_progress)
+    token = current_job_id.set(job_id)
+    stop = threading.Event()
+    beat = threading.Thread(target=_heartbeat, args=(settings, job_id, stop), daemon=True)
+    beat.start()
+    try:
+        result = fn(ctx, job["params"])
+    except JobCancelled:
+        _finish(settings, job_id, "cancelled", message="Cancelled")
+    except ScriptwrightError as exc:
+        _finish(settings, job_id, "failed", error=str(exc))
+    except Exception as exc:  # a bug: keep the job record honest and the trace for the log
+        last = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        _finish(settings, job_id, "failed", error=f"Unexpected error: {last}")
+    else:
+        _finish(settings, job_id, "succeeded", result=result, message="Done")
+    finally:
+        stop.set()
+        beat.join()
+        current_job_id.reset(token)
+    return get(settings, job_id)
+
+
+def _heartbeat(settings: Settings, job_id: str, stop: threading.Event) -> None:
+    """Keep a long step (one slow LM call) from looking like a dead process."""
+    interval = max(1.0, settings.job_stale_after_s / 4)
+    while not stop.wait(interval):
+        try:
+            with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+                conn.execute("UPDATE jobs SET heartbeat_at = now()::TIMESTAMP WHERE id = ? AND status = 'running'",
+                             [job_id])
+        except ScriptwrightError:
+            continue
+
+
+def start_in_thread(settings: Settings, job_id: str) -> threading.Thread:
+    """Run a job in a daemon thread (the app's worker); the caller polls the table."""
+    ctx = contextvars.copy_context()
+    thread = threading.Thread(target=ctx.run, args=(run, settings, job_id), name=f"job-{job_id}", daemon=True)
+    thread.start()
+    return thread
+
+
+def _decode(job: dict[str, Any]) -> dict[str, Any]:
+    for key in ("params", "result", "items"):
+        if isinstance(job.get(key), str):
+            job[key] = json.loads(job[key])
+    job["params"] = job.get("params") or {}
+    job["items"] = job.get("items") or []
+    return job
+
+
+def get(settings: Settings, job_id: str) -> dict[str, Any]:
+    """One job row; a clear error when the id is unknown."""
+    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+        found = rows(conn, "SELECT * FROM jobs WHERE id = ?", [job_id])
+    if not found:
+        raise ScriptwrightError(f"No job with id '{job_id}'. See `scriptwright jobs list`.")
+    return _decode(found[0])
+
+
+def list_jobs(settings: Settings, limit: int = 50, status: str | None = None) -> list[dict[str, Any]]:
+    """Most recent jobs first."""
+    sql = "SELECT * FROM jobs"
+    params: list[Any] = []
+    if status:
+        sql += " WHERE status = ?"
+        params.append(status)
+    sql += " ORDER BY created_at DESC LIMIT ?"
+    params.append(limit)
+    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+        return [_decode(r) for r in rows(conn, sql, params)]
+
+
+def cancel(settings: Settings, job_id: str) -> dict[str, Any]:
+    """Cancel a queued job at once; ask a running one to stop at its next progress report."""
+    job = get(settings, job_id)
+    if job["status"] in FINAL:
+        raise ScriptwrightError(f"Job {job_id} already {job['status']}; nothing to cancel.")
+    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+        conn.execute(
+            "UPDATE jobs SET cancel_requested = true,"
+            " status = CASE WHEN status = 'queued' THEN 'cancelled' ELSE status END,"
+            " finished_at = CASE WHEN status = 'queued' THEN now()::TIMESTAMP ELSE finished_at END"
+            " WHERE id = ?",
+            [job_id],
+        )
+    return get(settings, job_id)
+
+
+def recover_stale(settings: Settings, now: datetime | None = None) -> list[str]:
+    """Mark jobs left `running` by a dead process (heartbeat older than the limit) as failed."""
+    cutoff = (now or datetime.now()) - timedelta(seconds=settings.job_stale_after_s)
+    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+        stale = [r[0] for r in conn.execute(
+            "SELECT id FROM jobs WHERE status = 'running' AND coalesce(heartbeat_at, started_at, created_at) < ?",
+            [cutoff],
+        ).fetchall()]
+        for job_id in stale:
+            conn.execute(
+                "UPDATE jobs SET status = 'failed', finished_at = now()::TIMESTAMP,"
+                " error = 'Interrupted: the process running this job stopped (no heartbeat since '"
+                " || strftime(heartbeat_at, '%Y-%m-%d %H:%M:%S') || '). Run it again.' WHERE id = ?",
+                [job_id],
+            )
+    return stale
+
+
+def submit_and_run(settings: Settings, kind: str, params: dict[str, Any], *, idempotency_key: str | None = None,
+                   on_progress: ProgressCallback | None = None) -> dict[str, Any]:
+    """Create and synchronously run a job (the CLI path); returns the final job row."""
+    job_id, created = create(settings, kind, params, idempotency_key)
+    if not created:
+        return get(settings, job_id)
+    return run(settings, job_id, on_progress)

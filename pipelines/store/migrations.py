@@ -1,0 +1,96 @@
+"""Ordered schema migrations; each runs once and is recorded in `schema_migrations`."""
+
+from __future__ import annotations
+
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (
+        1,
+        "foundation: creators, videos, segments, chunks, comments, jobs, lm_calls",
+        """
+        CREATE SEQUENCE IF NOT EXISTS creators_id_seq;
+        CREATE TABLE creators (
+            id INTEGER PRIMARY KEY DEFAULT nextval('creators_id_seq'),
+            slug VARCHAR NOT NULL UNIQUE,
+            name VARCHAR NOT NULL,
+            handle VARCHAR,
+            channel_url VARCHAR,
+            description VARCHAR,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        );
+        CREATE SEQUENCE IF NOT EXISTS videos_id_seq;
+        CREATE TABLE videos (
+            id INTEGER PRIMARY KEY DEFAULT nextval('videos_id_seq'),
+            creator_id INTEGER NOT NULL,
+            source VARCHAR NOT NULL,
+            source_id VARCHAR NOT NULL,
+            url VARCHAR,
+            title VARCHAR,
+            description VARCHAR,
+            published_at DATE,
+            duration_s DOUBLE,
+            view_count BIGINT,
+            like_count BIGINT,
+            chapters JSON,
+            language VARCHAR,
+            n_words INTEGER,
+            content_hash VARCHAR NOT NULL,
+            ingested_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            UNIQUE (creator_id, source_id)
+        );
+        CREATE TABLE segments (
+            video_id INTEGER NOT NULL,
+            idx INTEGER NOT NULL,
+            start_s DOUBLE,
+            end_s DOUBLE,
+            text VARCHAR NOT NULL
+        );
+        CREATE TABLE chunks (
+            id VARCHAR PRIMARY KEY,
+            video_id INTEGER NOT NULL,
+            idx INTEGER NOT NULL,
+            start_s DOUBLE,
+            end_s DOUBLE,
+            text VARCHAR NOT NULL,
+            n_words INTEGER NOT NULL
+        );
+        CREATE TABLE comments (
+            video_id INTEGER NOT NULL,
+            comment_id VARCHAR NOT NULL,
+            parent_id VARCHAR,
+            author_hash VARCHAR,
+            text VARCHAR NOT NULL,
+            likes BIGINT,
+            published_at TIMESTAMP
+        );
+        CREATE TABLE jobs (
+            id VARCHAR PRIMARY KEY,
+            kind VARCHAR NOT NULL,
+            status VARCHAR NOT NULL,
+            progress DOUBLE NOT NULL DEFAULT 0,
+            message VARCHAR,
+            params JSON,
+            result JSON,
+            error VARCHAR,
+            items JSON,
+            initiating_job_id VARCHAR,
+            idempotency_key VARCHAR,
+            cancel_requested BOOLEAN NOT NULL DEFAULT false,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            started_at TIMESTAMP,
+            finished_at TIMESTAMP,
+            heartbeat_at TIMESTAMP
+        );
+        CREATE TABLE lm_calls (
+            job_id VARCHAR,
+            role VARCHAR,
+            model VARCHAR NOT NULL,
+            prompt_tokens INTEGER,
+            completion_tokens INTEGER,
+            cost_usd DOUBLE,
+            latency_ms DOUBLE,
+            cache_hit BOOLEAN,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        );
+        """,
+    ),
+]

@@ -1,0 +1,96 @@
+"""LanceDB store for searchable chunks: vector, full-text (native FTS) and hybrid search."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import lancedb
+import numpy as np
+import pyarrow as pa
+
+CHUNKS = "chunks"
+DIM = 384
+
+CHUNK_SCHEMA = pa.schema(
+    [
+        pa.field("id", pa.string()),
+        pa.field("creator_id", pa.int64()),
+        pa.field("video_id", pa.int64()),
+        pa.field("start_s", pa.float64()),
+        pa.field("text", pa.string()),
+        pa.field("vector", pa.list_(pa.float32(), DIM)),
+    ]
+)
+
+
+class VectorStore:
+    """One LanceDB directory; tables are opened per call so other processes' writes show up."""
+
+    def __init__(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.db = lancedb.connect(str(directory))
+
+    def _table(self, name: str = CHUNKS, schema: pa.Schema = CHUNK_SCHEMA):
+        return self.db.create_table(name, schema=schema, exist_ok=True)
+
+    def add(self, records: list[dict[str, Any]], table: str = CHUNKS) -> None:
+        if records:
+            self._table(table).add(records)
+
+    def replace_video_chunks(self, video_id: int, records: list[dict[str, Any]], table: str = CHUNKS) -> None:
+        """Make a video's rows exactly `records`, in one commit (upsert by id, delete the rest)."""
+        tbl = self._table(table)
+        if not records:
+            tbl.delete(f"video_id = {int(video_id)}")
+            return
+        (tbl.merge_insert("id").when_matched_update_all().when_not_matched_insert_all()
+            .when_not_matched_by_source_delete(f"video_id = {int(video_id)}").execute(records))
+
+    def delete(self, where: str, table: str = CHUNKS) -> None:
+        self._table(table).delete(where)
+
+    def count(self, where: str | None = None, table: str = CHUNKS) -> int:
+        return self._table(table).count_rows(where)
+
+    def ids(self, where: str, table: str = CHUNKS) -> set[str]:
+        tbl = self._table(table)
+        return set(tbl.search().where(where).select(["id"]).limit(None).to_arrow()["id"].to_pylist())
+
+    def reindex_text(self, table: str = CHUNKS) -> None:
+        """(Re)build the full-text index after writes so FTS and hybrid search see new rows."""
+        tbl = self._table(table)
+        if tbl.count_rows():
+            tbl.create_fts_index("text", replace=True)
+
+    def search(self, text: str, vector: np.ndarray | None, where: str | None = None, k: int = 10,
+               mode: str = "hybrid", table: str = CHUNKS) -> list[dict[str, Any]]:
+        """Top-k rows for a query; each row has a `score` (higher is better) and no vector."""
+        tbl = self._table(table)
+        if not tbl.count_rows():
+            return []
+        if mode == "vector":
+            query = tbl.search(vector, query_type="vector")
+        elif mode == "fts":
+            query = tbl.search(text, query_type="fts")
+        elif mode == "hybrid":
+            query = tbl.search(query_type="hybrid").vector(vector).text(text)
+        else:
+            raise ValueError(f"unknown search mode {mode!r}")
+        if where:
+            query = query.where(where, prefilter=True)
+        hits = query.limit(k).to_list()
+        for hit in hits:
+            hit.pop("vector", None)
+            hit["score"] = _score(hit)
+        return hits
+
+
+def _score(hit: dict[str, Any]) -> float:
+    """One higher-is-better score whichever search produced the hit."""
+    relevance, bm25, distance = (hit.pop(k, None) for k in ("_relevance_score", "_score", "_distance"))
+    if relevance is not None:
+        return float(relevance)
+    if bm25 is not None:
+        return float(bm25)
+    return 1.0 - float(distance if distance is not None else 1.0)
