@@ -57,14 +57,9 @@ def load_sample(settings: Settings, ctx: JobContext | None = None, share: float 
     return results
 
 
-def load_sample_if_empty(settings: Settings) -> bool:
-    """Give a fresh workspace the demo creators (what `make app` shows first)."""
-    if corpus.list_creators(settings):
-        return False
-    job_id, created = jobs.create(settings, "load-sample", {}, idempotency_key="load-sample")
-    if created:
-        jobs.run(settings, job_id)
-    return True
+def sample_needed(settings: Settings) -> bool:
+    """A fresh workspace (no creators yet) gets the demo creators, as `make app` promises."""
+    return not corpus.list_creators(settings)
 
 
 @job_kind("load-sample")

@@ -16,7 +16,7 @@ def progress_bar(title: str) -> Iterator[Callable[[float, str], None]]:
     """A callback (fraction, message) that draws one bar on stderr while the block runs."""
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                   TimeElapsedColumn(), TextColumn("{task.fields[message]}"), console=console,
-                  transient=False) as bar:
+                  transient=True) as bar:
         task = bar.add_task(title, total=1.0, message="")
 
         def update(fraction: float, message: str) -> None:

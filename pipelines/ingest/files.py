@@ -188,3 +188,15 @@ def doc_from_group(group: FileGroup, overrides: dict[str, Any] | None = None,
     if doc.duration_s is None and segments and segments[-1].end_s:
         doc.duration_s = segments[-1].end_s
     return doc, notes
+
+
+def save_uploads(folder: Path, uploads: list[tuple[str, bytes]]) -> list[Path]:
+    """Write uploaded files (name, bytes) into a folder under their base names only."""
+    folder.mkdir(parents=True, exist_ok=True)
+    saved = []
+    for name, data in uploads:
+        safe = Path(name).name.lstrip(".") or "upload"
+        path = folder / safe
+        path.write_bytes(data)
+        saved.append(path)
+    return saved

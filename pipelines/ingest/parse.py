@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import io
 import json
+import logging
 import re
 from pathlib import Path
 
@@ -23,6 +24,9 @@ from pipelines.ingest.model import Segment
 CAPTION_EXTS = {".srt", ".vtt", ".json3", ".txt"}
 MAX_BYTES = 20 * 1024 * 1024
 
+# srt logs the whole skipped text at WARNING (to stderr when nothing configures logging)
+logging.getLogger("srt").setLevel(logging.ERROR)
+
 _SPEAKER_HEADER = re.compile(
     r"^\s*(?:[A-Za-z][\w .'-]{0,40}:)?\s*((?:\d{1,2}:)?\d{1,2}:\d{2})\s{2,}", re.M
 )
@@ -31,7 +35,10 @@ _SPEAKER_HEADER = re.compile(
 def decode(raw: bytes, name: str) -> str:
     """Text from bytes in UTF-8/UTF-16 (with BOM) or cp1252; binary data is an error."""
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        text = raw.decode("utf-16")
+        try:
+            text = raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise ScriptwrightError(f"{name}: starts like UTF-16 text but is not valid UTF-16 ({exc.reason}).") from exc
     elif raw.startswith(codecs.BOM_UTF8):
         text = raw.decode("utf-8-sig", errors="replace")
     else:
@@ -65,7 +72,9 @@ def _parse_srt(text: str, name: str) -> list[Segment]:
 def _parse_vtt(text: str, name: str) -> list[Segment]:
     try:
         captions = webvtt.from_string(text) if hasattr(webvtt, "from_string") else webvtt.read_buffer(io.StringIO(text))
-        return [Segment(c.start_in_seconds, c.end_in_seconds, c.text) for c in captions]
+        # start_in_seconds drops the milliseconds (an int); keep them
+        return [Segment(c.start_time.in_milliseconds() / 1000, c.end_time.in_milliseconds() / 1000, c.text)
+                for c in captions]
     except Exception as exc:
         raise ScriptwrightError(f"{name}: not a valid WebVTT file ({_first_line(exc)}).") from exc
 

@@ -20,7 +20,6 @@ import duckdb
 from pipelines.errors import ScriptwrightError
 from pipelines.store.migrations import MIGRATIONS
 
-_migrate_lock = threading.Lock()
 
 
 def _is_lock_error(exc: Exception) -> bool:
@@ -46,17 +45,49 @@ def _open(path: Path, retry_s: float) -> duckdb.DuckDBPyConnection:
             delay = min(delay * 2, 0.5)
 
 
+class _Shared:
+    """One database instance per file in this process, shared by every thread that needs it."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection) -> None:
+        self.conn = conn
+        self.users = 0
+
+
+_shared: dict[Path, _Shared] = {}
+_shared_lock = threading.Lock()
+
+
 @contextmanager
 def connect(path: Path, retry_s: float = 20.0) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A migrated connection for one unit of work; closed (releasing the file lock) on exit."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = _open(path, retry_s)
+    """A migrated connection for one unit of work.
+
+    Threads share one instance per file (each gets its own cursor: DuckDB races when
+    threads open the same file at once); the instance closes, releasing the file lock
+    for other processes, when its last user is done.
+    """
+    path = path.resolve()
+    with _shared_lock:
+        entry = _shared.get(path)
+        if entry is None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            entry = _Shared(_open(path, retry_s))
+            try:
+                migrate(entry.conn)
+            except Exception:
+                entry.conn.close()
+                raise
+            _shared[path] = entry
+        entry.users += 1
+    cursor = entry.conn.cursor()
     try:
-        with _migrate_lock:
-            migrate(conn)
-        yield conn
+        yield cursor
     finally:
-        conn.close()
+        cursor.close()
+        with _shared_lock:
+            entry.users -= 1
+            if entry.users == 0:
+                entry.conn.close()
+                del _shared[path]
 
 
 @contextmanager

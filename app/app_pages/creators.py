@@ -1,0 +1,108 @@
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from app.components import clock, job_panel
+from app.state import settings, track_job
+from pipelines import corpus, jobs
+from pipelines.errors import ScriptwrightError
+from pipelines.ingest.files import save_uploads
+
+st.title("Creators")
+s = settings()
+
+with st.expander("Add videos to a creator", expanded=not corpus.list_creators(s)):
+    with st.form("ingest_form"):
+        name = st.text_input("Creator name", placeholder="e.g. Pip Halloran")
+        urls = st.text_area("Channel, playlist or video URLs, or folders on this machine (one per line)")
+        uploads = st.file_uploader("…or caption files (.srt .vtt .json3 .txt .info.json .zip)", accept_multiple_files=True)
+        c1, c2, c3 = st.columns(3)
+        lang = c1.text_input("Subtitle language", value="en")
+        comments = c2.number_input("Comments per video", min_value=0, max_value=1000, value=0)
+        limit = c3.number_input("At most N videos per source (0 = all)", min_value=0, value=0)
+        submitted = st.form_submit_button("Ingest")
+    if submitted:
+        try:
+            if not name.strip():
+                raise ScriptwrightError("Give the creator a name.")
+            sources = [u.strip() for u in urls.splitlines() if u.strip()]
+            if uploads:
+                folder = s.downloads_dir / "uploads" / corpus.slugify(name or "creator")
+                sources.append(str(folder))
+                save_uploads(folder, [(f.name, f.getvalue()) for f in uploads])
+            if not sources:
+                raise ScriptwrightError("Paste at least one URL or upload at least one file.")
+            job_id, _ = jobs.create(s, "ingest", {"creator": name.strip(), "sources": sources, "lang": lang,
+                                                  "comments": int(comments), "limit": int(limit) or None})
+            st.session_state.creator_pick = corpus.ensure_creator(s, name.strip())["name"]
+            jobs.start_in_thread(s, job_id)
+            track_job(job_id)
+        except ScriptwrightError as exc:
+            st.error(str(exc))
+
+for job_id in st.session_state.active_jobs[-3:]:
+    job_panel(job_id)
+
+creators = corpus.list_creators(s)
+if not creators:
+    st.info("No creators yet.")
+    st.stop()
+
+by_name = {c["name"]: c for c in creators}
+creator = by_name[st.selectbox("Creator", list(by_name), key="creator_pick")]
+slug = creator["slug"]
+
+m = st.columns(5)
+m[0].metric("Videos", creator["videos"])
+m[1].metric("Words", f"{creator['words']:,}")
+m[2].metric("Hours", creator["hours"])
+m[3].metric("Chunks", creator["chunks"])
+m[4].metric("Comments", creator["comments"])
+
+videos = pd.DataFrame(corpus.list_videos(s, creator["id"]))
+tab_videos, tab_charts, tab_search, tab_transcript = st.tabs(["Videos", "Charts", "Search", "Transcript"])
+
+with tab_videos:
+    needle = st.text_input("Filter by title", key="video_filter")
+    shown = videos[videos["title"].str.contains(needle, case=False, na=False)] if needle and len(videos) else videos
+    st.dataframe(
+        shown[["title", "published_at", "duration_s", "n_words", "words_per_min", "chunks", "comments", "language", "url"]]
+        if len(shown) else shown,
+        column_config={"url": st.column_config.LinkColumn("url"),
+                       "duration_s": st.column_config.NumberColumn("duration (s)", format="%.0f")},
+        hide_index=True, width="stretch",
+    )
+
+with tab_charts:
+    if len(videos):
+        dated = videos.dropna(subset=["published_at"])
+        if len(dated):
+            st.plotly_chart(px.scatter(dated, x="published_at", y="n_words", size="duration_s", hover_name="title",
+                                       title="Words per video over time"), width="stretch")
+        st.plotly_chart(px.bar(videos.sort_values("words_per_min"), x="words_per_min", y="title", orientation="h",
+                               title="Speaking pace (words per minute)"), width="stretch")
+
+with tab_search:
+    query = st.text_input("Search this creator's videos", key="search_query")
+    mode = st.radio("Mode", ["hybrid", "vector", "fts"], horizontal=True, key="search_mode")
+    if query:
+        try:
+            hits = corpus.search(s, query, slug, k=10, mode=mode)
+        except ScriptwrightError as exc:
+            st.error(str(exc))
+            hits = []
+        if not hits:
+            st.info("No passages found.")
+        for h in hits:
+            where = f"[{h['title']} @ {clock(h['start_s'])}]({h['link']})" if h["link"] else \
+                f"{h['title']} @ {clock(h['start_s'])}"
+            st.markdown(f"**{where}** · score {h['score']:.3f}")
+            st.text(h["text"][:600])
+
+with tab_transcript:
+    if len(videos):
+        vid = st.selectbox("Video", videos["id"].tolist(), key="transcript_video",
+                           format_func=lambda i: videos.loc[videos["id"] == i, "title"].iloc[0])
+        segs = corpus.video_segments(s, int(vid))
+        st.dataframe(pd.DataFrame([{"at": clock(x["start_s"]), "text": x["text"]} for x in segs]),
+                     hide_index=True, width="stretch", height=420)

@@ -1,0 +1,53 @@
+"""Small drawing helpers shared by pages (no business logic)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.state import settings
+from pipelines import jobs
+
+
+def _draw_final(job: dict) -> None:
+    if job["status"] == "succeeded":
+        st.success(f"{job['kind']} finished: {job.get('message') or 'done'}")
+    elif job["status"] == "cancelled":
+        st.warning(f"{job['kind']} was cancelled.")
+    else:
+        st.error(job["error"] or f"{job['kind']} failed.")
+    failed = [i for i in job["items"] if i["status"] == "failed"]
+    if failed:
+        with st.expander(f"{len(failed)} item(s) failed", expanded=job["status"] != "failed"):
+            for item in failed:
+                st.markdown(f"- {item['detail']}")
+
+
+@st.fragment(run_every=1.0)
+def _live(job_id: str) -> None:
+    job = jobs.get(settings(), job_id)
+    if job["status"] in jobs.FINAL:
+        st.rerun()
+    st.progress(job["progress"], text=f"{job['kind']} · {job['status']} · {job['message'] or ''}")
+
+
+def job_panel(job_id: str) -> None:
+    """A progress bar fed by the job table while a job runs, its outcome once it ends."""
+    job = jobs.get(settings(), job_id)
+    if job["status"] in jobs.FINAL:
+        _draw_final(job)
+    else:
+        _live(job_id)
+
+
+def clock(seconds: float | None) -> str:
+    if seconds is None:
+        return "--:--"
+    s = int(seconds)
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+def placeholder(what: str, issue: str, items: list[str]) -> None:
+    """A page owned by a later issue says plainly what it will hold."""
+    st.info(f"{what} arrives with the {issue} work. It will let you:")
+    for item in items:
+        st.markdown(f"- {item}")

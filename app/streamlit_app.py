@@ -1,0 +1,38 @@
+"""Scriptwright workbench: the entry file only sets up the shared state and the navigation."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app.state import init_session, startup  # noqa: E402
+
+st.set_page_config(page_title="Scriptwright", page_icon="🎬", layout="wide")
+init_session()
+startup()
+
+PAGES = Path(__file__).parent / "app_pages"
+nav = st.navigation(
+    {
+        "Workbench": [
+            st.Page(PAGES / "home.py", title="Home", icon="🏠", default=True),
+            st.Page(PAGES / "creators.py", title="Creators", icon="🎙️"),
+            st.Page(PAGES / "voice.py", title="Voice", icon="🗣️"),
+            st.Page(PAGES / "new_video.py", title="New video", icon="💡"),
+            st.Page(PAGES / "drafts.py", title="Drafts", icon="📝"),
+        ],
+        "Research": [
+            st.Page(PAGES / "prompt_lab.py", title="Prompt Lab", icon="🧪"),
+            st.Page(PAGES / "evaluations.py", title="Evaluations", icon="📊"),
+        ],
+        "System": [
+            st.Page(PAGES / "jobs.py", title="Jobs", icon="⚙️"),
+            st.Page(PAGES / "settings.py", title="Settings", icon="🔧"),
+        ],
+    }
+)
+nav.run()

@@ -1,0 +1,80 @@
+"""The Creators page: explore a corpus, search it, read a transcript, ingest from the form."""
+
+import shutil
+
+from streamlit.testing.v1 import AppTest
+
+from pipelines import corpus
+from tests.app.conftest import wait_for_jobs
+from tests.conftest import SAMPLE
+
+
+def pick(app: AppTest, name: str) -> None:
+    box = app.selectbox(key="creator_pick")
+    box.select_index(box.options.index(name)).run()
+
+
+def open_creators(app: AppTest) -> AppTest:
+    app.switch_page("app_pages/creators.py")
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_explore_a_creator(app: AppTest) -> None:
+    open_creators(app)
+    pick(app, "Pip Halloran")
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Videos"] == "7"
+    videos = app.dataframe[0].value
+    assert "The Monty Hall Problem" in " ".join(videos["title"]) or len(videos) == 7
+    assert (videos["words_per_min"] > 100).all()
+
+
+def test_filter_search_and_transcript(app: AppTest) -> None:
+    open_creators(app)
+    pick(app, "Pip Halloran")
+    app.text_input(key="video_filter").input("logarithm").run()
+    assert len(app.dataframe[0].value) == 1
+    app.text_input(key="search_query").input("grandmother abacus").run()
+    hits = [m.value for m in app.markdown if "score" in m.value]
+    assert hits, "search shows passages with their scores"
+    app.selectbox(key="transcript_video").select_index(0).run()
+    transcript = app.dataframe[-1].value
+    assert len(transcript) > 10 and transcript["at"].iloc[0] == "0:00"
+
+
+def test_ingest_form_runs_a_job_and_adds_the_creator(app: AppTest, sample_settings, tmp_path) -> None:
+    folder = tmp_path / "captions"
+    folder.mkdir()
+    for f in sorted((SAMPLE / "rex-builds-history").glob("*.srt"))[:2]:
+        shutil.copy(f, folder)
+    open_creators(app)
+    app.text_input[0].input("Form Tester")
+    app.text_area[0].input(str(folder))
+    app.button[0].click().run()
+    assert not app.error, [e.value for e in app.error]
+    wait_for_jobs(sample_settings)
+    app.run()
+    assert corpus.get_creator(sample_settings, "Form Tester")
+    assert any("ingest finished" in s.value for s in app.success)
+    assert {m.label: m.value for m in app.metric}["Videos"] == "2"
+
+
+def test_ingest_form_without_a_name_shows_an_error(app: AppTest) -> None:
+    open_creators(app)
+    app.text_area[0].input("/tmp")
+    app.button[0].click().run()
+    assert app.error[0].value == "Give the creator a name."
+
+
+def test_failed_ingest_is_shown_with_the_file(app: AppTest, sample_settings, tmp_path) -> None:
+    bad = tmp_path / "empty.srt"
+    bad.write_text("")
+    open_creators(app)
+    app.text_input[0].input("Broken Files")
+    app.text_area[0].input(str(bad))
+    app.button[0].click().run()
+    wait_for_jobs(sample_settings)
+    app.run()
+    assert any("empty.srt" in e.value for e in app.error)

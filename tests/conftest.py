@@ -1,0 +1,62 @@
+"""Every test gets its own data dir; DSPy settings are reset between tests."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import dspy
+import pytest
+
+from pipelines.settings import Settings, get_settings
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_CORPORA = REPO.parent / "shared" / "corpora"
+SAMPLE = REPO / "data" / "sample"
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point SCRIPTWRIGHT_DATA_DIR at a fresh folder and drop any cached settings."""
+    path = tmp_path / "data"
+    monkeypatch.setenv("SCRIPTWRIGHT_DATA_DIR", str(path))
+    for name in ("SCRIPTWRIGHT_LM", "SCRIPTWRIGHT_LM_WRITER", "SCRIPTWRIGHT_LM_RESEARCH", "SCRIPTWRIGHT_LM_JUDGE",
+                 "SCRIPTWRIGHT_PIPELINE_TAG"):
+        monkeypatch.delenv(name, raising=False)
+    get_settings.cache_clear()
+    yield path
+    get_settings.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def reset_dspy():
+    yield
+    dspy.configure(lm=None, adapter=None)
+
+
+@pytest.fixture
+def settings(data_dir: Path) -> Settings:
+    s = get_settings()
+    s.ensure_dirs()
+    return s
+
+
+@pytest.fixture(scope="session")
+def _sample_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo corpus ingested once per session into a template data dir."""
+    from pipelines.demo import load_sample
+
+    path = tmp_path_factory.mktemp("sample-workspace") / "data"
+    s = Settings(data_dir=path)
+    s.ensure_dirs()
+    load_sample(s)
+    return path
+
+
+@pytest.fixture
+def sample_settings(_sample_workspace: Path, data_dir: Path) -> Settings:
+    """A private copy of the ingested demo workspace as this test's data dir."""
+    shutil.copytree(_sample_workspace, data_dir, dirs_exist_ok=True)
+    s = get_settings()
+    s.ensure_dirs()
+    return s

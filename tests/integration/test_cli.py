@@ -1,0 +1,61 @@
+"""The `scriptwright` console script as a user runs it: real subprocesses, real data dir."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).parent / "scriptwright"
+
+
+def run(args, data_dir, **env):
+    return subprocess.run([str(BIN), *args], capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "SCRIPTWRIGHT_DATA_DIR": str(data_dir), **env})
+
+
+def test_help_lists_the_commands(data_dir) -> None:
+    out = run(["--help"], data_dir)
+    assert out.returncode == 0
+    for command in ("ingest", "creators", "search", "jobs", "doctor", "app", "demo"):
+        assert command in out.stdout
+
+
+def test_doctor_reports_a_working_embedded_lm(data_dir) -> None:
+    out = run(["doctor"], data_dir)
+    assert out.returncode == 0, out.stderr
+    assert "local/smollm2" in out.stdout
+    assert "LM answers" in out.stdout and "colour=" in out.stdout
+    assert str(data_dir.resolve()) in out.stdout.replace("\n", "") or "data dir" in out.stdout
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["jobs", "show", "nope"], "No job with id 'nope'"),
+    (["search", "primes", "--creator", "ghost"], "No creator named 'ghost'"),
+    (["ingest", "/no/such/folder", "--creator", "x"], "no such file or folder"),
+])
+def test_user_errors_are_one_line_and_non_zero(data_dir, args, needle) -> None:
+    out = run(args, data_dir)
+    assert out.returncode != 0
+    lines = [line for line in out.stderr.splitlines() if line.strip() and "━" not in line]
+    assert len(lines) == 1, out.stderr
+    assert needle in lines[0] and "Traceback" not in out.stderr
+
+
+def test_demo_runs_the_main_job_end_to_end(data_dir) -> None:
+    out = run(["demo"], data_dir)
+    assert out.returncode == 0, out.stderr
+    assert "Demo finished" in out.stdout
+    assert "Pip Halloran" in out.stdout and "Dr. Amara Okafor" in out.stdout
+    listed = json.loads(run(["creators", "--json"], data_dir).stdout)
+    assert {c["name"] for c in listed} >= {"Pip Halloran", "Dr. Amara Okafor"}
+    assert all(c["videos"] >= 6 and c["chunks"] > 0 for c in listed)
+    jobs = json.loads(run(["jobs", "list", "--json"], data_dir).stdout)
+    demo = next(j for j in jobs if j["kind"] == "demo")
+    children = [j for j in jobs if j["initiating_job_id"] == demo["id"]]
+    assert demo["status"] == "succeeded" and len(children) == len(listed)
+    assert demo["result"]["lm"] == "local/smollm2"
+    again = run(["demo"], data_dir)  # a second demo re-ingests nothing and still finishes
+    assert again.returncode == 0, again.stderr
