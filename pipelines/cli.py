@@ -188,7 +188,11 @@ def doctor() -> None:
 def run_app(port: int | None = typer.Option(None, help="port (default SCRIPTWRIGHT_APP_PORT)"),
             address: str | None = typer.Option(None, help="bind address (default 127.0.0.1)")) -> None:
     """Launch the Streamlit workbench bound to 127.0.0.1."""
+    from pipelines.demo import sample_needed
+
     settings = get_settings()
+    if sample_needed(settings):
+        _run_job("load-sample", {}, "Loading the demo creators", idempotency_key="load-sample")
     entry = Path(__file__).resolve().parent.parent / "app" / "streamlit_app.py"
     cmd = [sys.executable, "-m", "streamlit", "run", str(entry), "--server.headless", "true",
            "--server.address", address or settings.app_address, "--server.port", str(port or settings.app_port),
