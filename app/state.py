@@ -38,9 +38,16 @@ def startup() -> dict:
 
 def init_session() -> None:
     """Every session key the pages use, initialised in one place."""
-    defaults = {"active_jobs": []}
+    defaults = {"active_jobs": [], "pipeline_tag": None, "prompt_overrides": {}}
     for key, value in defaults.items():
         st.session_state.setdefault(key, value)
+
+
+def prompt_problems() -> list[str]:
+    """Broken prompt files or tags, one line each (checked on every run: files can change)."""
+    from pipelines.prompts import PromptService
+
+    return [str(p) for p in PromptService(settings()).validate()]
 
 
 def track_job(job_id: str) -> None:

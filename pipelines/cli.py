@@ -20,6 +20,9 @@ app = typer.Typer(help="Scriptwright: from idea to a researched script in your o
                   pretty_exceptions_enable=False, add_completion=False)
 jobs_app = typer.Typer(help="Inspect and cancel jobs.", no_args_is_help=True)
 app.add_typer(jobs_app, name="jobs")
+prompts_app = typer.Typer(help="Versioned prompts and pipeline tags.", no_args_is_help=True)
+app.add_typer(prompts_app, name="prompts")
+err = Console(stderr=True)
 out = Console()
 
 
@@ -38,14 +41,18 @@ def _run_job(kind: str, params: dict[str, Any], title: str, idempotency_key: str
 
 
 @app.callback()
-def startup() -> None:
-    """Recover jobs left running by a dead process before doing anything else."""
+def startup(ctx: typer.Context) -> None:
+    """Validate prompts and recover jobs left running by a dead process before anything else."""
     from pipelines import jobs
+    from pipelines.prompts import PromptService
 
     settings = get_settings()
     settings.ensure_dirs()
+    if ctx.invoked_subcommand != "prompts":
+        for problem in PromptService(settings).validate():
+            err.print(f"[yellow]prompt problem:[/] {problem}", highlight=False, soft_wrap=True)
     for job_id in jobs.recover_stale(settings):
-        out.print(f"[yellow]Job {job_id} was interrupted earlier and is now marked failed.[/]", highlight=False)
+        err.print(f"[yellow]Job {job_id} was interrupted earlier and is now marked failed.[/]", highlight=False)
 
 
 @app.command()
@@ -66,7 +73,7 @@ def ingest(
         out.print(f"[dim]{note}[/]")
     failed = [i for i in job["items"] if i["status"] == "failed"]
     for item in failed:
-        Console(stderr=True).print(f"[red]failed:[/] {item['detail']}", highlight=False)
+        err.print(f"[red]failed:[/] {item['detail']}", highlight=False)
     if failed:
         raise typer.Exit(2)
 
@@ -201,12 +208,19 @@ def run_app(port: int | None = typer.Option(None, help="port (default SCRIPTWRIG
     raise typer.Exit(subprocess.call(cmd, env=os.environ.copy()))
 
 
+TAG_OPTION = typer.Option(None, "--tag", help="pipeline tag (default SCRIPTWRIGHT_PIPELINE_TAG)")
+PROMPT_OPTION = typer.Option([], "--prompt", help="STEP=VERSION, overrides the tag for one step (repeatable)")
+
+
 @app.command()
-def demo(query: str = typer.Option("how does this work", help="what to search each demo creator for")) -> None:
+def demo(query: str = typer.Option("how does this work", help="what to search each demo creator for"),
+         tag: str | None = TAG_OPTION, prompt: list[str] = PROMPT_OPTION) -> None:
     """Ingest the demo corpus and run the main job end to end (offline, embedded models)."""
-    job = _run_job("demo", {"query": query}, "Demo")
+    from pipelines.prompts import parse_overrides
+
+    job = _run_job("demo", {"query": query, "tag": tag, "prompts": parse_overrides(prompt)}, "Demo")
     r = job["result"]
-    out.print(f"LM: {r['lm']}")
+    out.print(f"LM: {r['lm']} · prompts: " + ", ".join(f"{k}={v['version']}" for k, v in r["prompts"].items()))
     for c in r["creators"]:
         out.print(f"[bold]{c['creator']}[/]: {c['videos']} videos, {c['words']:,} words; "
                   f"best passage in '{c['top_passage']}'")
@@ -215,12 +229,62 @@ def demo(query: str = typer.Option("how does this work", help="what to search ea
     out.print(f"[green]Demo finished[/] (job {job['id']}).")
 
 
+@prompts_app.command("list")
+def prompts_list() -> None:
+    """Steps, their versions, and which version each tag uses."""
+    from pipelines.prompts import PromptService
+
+    service = PromptService(get_settings())
+    tags = service.tags()
+    table = Table("step", "versions", *tags)
+    for step in service.steps():
+        table.add_row(step, ", ".join(service.versions(step)),
+                      *[m.get(step, f"({get_settings().default_prompt_version})") for m in tags.values()])
+    out.print(table)
+
+
+@prompts_app.command("show")
+def prompts_show(step: str, version: str | None = typer.Option(None, "--version", help="default: the current tag's")) -> None:
+    """A prompt's front matter and instructions."""
+    from pipelines.prompts import PromptService
+
+    service = PromptService(get_settings())
+    p = service.load(step, version) if version else service.resolve(step)
+    out.print(f"[bold]{p.step}/{p.version}[/] ({p.path}, sha256 {p.sha256})", highlight=False)
+    out.print(f"description: {p.description}\ninputs: {', '.join(p.inputs)}\noutputs: {', '.join(p.outputs)}",
+              highlight=False)
+    if p.notes:
+        out.print(f"notes: {p.notes}", highlight=False)
+    out.print(f"\n{p.instructions}", highlight=False, markup=False)
+
+
+@prompts_app.command("diff")
+def prompts_diff(step: str, old: str, new: str) -> None:
+    """Unified diff between two versions of a step's prompt."""
+    from pipelines.prompts import PromptService
+
+    typer.echo(PromptService(get_settings()).diff(step, old, new) or "(identical)")
+
+
+@prompts_app.command("validate")
+def prompts_validate() -> None:
+    """Check every tag entry and prompt file; one line per problem, non-zero exit if any."""
+    from pipelines.prompts import PromptService
+
+    problems = PromptService(get_settings()).validate()
+    for problem in problems:
+        err.print(str(problem), highlight=False, soft_wrap=True, markup=False)
+    if problems:
+        raise typer.Exit(1)
+    out.print("All prompts and pipeline tags are valid.")
+
+
 def main() -> None:
     """Entry point: user-facing errors become one line on stderr and a non-zero exit."""
     try:
         app()
     except ScriptwrightError as exc:
-        Console(stderr=True).print(f"[red]Error:[/] {exc}", highlight=False, soft_wrap=True)
+        err.print(f"[red]Error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(1)
 
 

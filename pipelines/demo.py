@@ -74,6 +74,8 @@ def run_demo(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     from pipelines.programs.channel_summary import summarize_channel
 
     settings = ctx.settings
+    selection = ctx.prompts(params.get("tag"), params.get("prompts"))
+    selection.signature("channel_summary")  # a broken prompt stops the job before any work
     ingested = load_sample(settings, ctx, share=0.6)
     writer = lm_for_role(settings, "writer")
     summaries = []
@@ -83,10 +85,10 @@ def run_demo(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         hits = corpus.search(settings, params.get("query") or "how does this work", creator["slug"], k=4)
         with user_facing_lm_errors("Channel summary", writer.model), \
                 dspy.context(lm=writer, adapter=dspy.JSONAdapter()):
-            pred = summarize_channel(creator["name"], [h["text"] for h in hits])
+            pred = summarize_channel(selection, creator["name"], [h["text"] for h in hits])
         summaries.append({
             "creator": creator["name"], "videos": result["added"] + result["updated"] + result["unchanged"],
             "words": result["words"], "top_passage": hits[0]["title"] if hits else None,
             "topics": list(pred.topics)[:5], "pitch": pred.pitch,
         })
-    return {"lm": writer.model, "creators": summaries}
+    return {"lm": writer.model, "prompts": selection.record, "creators": summaries}

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pipelines.errors import ScriptwrightError
+from pipelines.prompts import PromptService, Selection
 from pipelines.settings import Settings
 from pipelines.store.duckdb import connect, rows
 
@@ -42,6 +43,12 @@ class JobContext:
     job_id: str
     on_progress: ProgressCallback | None = None
     items: list[dict[str, Any]] = field(default_factory=list)
+    selection: Selection | None = None
+
+    def prompts(self, tag: str | None = None, overrides: dict[str, str] | None = None) -> Selection:
+        """The prompt selection for this run; the versions it resolves are stored on the job."""
+        self.selection = PromptService(self.settings).select(tag, overrides)
+        return self.selection
 
     def progress(self, fraction: float, message: str = "") -> None:
         """Record progress (0..1) and a heartbeat; raises JobCancelled if a cancel was asked."""
@@ -157,6 +164,10 @@ def run(settings: Settings, job_id: str, on_progress: ProgressCallback | None = 
         stop.set()
         beat.join()
         current_job_id.reset(token)
+        if ctx.selection and ctx.selection.record:
+            with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+                conn.execute("UPDATE jobs SET prompt_versions = ? WHERE id = ?",
+                             [json.dumps(ctx.selection.record), job_id])
     return get(settings, job_id)
 
 
@@ -181,7 +192,7 @@ def start_in_thread(settings: Settings, job_id: str) -> threading.Thread:
 
 
 def _decode(job: dict[str, Any]) -> dict[str, Any]:
-    for key in ("params", "result", "items"):
+    for key in ("params", "result", "items", "prompt_versions"):
         if isinstance(job.get(key), str):
             job[key] = json.loads(job[key])
     job["params"] = job.get("params") or {}

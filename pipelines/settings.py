@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     lm_judge: str | None = None
     lm_max_tokens: int = 512
     lm_temperature: float = 0.2
+    prompts_dir: Path | None = Field(default=None, description="Prompt files (default: the repo's prompts/)")
     pipeline_tag: str = "stable"
     default_prompt_version: str = "v1"
     app_address: str = "127.0.0.1"
@@ -73,6 +74,10 @@ class Settings(BaseSettings):
     @property
     def exports_dir(self) -> Path:
         return self.root / "exports"
+
+    @property
+    def prompts_root(self) -> Path:
+        return self.prompts_dir or Path(__file__).resolve().parent.parent / "prompts"
 
     @property
     def sample_dir(self) -> Path:

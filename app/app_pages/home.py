@@ -1,7 +1,7 @@
 import streamlit as st
 
 from app.components import job_panel
-from app.state import settings, startup
+from app.state import prompt_problems, settings, startup
 from pipelines import corpus, jobs
 
 st.title("Scriptwright")
@@ -11,6 +11,9 @@ boot = startup()
 if boot["seed_job"] and jobs.get(settings(), boot["seed_job"])["status"] not in jobs.FINAL:
     st.subheader("Loading the demo creators")
     job_panel(boot["seed_job"])
+if problems := prompt_problems():
+    st.warning("Some prompts are broken; their steps will not run. See the Prompt Lab.\n\n"
+               + "\n".join(f"- `{p}`" for p in problems))
 if boot["recovered"]:
     st.warning(f"{len(boot['recovered'])} job(s) interrupted by an earlier crash were marked failed; see Jobs.")
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import dspy
 
+from pipelines.prompts import Selection
+
 
 class SummarizeChannel(dspy.Signature):
-    """Read excerpts from one educational creator's videos and say, concretely and briefly,
-    what the channel teaches and to whom. Use only what the excerpts show."""
+    """Summarise a channel from its transcripts (instructions: prompts/channel_summary/)."""
 
     creator: str = dspy.InputField(desc="the creator's name")
     excerpts: str = dspy.InputField(desc="numbered passages from the creator's transcripts")
@@ -15,7 +16,7 @@ class SummarizeChannel(dspy.Signature):
     pitch: str = dspy.OutputField(desc="one sentence describing the channel to a new viewer")
 
 
-def summarize_channel(creator: str, excerpts: list[str]) -> dspy.Prediction:
-    """Run SummarizeChannel with the LM in the current dspy context."""
+def summarize_channel(selection: Selection, creator: str, excerpts: list[str]) -> dspy.Prediction:
+    """Run the channel summary with the selected prompt version and the LM in the dspy context."""
     numbered = "\n".join(f"[{i + 1}] {text[:600]}" for i, text in enumerate(excerpts))
-    return dspy.Predict(SummarizeChannel)(creator=creator, excerpts=numbered)
+    return dspy.Predict(selection.signature("channel_summary"))(creator=creator, excerpts=numbered)

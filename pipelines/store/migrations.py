@@ -93,4 +93,9 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        2,
+        "jobs record the prompt versions they used",
+        "ALTER TABLE jobs ADD COLUMN prompt_versions JSON;",
+    ),
 ]

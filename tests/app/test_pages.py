@@ -59,3 +59,36 @@ def test_empty_workspace_is_seeded_with_the_demo_creators(settings) -> None:
     assert any(j["kind"] == "load-sample" and j["status"] == "succeeded" for j in found)
     at.run()
     assert int({m.label: m.value for m in at.metric}["Creators"]) >= 2
+
+
+def test_prompt_lab_browses_versions_and_diffs(app: AppTest) -> None:
+    app.switch_page("app_pages/prompt_lab.py")
+    app.run()
+    table = app.dataframe[0].value
+    assert list(table["step"]) == ["channel_summary"] and table["stable"][0] == "v1"
+    app.selectbox(key="lab_old").select("v1")
+    app.selectbox(key="lab_new").select("v2").run()
+    codes = [c.value for c in app.code]
+    assert any(c.startswith("--- channel_summary/v1.md") for c in codes)
+    app.selectbox(key="override_channel_summary").select("v2").run()
+    assert app.session_state.prompt_overrides == {"channel_summary": "v2"}
+
+
+def test_broken_prompts_are_reported_not_raised(sample_settings, tmp_path, monkeypatch) -> None:
+    import shutil
+    from pathlib import Path
+
+    prompts = tmp_path / "prompts"
+    shutil.copytree(Path(ENTRY).parents[1] / "prompts", prompts)
+    (prompts / "channel_summary" / "v1.md").write_text("")
+    monkeypatch.setenv("SCRIPTWRIGHT_PROMPTS_DIR", str(prompts))
+    from pipelines.settings import get_settings
+
+    get_settings.cache_clear()
+    at = AppTest.from_file(ENTRY, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert "v1.md" in at.warning[0].value and "missing front matter" in at.warning[0].value
+    at.switch_page("app_pages/prompt_lab.py")
+    at.run()
+    assert not at.exception and "missing front matter" in at.error[0].value
