@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+import pyarrow as pa
 
 from pipelines.embed import embed, embed_one
 from pipelines.errors import ScriptwrightError
@@ -108,30 +110,65 @@ class StoreOutcome:
     chunks: int
 
 
-def store_video(settings: Settings, creator_id: int, doc: VideoDoc) -> StoreOutcome:
-    """Insert or atomically replace one video; an unchanged video writes nothing."""
-    if not doc.segments:
-        raise ScriptwrightError(f"{doc.title or doc.source_id}: no transcript text to store.")
-    content_hash = doc.content_hash
+@dataclass
+class _Pending:
+    """A video that needs writing, with the chunk rows its vectors are computed for."""
+
+    doc: VideoDoc
+    old_id: int | None
+    chunks: list = field(default_factory=list)
+    chunk_rows: list[dict[str, Any]] = field(default_factory=list)
+    repair_only: bool = False
+
+
+def store_videos(settings: Settings, creator_id: int, docs: list[VideoDoc]) -> list[StoreOutcome]:
+    """Insert or atomically replace videos; unchanged ones write nothing.
+
+    The chunks of every changed video are embedded in one call (far faster than one call
+    per video); then each video is written in its own DuckDB transaction followed by one
+    LanceDB merge, so a crash leaves each video either old or new, never half of each.
+    """
     vectors = VectorStore(settings.lancedb_dir)
+    outcomes: dict[int, StoreOutcome] = {}
+    pending: list[tuple[int, _Pending]] = []
     with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
-        old = conn.execute(
-            "SELECT id, content_hash FROM videos WHERE creator_id = ? AND source_id = ?", [creator_id, doc.source_id]
-        ).fetchone()
-        if old and old[1] == content_hash:
-            stored = conn.execute("SELECT count(*) FROM chunks WHERE video_id = ?", [old[0]]).fetchone()[0]
-            if vectors.count(f"video_id = {int(old[0])}") == stored:
-                return StoreOutcome("unchanged", old[0], stored)
-            chunk_rows = rows(conn, "SELECT id, start_s, text FROM chunks WHERE video_id = ? ORDER BY idx", [old[0]])
-            _upsert_vectors(vectors, creator_id, old[0], chunk_rows)
-            return StoreOutcome("repaired", old[0], stored)
-    chunks = chunk_segments(doc.segments)
+        for n, doc in enumerate(docs):
+            if not doc.segments:
+                raise ScriptwrightError(f"{doc.title or doc.source_id}: no transcript text to store.")
+            old = conn.execute("SELECT id, content_hash FROM videos WHERE creator_id = ? AND source_id = ?",
+                               [creator_id, doc.source_id]).fetchone()
+            if old and old[1] == doc.content_hash:
+                stored = rows(conn, "SELECT id, start_s, text FROM chunks WHERE video_id = ? ORDER BY idx", [old[0]])
+                if vectors.count(f"video_id = {int(old[0])}") == len(stored):
+                    outcomes[n] = StoreOutcome("unchanged", old[0], len(stored))
+                else:  # the vectors of an earlier run never landed: rebuild them from DuckDB
+                    pending.append((n, _Pending(doc, old[0], chunk_rows=stored, repair_only=True)))
+                continue
+            pending.append((n, _Pending(doc, old[0] if old else None, chunk_segments(doc.segments))))
+    texts = [c.text for _, p in pending for c in p.chunks] + [r["text"] for _, p in pending for r in p.chunk_rows]
+    vecs = iter(embed(texts))
+    new_vectors = {n: [next(vecs) for _ in p.chunks] for n, p in pending}
+    repair_vectors = {n: [next(vecs) for _ in p.chunk_rows] for n, p in pending}
+    for n, p in pending:
+        if p.repair_only:
+            _replace_vectors(vectors, creator_id, p.old_id, p.chunk_rows, repair_vectors[n])
+            outcomes[n] = StoreOutcome("repaired", p.old_id, len(p.chunk_rows))
+            continue
+        video_id, chunk_rows = _write_video(settings, creator_id, p)
+        _replace_vectors(vectors, creator_id, video_id, chunk_rows, new_vectors[n])
+        outcomes[n] = StoreOutcome("updated" if p.old_id else "added", video_id, len(chunk_rows))
+    return [outcomes[n] for n in range(len(docs))]
+
+
+def _write_video(settings: Settings, creator_id: int, p: _Pending) -> tuple[int, list[dict[str, Any]]]:
+    """One video's rows in one transaction; returns its id and chunk rows."""
+    doc, content_hash = p.doc, p.doc.content_hash
+    meta = [doc.source, doc.url, doc.title, doc.description, doc.published_at, doc.duration_s, doc.view_count,
+            doc.like_count, json.dumps(doc.chapters) if doc.chapters else None, doc.language, doc.n_words,
+            content_hash]
     with transaction(settings.duckdb_path, settings.lock_retry_s) as conn:
-        meta = [doc.source, doc.url, doc.title, doc.description, doc.published_at, doc.duration_s, doc.view_count,
-                doc.like_count, json.dumps(doc.chapters) if doc.chapters else None, doc.language, doc.n_words,
-                content_hash]
-        if old:
-            video_id = old[0]
+        if p.old_id:
+            video_id = p.old_id
             for table in ("segments", "chunks", "comments"):
                 conn.execute(f"DELETE FROM {table} WHERE video_id = ?", [video_id])
             conn.execute(
@@ -147,29 +184,34 @@ def store_video(settings: Settings, creator_id: int, doc: VideoDoc) -> StoreOutc
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 [*meta, creator_id, doc.source_id],
             ).fetchone()[0]
-        conn.executemany(
-            "INSERT INTO segments VALUES (?, ?, ?, ?, ?)",
-            [[video_id, i, s.start_s, s.end_s, s.text] for i, s in enumerate(doc.segments)],
-        )
-        chunk_rows = [
-            {"id": f"{video_id}-{content_hash[:8]}-{c.idx}", "start_s": c.start_s, "text": c.text} for c in chunks
-        ]
-        conn.executemany(
-            "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [[r["id"], video_id, c.idx, c.start_s, c.end_s, c.text, c.n_words] for r, c in zip(chunk_rows, chunks)],
-        )
+        segments = pa.table({
+            "video_id": [video_id] * len(doc.segments), "idx": list(range(len(doc.segments))),
+            "start_s": [s.start_s for s in doc.segments], "end_s": [s.end_s for s in doc.segments],
+            "text": [s.text for s in doc.segments],
+        })
+        conn.register("new_segments", segments)
+        conn.execute("INSERT INTO segments SELECT video_id, idx, start_s, end_s, text FROM new_segments")
+        chunk_rows = [{"id": f"{video_id}-{content_hash[:8]}-{c.idx}", "start_s": c.start_s, "text": c.text}
+                      for c in p.chunks]
+        chunks = pa.table({
+            "id": [r["id"] for r in chunk_rows], "video_id": [video_id] * len(p.chunks),
+            "idx": [c.idx for c in p.chunks], "start_s": [c.start_s for c in p.chunks],
+            "end_s": [c.end_s for c in p.chunks], "text": [c.text for c in p.chunks],
+            "n_words": [c.n_words for c in p.chunks],
+        })
+        conn.register("new_chunks", chunks)
+        conn.execute("INSERT INTO chunks SELECT id, video_id, idx, start_s, end_s, text, n_words FROM new_chunks")
         if doc.comments:
             conn.executemany(
                 "INSERT INTO comments VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [[video_id, c["comment_id"], c["parent_id"], c["author_hash"], c["text"], c["likes"],
                   c["published_at"]] for c in doc.comments],
             )
-    _upsert_vectors(vectors, creator_id, video_id, chunk_rows)
-    return StoreOutcome("updated" if old else "added", video_id, len(chunks))
+    return video_id, chunk_rows
 
 
-def _upsert_vectors(vectors: VectorStore, creator_id: int, video_id: int, chunk_rows: list[dict[str, Any]]) -> None:
-    embedded = embed([r["text"] for r in chunk_rows])
+def _replace_vectors(vectors: VectorStore, creator_id: int, video_id: int, chunk_rows: list[dict[str, Any]],
+                     embedded: list) -> None:
     records = [
         {"id": r["id"], "creator_id": creator_id, "video_id": video_id, "start_s": r["start_s"], "text": r["text"],
          "vector": vec.tolist()}

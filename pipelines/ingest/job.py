@@ -16,6 +16,9 @@ from pipelines.jobs import JobContext, job_kind
 from pipelines.store.vectors import VectorStore
 
 
+BATCH_WORDS = 40_000  # videos are embedded together up to this many words: one big call beats many small ones
+
+
 @dataclass
 class WorkItem:
     """One video to ingest, parsed only when its turn comes."""
@@ -77,21 +80,36 @@ def run_ingest(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     items, notes = plan(ctx, params, creator["id"])
     counts = {"added": 0, "updated": 0, "unchanged": 0, "repaired": 0, "failed": 0}
     words = 0
+    buffer: list[tuple[WorkItem, VideoDoc, list[str]]] = []
+
+    def flush() -> None:
+        nonlocal words
+        if not buffer:
+            return
+        try:
+            outcomes = corpus.store_videos(settings, creator["id"], [doc for _, doc, _ in buffer])
+        except ScriptwrightError as exc:
+            for item, _, _ in buffer:
+                ctx.item(item.name, "failed", f"{item.name}: {exc}")
+        else:
+            for (item, doc, notes), outcome in zip(buffer, outcomes):
+                counts[outcome.status] += 1
+                words += doc.n_words
+                ctx.item(item.name, outcome.status, "; ".join(notes))
+        buffer.clear()
+
     for i, item in enumerate(items):
         ctx.progress(i / max(1, len(items)), f"{i + 1}/{len(items)} {item.name}")
         try:
             doc, item_notes = item.load()
-            if params.get("lang") and not doc.language:
-                doc.language = params["lang"]
-            doc.language = doc.language or detect_language(doc.text)
-            outcome = corpus.store_video(settings, creator["id"], doc)
         except ScriptwrightError as exc:
-            counts["failed"] += 1
             ctx.item(item.name, "failed", str(exc))
             continue
-        counts[outcome.status] += 1
-        words += doc.n_words
-        ctx.item(item.name, outcome.status, "; ".join(item_notes))
+        doc.language = doc.language or detect_language(doc.text)
+        buffer.append((item, doc, item_notes))
+        if sum(d.n_words for _, d, _ in buffer) >= BATCH_WORDS:
+            flush()
+    flush()
     failed_sources = [it for it in ctx.items if it["status"] == "failed"]
     counts["failed"] = len(failed_sources)
     stored = sum(counts[k] for k in ("added", "updated", "unchanged", "repaired"))

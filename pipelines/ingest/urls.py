@@ -116,4 +116,6 @@ def fetch_video(entry: UrlEntry, out_dir: Path, lang: str = "en", comments: int 
     segments = parse_caption_file(Path(picked["filepath"]))
     doc = doc_from_info(info, segments, comments or None)
     doc.language = lang
+    if doc.duration_s is None and segments and segments[-1].end_s:  # as for local files
+        doc.duration_s = segments[-1].end_s
     return doc
