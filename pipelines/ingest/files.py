@@ -21,7 +21,8 @@ from pipelines.ingest.model import Segment, VideoDoc
 from pipelines.ingest.parse import CAPTION_EXTS, parse_caption_file
 
 TIMED_ORDER = (".srt", ".vtt", ".json3", ".txt")
-_LANG_SUFFIX = re.compile(r"\.[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?$")
+# `talk.en.vtt`, `talk.pt-BR.srt`, `talk.en-orig.vtt`; not `part.one.srt`
+_LANG_SUFFIX = re.compile(r"\.[a-z]{2}(?:[-_][A-Za-z0-9]{2,8})?$")
 
 
 def stem_key(path: Path) -> str:

@@ -48,5 +48,6 @@ class VideoDoc:
         for s in self.segments:
             h.update(f"{s.start_s}|{s.end_s}|{s.text}\n".encode())
         h.update((self.title or "").encode())
-        h.update(str(len(self.comments)).encode())
+        for c in self.comments:
+            h.update(f"{c.get('comment_id')}|{c.get('text')}\n".encode())
         return h.hexdigest()[:32]

@@ -110,11 +110,16 @@ def parse_transcript_text(text: str) -> list[Segment]:
             segs.append(Segment(_clock(m.group(1)), None, para[m.end():]))
         else:
             segs.append(Segment(None, None, para))
-    # a paragraph ends where the next timed one starts
+    # a paragraph ends where the next timed one starts; the last one at the pace of the rest
     out = []
     for i, seg in enumerate(segs):
         nxt = next((s.start_s for s in segs[i + 1:] if s.start_s is not None), None)
         out.append(Segment(seg.start_s, nxt if seg.start_s is not None else None, seg.text))
+    timed = [s for s in out if s.end_s is not None and s.start_s is not None and s.end_s > s.start_s]
+    last = out[-1] if out else None
+    if timed and last is not None and last.start_s is not None and last.end_s is None:
+        seconds_per_word = sum(s.end_s - s.start_s for s in timed) / max(1, sum(len(s.text.split()) for s in timed))
+        out[-1] = Segment(last.start_s, last.start_s + seconds_per_word * len(last.text.split()), last.text)
     return out
 
 

@@ -64,8 +64,9 @@ def test_empty_workspace_is_seeded_with_the_demo_creators(settings) -> None:
 def test_prompt_lab_browses_versions_and_diffs(app: AppTest) -> None:
     app.switch_page("app_pages/prompt_lab.py")
     app.run()
-    table = app.dataframe[0].value
-    assert list(table["step"]) == ["channel_summary"] and table["stable"][0] == "v1"
+    table = app.dataframe[0].value.set_index("step")
+    assert {"channel_summary", "style_guide", "story_library"} <= set(table.index)
+    assert table.loc["channel_summary", "stable"] == "v1" and table.loc["channel_summary", "experimental"] == "v2"
     app.selectbox(key="lab_old").select("v1")
     app.selectbox(key="lab_new").select("v2").run()
     codes = [c.value for c in app.code]
