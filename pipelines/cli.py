@@ -22,6 +22,8 @@ jobs_app = typer.Typer(help="Inspect and cancel jobs.", no_args_is_help=True)
 app.add_typer(jobs_app, name="jobs")
 prompts_app = typer.Typer(help="Versioned prompts and pipeline tags.", no_args_is_help=True)
 app.add_typer(prompts_app, name="prompts")
+dna_app = typer.Typer(help="Creator DNA: how a creator talks, teaches and paces.", no_args_is_help=True)
+app.add_typer(dna_app, name="dna")
 err = Console(stderr=True)
 out = Console()
 
@@ -227,6 +229,72 @@ def demo(query: str = typer.Option("how does this work", help="what to search ea
         out.print(f"  topics: {', '.join(c['topics'])}", highlight=False)
         out.print(f"  pitch: {c['pitch']}", highlight=False)
     out.print(f"[green]Demo finished[/] (job {job['id']}).")
+
+
+@dna_app.command("build")
+def dna_build(creator: str = typer.Option(..., "--creator", "-c"),
+              force: bool = typer.Option(False, help="rebuild even if the corpus has not changed"),
+              tag: str | None = TAG_OPTION, prompt: list[str] = PROMPT_OPTION) -> None:
+    """Measure the creator, find signature phrases, write the style guide and story library."""
+    from pipelines.prompts import parse_overrides
+
+    params = {"creator": creator, "force": force, "tag": tag, "prompts": parse_overrides(prompt)}
+    r = _run_job("dna-build", params, f"Creator DNA for {creator}")["result"]
+    if r["status"] == "unchanged":
+        out.print(f"{r['creator']}: corpus unchanged since DNA version {r['version']}; nothing to do (--force rebuilds).")
+    else:
+        out.print(f"{r['creator']}: DNA version {r['version']} from {r['videos']} videos "
+                  f"({r['phrases']} signature phrases, {r['stories']} stories).")
+
+
+@dna_app.command("show")
+def dna_show(creator: str = typer.Option(..., "--creator", "-c"), version: int | None = typer.Option(None),
+             as_json: bool = typer.Option(False, "--json")) -> None:
+    """A DNA version (latest by default): measurements, phrases, style guide, stories."""
+    from pipelines.voice import dna
+
+    snap = dna.snapshot(get_settings(), creator, version)
+    if as_json:
+        typer.echo(json.dumps(snap, default=str, indent=2))
+        return
+    guide = snap["style_guide"]
+    out.print(f"[bold]{snap['creator']}[/] · DNA v{snap['version']} · {snap['n_videos']} videos · {snap['created_at']}")
+    out.print(guide["measurements"], highlight=False)
+    for rule in guide.get("measured_rules", []):
+        out.print(f"  • {rule}", highlight=False)
+    out.print("[bold]Signature phrases[/]: " + ", ".join(p["phrase"] for p in snap["signature_phrases"][:15]),
+              highlight=False)
+    out.print(f"[bold]Style guide[/] ({snap['lm']}): {guide['summary']}", highlight=False)
+    for key, mark in (("do", "do"), ("dont", "don't")):
+        for r in guide.get(key, []):
+            out.print(f"  {mark}: {r['rule']} — \"{r['example']}\"", highlight=False, markup=False)
+    for story in snap["stories"]:
+        where = f" ({story['title']} @ {_clock(story['start_s'])})" if story.get("title") else ""
+        out.print(f"  {story['kind']}: {story['summary']}{where}", highlight=False, markup=False)
+
+
+@dna_app.command("diff")
+def dna_diff(creator: str = typer.Option(..., "--creator", "-c"),
+             old: int | None = typer.Argument(None, help="older version (default: the one before the latest)"),
+             new: int | None = typer.Argument(None, help="newer version (default: the latest)")) -> None:
+    """What changed between two DNA versions."""
+    from pipelines.voice import dna
+
+    settings = get_settings()
+    versions = [s["version"] for s in dna.list_snapshots(settings, creator)]
+    new = new or (versions[0] if versions else None)
+    old = old or next((v for v in versions if new and v < new), None)
+    if old is None or new is None:
+        raise ScriptwrightError(f"{creator} has fewer than two DNA versions to compare; "
+                                "run `scriptwright dna build --force` after ingesting more videos.")
+    d = dna.diff(dna.snapshot(settings, creator, old), dna.snapshot(settings, creator, new))
+    out.print(f"DNA v{d['old']} → v{d['new']} (videos {d['videos'][0]} → {d['videos'][1]})")
+    for m in d["measurements"]:
+        out.print(f"  {m['measurement']}: {m['old']} → {m['new']} {m['unit']}", highlight=False)
+    out.print(f"  phrases added: {', '.join(d['phrases_added']) or 'none'}", highlight=False)
+    out.print(f"  phrases removed: {', '.join(d['phrases_removed']) or 'none'}", highlight=False)
+    if d["style_guide_diff"]:
+        typer.echo(d["style_guide_diff"])
 
 
 @prompts_app.command("list")

@@ -89,6 +89,7 @@ def _registered(kind: str) -> JobFn:
     # Importing the modules that define job kinds fills the registry lazily.
     import pipelines.demo  # noqa: F401
     import pipelines.ingest.job  # noqa: F401
+    import pipelines.voice.dna  # noqa: F401
 
     if kind not in _REGISTRY:
         raise ScriptwrightError(f"Unknown job kind '{kind}'.")

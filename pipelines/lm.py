@@ -26,7 +26,7 @@ from pipelines.settings import EMBEDDED_LM, ROLES, Settings
 import dspy  # noqa: E402  (after settings: offline flags first)
 from dspy.lm15 import Message, Response, TextPart, Usage, response_to_events  # noqa: E402
 
-MAX_STRING = 400  # characters per string field under the grammar: keeps a tiny model bounded
+MAX_STRING = 200  # characters per string field under the grammar: keeps a tiny model inside max_tokens
 
 
 def embedded_model_path() -> Path:
@@ -52,7 +52,7 @@ def bound_schema(schema: dict[str, Any], max_len: int = MAX_STRING) -> dict[str,
     if out.get("type") == "string":
         out.setdefault("maxLength", max_len)
     if out.get("type") == "array":
-        out.setdefault("maxItems", 8)
+        out.setdefault("maxItems", 4)
     return out
 
 

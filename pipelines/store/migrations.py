@@ -98,4 +98,27 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         "jobs record the prompt versions they used",
         "ALTER TABLE jobs ADD COLUMN prompt_versions JSON;",
     ),
+    (
+        3,
+        "dna_snapshots: versioned Creator DNA",
+        """
+        CREATE TABLE dna_snapshots (
+            id VARCHAR PRIMARY KEY,
+            creator_id INTEGER NOT NULL,
+            version INTEGER NOT NULL,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            corpus_hash VARCHAR NOT NULL,
+            n_videos INTEGER NOT NULL,
+            features JSON,
+            video_features JSON,
+            style_guide JSON,
+            signature_phrases JSON,
+            stories JSON,
+            prompt_versions JSON,
+            lm VARCHAR,
+            job_id VARCHAR,
+            UNIQUE (creator_id, version)
+        );
+        """,
+    ),
 ]
