@@ -1,0 +1,48 @@
+"""The Voice page: build the DNA from the page, then read it (AppTest)."""
+
+import dspy
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pipelines import jobs
+from tests.app.conftest import wait_for_jobs
+from tests.integration.test_dna import GUIDE, STORIES
+
+
+@pytest.fixture
+def scripted_writer(monkeypatch):
+    from pipelines import lm as lm_module
+
+    monkeypatch.setattr(lm_module, "lm_for_role",
+                        lambda settings, role: dspy.utils.DummyLM([GUIDE, STORIES] * 6, adapter=dspy.JSONAdapter()))
+
+
+def pick(app: AppTest, name: str) -> None:
+    box = app.selectbox(key="voice_creator")
+    box.select_index(box.options.index(name)).run()
+
+
+def test_voice_page_without_dna_offers_to_build_it(app: AppTest, sample_settings, scripted_writer) -> None:
+    app.switch_page("app_pages/voice.py")
+    app.run()
+    pick(app, "Pip Halloran")
+    assert "No Creator DNA for Pip Halloran" in app.info[0].value
+    app.button(key="dna_build").click().run()
+    wait_for_jobs(sample_settings)
+    app.run()
+    assert not app.exception
+    assert app.selectbox(key="dna_version").value == 1
+
+
+def test_voice_page_shows_the_dna(app: AppTest, sample_settings, scripted_writer) -> None:
+    for name in ("Pip Halloran", "Rex Moreno"):
+        assert jobs.submit_and_run(sample_settings, "dna-build", {"creator": name})["status"] == "succeeded"
+    app.switch_page("app_pages/voice.py")
+    app.run()
+    pick(app, "Pip Halloran")
+    assert not app.exception, app.exception
+    text = " ".join(m.value for m in app.markdown)
+    assert "Questions: more than other creators" in text
+    assert "Ask the viewer questions" in text and "Gran's abacus" in text
+    assert any("sneaky part" in e.label for e in app.expander)
+    assert "speaking pace" in app.text[0].value
