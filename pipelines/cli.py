@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -207,7 +206,8 @@ def run_app(port: int | None = typer.Option(None, help="port (default SCRIPTWRIG
            "--server.address", address or settings.app_address, "--server.port", str(port or settings.app_port),
            "--browser.gatherUsageStats", "false"]
     out.print(f"Scriptwright on http://{address or settings.app_address}:{port or settings.app_port}")
-    raise typer.Exit(subprocess.call(cmd, env=os.environ.copy()))
+    # become the server process, so a stop signal (Ctrl-C, terminate) reaches Streamlit itself
+    os.execv(sys.executable, cmd)
 
 
 TAG_OPTION = typer.Option(None, "--tag", help="pipeline tag (default SCRIPTWRIGHT_PIPELINE_TAG)")
