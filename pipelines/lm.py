@@ -9,6 +9,7 @@ Every call lands in `lm_calls` with tokens, cost, latency and whether the cache 
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import json
 import os
@@ -122,13 +123,19 @@ class LlamaEngine:
         return response_to_events(self.complete(request))
 
     def close(self) -> None:
-        return None
+        with self._lock:
+            if self._llama is not None:
+                self._llama.close()
+                self._llama = None
 
 
 @lru_cache(maxsize=1)
 def embedded_engine() -> LlamaEngine:
     """The process-wide engine for the embedded model (weights load on first call)."""
-    return LlamaEngine(embedded_model_path())
+    engine = LlamaEngine(embedded_model_path())
+    # free the model while the interpreter is intact; llama.cpp's own finaliser fails at shutdown
+    atexit.register(engine.close)
+    return engine
 
 
 _call_started = threading.local()
