@@ -45,10 +45,11 @@ def healthy(url: str) -> bool:
         return False
 
 
-@pytest.fixture
-def server(data_dir: Path):
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory):
+    """One real server for the module, started on an empty data dir (it seeds the demo)."""
     port = free_port()
-    env = {**os.environ, "SCRIPTWRIGHT_DATA_DIR": str(data_dir)}
+    env = {**os.environ, "SCRIPTWRIGHT_DATA_DIR": str(tmp_path_factory.mktemp("e2e") / "data")}
     proc = subprocess.Popen([str(BIN), "app", "--port", str(port)], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
@@ -64,7 +65,7 @@ def server(data_dir: Path):
             proc.kill()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 
