@@ -10,6 +10,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pipelines.errors import ScriptwrightError
@@ -23,6 +24,8 @@ prompts_app = typer.Typer(help="Versioned prompts and pipeline tags.", no_args_i
 app.add_typer(prompts_app, name="prompts")
 dna_app = typer.Typer(help="Creator DNA: how a creator talks, teaches and paces.", no_args_is_help=True)
 app.add_typer(dna_app, name="dna")
+voice_app = typer.Typer(help="Voice fidelity: score texts and validate the scorer.", no_args_is_help=True)
+app.add_typer(voice_app, name="voice")
 err = Console(stderr=True)
 out = Console()
 
@@ -71,10 +74,10 @@ def ingest(
     out.print(f"{r['creator']}: {r['added']} added, {r['updated']} updated, {r['unchanged']} unchanged, "
               f"{r['failed']} failed ({r['words']:,} words).")
     for note in r.get("notes") or []:
-        out.print(f"[dim]{note}[/]")
+        out.print(f"[dim]{escape(note)}[/]", soft_wrap=True)
     failed = [i for i in job["items"] if i["status"] == "failed"]
     for item in failed:
-        err.print(f"[red]failed:[/] {item['detail']}", highlight=False)
+        err.print(f"[red]failed:[/] {escape(item['detail'])}", highlight=False, soft_wrap=True)
     if failed:
         raise typer.Exit(2)
 
@@ -297,6 +300,58 @@ def dna_diff(creator: str = typer.Option(..., "--creator", "-c"),
         typer.echo(d["style_guide_diff"])
 
 
+@voice_app.command("score")
+def voice_score(files: list[Path] = typer.Argument(..., help="scripts (.txt, .md) or caption files"),
+                creator: str = typer.Option(..., "--creator", "-c"),
+                as_json: bool = typer.Option(False, "--json")) -> None:
+    """How much each file sounds like the creator, what pulls it away, and the least-like sentences."""
+    from pipelines.voice import scorer
+
+    settings = get_settings()
+    if scorer.current_model(settings, train_if_missing=False) is None:
+        _run_job("voice-train", {}, "Training the voice model")
+    results = scorer.score_texts(settings, creator, [(str(f), scorer.read_text(f)) for f in files])
+    if as_json:
+        typer.echo(json.dumps(results, default=str, indent=2))
+        return
+    card = results[0]["scorer"] if results else None
+    if card:
+        out.print(f"[dim]scorer: video accuracy {card['accuracy']:.2f}, window accuracy {card['window_accuracy']:.2f},"
+                  f" AUC {card['auc']:.3f} on {card['n_test_videos']} held-out videos[/]")
+    else:
+        out.print("[dim]scorer not validated on this workspace yet: run `scriptwright voice validate`[/]")
+    for r in results:
+        if r["message"]:
+            out.print(f"[bold]{r['name']}[/]: {r['message']}", highlight=False)
+            continue
+        out.print(f"[bold]{r['name']}[/]: fidelity {r['fidelity']:.2f}, P(creator) {r['probability']:.2f}, "
+                  f"closest voice: {r['best_match']} ({r['n_words']} words)", highlight=False)
+        pulls = ", ".join(f"{p['feature']!r} ({p['direction']})" for p in r["pulls_away"][:5])
+        out.print(f"  pulls away: {pulls}", highlight=False, markup=False)
+        for sent in r["off_voice_sentences"]:
+            out.print(f"  least like them: {sent['text'][:140]}", highlight=False, markup=False)
+
+
+@voice_app.command("validate")
+def voice_validate(creators: str | None = typer.Option(None, help="comma-separated creators (default: all)"),
+                   folds: int = typer.Option(5, min=2), as_json: bool = typer.Option(False, "--json")) -> None:
+    """Grouped k-fold cross-validation by video: how often the scorer names the right creator."""
+    names = [c.strip() for c in creators.split(",") if c.strip()] if creators else None
+    r = _run_job("voice-validate", {"creators": names, "folds": folds}, "Validating the voice scorer")["result"]
+    if as_json:
+        typer.echo(json.dumps(r, default=str, indent=2))
+        return
+    out.print(f"video accuracy {r['accuracy']:.3f} · window accuracy {r['window_accuracy']:.3f} · AUC {r['auc']:.4f}"
+              f" · {r['n_test_videos']} test videos, {r['n_test_windows']} windows, {r['folds']} folds")
+    table = Table("creator", "videos", "precision", "recall", "window acc.", "AUC")
+    for c, m in r["per_creator"].items():
+        table.add_row(c, str(m["n_videos"]), f"{m['precision']:.2f}", f"{m['recall']:.2f}",
+                      f"{m['window_accuracy']:.2f}", f"{m['auc']:.3f}" if m.get("auc") is not None else "-")
+    out.print(table)
+    for w in r.get("warnings") or []:
+        err.print(f"[yellow]warning:[/] {w}", highlight=False)
+
+
 @prompts_app.command("list")
 def prompts_list() -> None:
     """Steps, their versions, and which version each tag uses."""
@@ -352,7 +407,7 @@ def main() -> None:
     try:
         app()
     except ScriptwrightError as exc:
-        err.print(f"[red]Error:[/] {exc}", highlight=False, soft_wrap=True)
+        err.print(f"[red]Error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(1)
 
 

@@ -95,6 +95,12 @@ def existing_source_ids(settings: Settings, creator_id: int) -> set[str]:
         return {r[0] for r in conn.execute("SELECT source_id FROM videos WHERE creator_id = ?", [creator_id]).fetchall()}
 
 
+def existing_urls(settings: Settings, creator_id: int) -> set[str]:
+    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+        return {r[0] for r in conn.execute("SELECT url FROM videos WHERE creator_id = ? AND url IS NOT NULL",
+                                           [creator_id]).fetchall()}
+
+
 def timestamp_url(source: str, source_id: str, url: str | None, start_s: float | None) -> str | None:
     """A link that opens the video at a moment (YouTube), or the video's own URL."""
     t = int(start_s or 0)

@@ -11,7 +11,7 @@ from pipelines import corpus
 from pipelines.errors import ScriptwrightError
 from pipelines.ingest.files import collect, doc_from_group
 from pipelines.ingest.model import VideoDoc
-from pipelines.ingest.urls import fetch_video, is_url, list_entries
+from pipelines.ingest.urls import clean_url, fetch_video, is_url, list_entries
 from pipelines.jobs import JobContext, job_kind
 from pipelines.store.vectors import VectorStore
 
@@ -38,6 +38,7 @@ def plan(ctx: JobContext, params: dict[str, Any], creator_id: int) -> tuple[list
     items: list[WorkItem] = []
     notes: list[str] = []
     known = corpus.existing_source_ids(settings, creator_id)
+    known_urls = corpus.existing_urls(settings, creator_id)  # for listings without ids (RSS feeds)
     for source in params["sources"]:
         if is_url(source):
             out_dir = settings.downloads_dir / str(creator_id)
@@ -46,7 +47,8 @@ def plan(ctx: JobContext, params: dict[str, Any], creator_id: int) -> tuple[list
             except ScriptwrightError as exc:
                 ctx.item(source, "failed", str(exc))
                 continue
-            fresh = [e for e in entries if not e.source_id or e.source_id not in known]
+            fresh = [e for e in entries
+                     if (e.source_id not in known if e.source_id else clean_url(e.url) not in known_urls)]
             if len(fresh) < len(entries):
                 notes.append(f"{source}: {len(entries) - len(fresh)} video(s) already stored, skipped.")
             for e in fresh:

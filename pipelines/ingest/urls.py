@@ -27,6 +27,7 @@ class UrlEntry:
     url: str
     source_id: str | None
     title: str | None
+    index: int | None = None  # 1-based position on a page of several videos that have no page of their own
 
 
 def is_url(text: str) -> bool:
@@ -63,6 +64,15 @@ class _QuietLogger:
     def error(self, msg: str) -> None: ...
 
 
+def clean_url(url: str) -> str:
+    """A URL without the data yt-dlp smuggles into it (RSS items come as `page#__youtubedl_smuggle=...`).
+
+    The smuggled URL is what yt-dlp fetches; the clean one is what we show and store."""
+    from yt_dlp.utils import unsmuggle_url
+
+    return unsmuggle_url(url)[0]
+
+
 def _message(exc: Exception) -> str:
     text = _ANSI.sub("", str(exc)).replace("ERROR: ", "").strip()
     return (text.splitlines() or [type(exc).__name__])[0][:200]
@@ -91,6 +101,12 @@ def list_entries(url: str, out_dir: Path, lang: str = "en", limit: int | None = 
             entry_url = e.get("url") or e.get("webpage_url")
             if e.get("ie_key", "").lower().startswith("youtube") and e.get("id") and not str(entry_url).startswith("http"):
                 entry_url = f"https://www.youtube.com/watch?v={e['id']}"
+            if e.get("_type", "video") == "video" and e.get("playlist_index"):
+                # resolved in the listing (several <video>s on one page): its `url` is the media file,
+                # which has no subtitles; fetch it again as item N of the page instead
+                entries.append(UrlEntry(info.get("webpage_url") or url, e.get("id"), e.get("title"),
+                                        int(e["playlist_index"])))
+                continue
             entries.append(UrlEntry(entry_url, e.get("id"), e.get("title")))
         return entries[:limit] if limit else entries
     return [UrlEntry(info.get("webpage_url") or url, info.get("id"), info.get("title"))]
@@ -102,19 +118,26 @@ def fetch_video(entry: UrlEntry, out_dir: Path, lang: str = "en", comments: int 
     from yt_dlp.utils import DownloadError
 
     out_dir.mkdir(parents=True, exist_ok=True)
+    where = f"{clean_url(entry.url)} (video {entry.index})" if entry.index else clean_url(entry.url)
+    opts = _options(out_dir, lang, comments) | ({"playlist_items": str(entry.index)} if entry.index else {})
     try:
-        with YoutubeDL(_options(out_dir, lang, comments)) as ydl:
+        with YoutubeDL(opts) as ydl:
             info = ydl.extract_info(entry.url, download=True)
     except DownloadError as exc:
-        raise ScriptwrightError(f"{entry.url}: {_message(exc)}") from exc
+        raise ScriptwrightError(f"{where}: {_message(exc)}") from exc
+    if entry.index:
+        info = next(iter(info.get("entries") or []), None) if info.get("_type") in ("playlist", "multi_video") else info
+        if not info:
+            raise ScriptwrightError(f"{where}: this video is no longer on the page.")
     subs = info.get("requested_subtitles") or {}
     picked = next((s for s in subs.values() if s.get("filepath") and Path(s["filepath"]).exists()), None)
     if not picked:
         available = sorted(set(info.get("subtitles") or {}) | set(info.get("automatic_captions") or {}))
         hint = f" (available: {', '.join(available[:8])})" if available else ""
-        raise ScriptwrightError(f"{entry.url}: no '{lang}' subtitles for this video{hint}.")
+        raise ScriptwrightError(f"{where}: no '{lang}' subtitles for this video{hint}.")
     segments = parse_caption_file(Path(picked["filepath"]))
     doc = doc_from_info(info, segments, comments or None)
+    doc.url = clean_url(doc.url) if doc.url else doc.url
     doc.language = lang
     if doc.duration_s is None and segments and segments[-1].end_s:  # as for local files
         doc.duration_s = segments[-1].end_s
