@@ -90,6 +90,7 @@ def _registered(kind: str) -> JobFn:
     import pipelines.demo  # noqa: F401
     import pipelines.ingest.job  # noqa: F401
     import pipelines.voice.dna  # noqa: F401
+    import pipelines.voice.scorer  # noqa: F401
 
     if kind not in _REGISTRY:
         raise ScriptwrightError(f"Unknown job kind '{kind}'.")

@@ -19,101 +19,159 @@ by_name = {c["name"]: c for c in creators}
 creator = by_name[st.selectbox("Creator", list(by_name), key="voice_creator")]
 snapshots = dna.list_snapshots(s, creator["slug"])
 
-left, right = st.columns([3, 1])
-with right:
-    force = st.checkbox("Rebuild even if unchanged", key="dna_force")
-    if st.button("Build Creator DNA", key="dna_build"):
-        job_id, _ = jobs.create(s, "dna-build", {"creator": creator["slug"], "force": force,
-                                                 "tag": st.session_state.pipeline_tag,
-                                                 "prompts": st.session_state.prompt_overrides})
-        jobs.start_in_thread(s, job_id)
-        track_job(job_id)
 for job_id in st.session_state.active_jobs[-2:]:
     job_panel(job_id)
 
-if not snapshots:
-    left.info(f"No Creator DNA for {creator['name']} yet: build it to see how they talk, teach and pace.")
-    st.stop()
+tab_dna, tab_score = st.tabs(["Creator DNA", "Score a script"])
 
-versions = [x["version"] for x in snapshots]
-version = left.selectbox("DNA version", versions, key="dna_version",
-                         format_func=lambda v: f"v{v} · " + str(next(x["created_at"] for x in snapshots
-                                                                      if x["version"] == v))[:16])
-snap = dna.snapshot(s, creator["slug"], version)
-guide = snap["style_guide"]
+with tab_dna:
+    left, right = st.columns([3, 1])
+    with right:
+        force = st.checkbox("Rebuild even if unchanged", key="dna_force")
+        if st.button("Build Creator DNA", key="dna_build"):
+            job_id, _ = jobs.create(s, "dna-build", {"creator": creator["slug"], "force": force,
+                                                     "tag": st.session_state.pipeline_tag,
+                                                     "prompts": st.session_state.prompt_overrides})
+            jobs.start_in_thread(s, job_id)
+            track_job(job_id)
 
-tab_glance, tab_guide, tab_phrases, tab_stories, tab_diff = st.tabs(
-    ["At a glance", "Style guide", "Signature phrases", "Stories", "Compare versions"])
-
-with tab_glance:
-    st.caption(f"From {snap['n_videos']} videos · corpus {snap['corpus_hash'][:10]} · written by {snap['lm']}")
-    others = []
-    for c in creators:
-        other = dna.latest(s, c["slug"])
-        if other:
-            others.append({"creator": c["name"], **{k: (other["features"].get(k) or {}).get("median")
-                                                    for k, _, _ in dna.MEASUREMENTS}})
-    frame = pd.DataFrame(others)
-    chart_cols = st.columns(2)
-    for col, (key, label) in zip(chart_cols, [("wpm", "Speaking pace (words/min)"),
-                                              ("median_sentence_len", "Median sentence length (words)")]):
-        if key in frame and frame[key].notna().any():
-            col.plotly_chart(px.bar(frame, x="creator", y=key, title=label,
-                                    color=frame["creator"].eq(creator["name"]).map({True: "this creator",
-                                                                                   False: "others"})),
-                             width="stretch")
-    per_video = pd.DataFrame([{"video": vid, **{k: v for k, v in f.items() if isinstance(v, (int, float))}}
-                              for vid, f in snap["video_features"].items()])
-    if "wpm" in per_video and "median_sentence_len" in per_video:
-        st.plotly_chart(px.scatter(per_video, x="median_sentence_len", y="question_rate", size="n_words",
-                                   title="Per video: sentence length vs questions per 1,000 words"), width="stretch")
-    st.markdown("**Measured**")
-    st.text(guide["measurements"])
-
-with tab_guide:
-    st.markdown(f"**Summary** — {guide.get('summary') or ''}")
-    st.markdown("**Where this creator differs from others (measured)**")
-    for rule in guide.get("measured_rules", []):
-        st.markdown(f"- {rule}")
-    cols = st.columns(2)
-    for col, key, title in ((cols[0], "do", "Do"), (cols[1], "dont", "Don't")):
-        col.markdown(f"**{title}**")
-        for r in guide.get(key, []):
-            col.markdown(f"- {r['rule']}  \n  _“{r['example']}”_")
-
-with tab_phrases:
-    phrases = snap["signature_phrases"]
-    if phrases:
-        st.plotly_chart(px.bar(pd.DataFrame(phrases[:15]).iloc[::-1], x="z", y="phrase", orientation="h",
-                               hover_data=["count", "videos", "background"],
-                               title="Signature phrases (weighted log-odds vs other creators)"), width="stretch")
-    for p in phrases:
-        with st.expander(f"“{p['phrase']}” · said {p['count']}× in {p['videos']} videos"):
-            for e in p["examples"]:
-                where = f"{e['title']} @ {clock(e['start_s'])}"
-                st.markdown(f"[{where}]({e['link']})" if e.get("link") else where)
-                st.text(e["context"])
-
-with tab_stories:
-    if not snap["stories"]:
-        st.info("No recurring stories were found in this build (the embedded model finds few; a real LM finds more).")
-    for story in snap["stories"]:
-        where = f"{story['title']} @ {clock(story['start_s'])}" if story.get("title") else "not located"
-        link = f" — [{where}]({story['link']})" if story.get("link") else f" — {where}"
-        st.markdown(f"- **{story['kind']}**: {story['summary']}{link}")
-
-with tab_diff:
-    if len(versions) < 2:
-        st.info("Only one DNA version so far.")
+    if not snapshots:
+        left.info(f"No Creator DNA for {creator['name']} yet: build it to see how they talk, teach and pace.")
     else:
-        c1, c2 = st.columns(2)
-        old = c1.selectbox("From", versions[1:], key="diff_old")
-        new = c2.selectbox("To", versions, key="diff_new")
+        versions = [x["version"] for x in snapshots]
+        version = left.selectbox("DNA version", versions, key="dna_version",
+                                 format_func=lambda v: f"v{v} · " + str(next(x["created_at"] for x in snapshots
+                                                                              if x["version"] == v))[:16])
+        snap = dna.snapshot(s, creator["slug"], version)
+        guide = snap["style_guide"]
+
+        tab_glance, tab_guide, tab_phrases, tab_stories, tab_diff = st.tabs(
+            ["At a glance", "Style guide", "Signature phrases", "Stories", "Compare versions"])
+
+        with tab_glance:
+            st.caption(f"From {snap['n_videos']} videos · corpus {snap['corpus_hash'][:10]} · written by {snap['lm']}")
+            others = []
+            for c in creators:
+                other = dna.latest(s, c["slug"])
+                if other:
+                    others.append({"creator": c["name"], **{k: (other["features"].get(k) or {}).get("median")
+                                                            for k, _, _ in dna.MEASUREMENTS}})
+            frame = pd.DataFrame(others)
+            chart_cols = st.columns(2)
+            for col, (key, label) in zip(chart_cols, [("wpm", "Speaking pace (words/min)"),
+                                                      ("median_sentence_len", "Median sentence length (words)")]):
+                if key in frame and frame[key].notna().any():
+                    col.plotly_chart(px.bar(frame, x="creator", y=key, title=label,
+                                            color=frame["creator"].eq(creator["name"]).map({True: "this creator",
+                                                                                           False: "others"})),
+                                     width="stretch")
+            per_video = pd.DataFrame([{"video": vid, **{k: v for k, v in f.items() if isinstance(v, (int, float))}}
+                                      for vid, f in snap["video_features"].items()])
+            if "wpm" in per_video and "median_sentence_len" in per_video:
+                st.plotly_chart(px.scatter(per_video, x="median_sentence_len", y="question_rate", size="n_words",
+                                           title="Per video: sentence length vs questions per 1,000 words"), width="stretch")
+            st.markdown("**Measured**")
+            st.text(guide["measurements"])
+
+        with tab_guide:
+            st.markdown(f"**Summary** — {guide.get('summary') or ''}")
+            st.markdown("**Where this creator differs from others (measured)**")
+            for rule in guide.get("measured_rules", []):
+                st.markdown(f"- {rule}")
+            cols = st.columns(2)
+            for col, key, title in ((cols[0], "do", "Do"), (cols[1], "dont", "Don't")):
+                col.markdown(f"**{title}**")
+                for r in guide.get(key, []):
+                    col.markdown(f"- {r['rule']}  \n  _“{r['example']}”_")
+
+        with tab_phrases:
+            phrases = snap["signature_phrases"]
+            if phrases:
+                st.plotly_chart(px.bar(pd.DataFrame(phrases[:15]).iloc[::-1], x="z", y="phrase", orientation="h",
+                                       hover_data=["count", "videos", "background"],
+                                       title="Signature phrases (weighted log-odds vs other creators)"), width="stretch")
+            for p in phrases:
+                with st.expander(f"“{p['phrase']}” · said {p['count']}× in {p['videos']} videos"):
+                    for e in p["examples"]:
+                        where = f"{e['title']} @ {clock(e['start_s'])}"
+                        st.markdown(f"[{where}]({e['link']})" if e.get("link") else where)
+                        st.text(e["context"])
+
+        with tab_stories:
+            if not snap["stories"]:
+                st.info("No recurring stories were found in this build (the embedded model finds few; a real LM finds more).")
+            for story in snap["stories"]:
+                where = f"{story['title']} @ {clock(story['start_s'])}" if story.get("title") else "not located"
+                link = f" — [{where}]({story['link']})" if story.get("link") else f" — {where}"
+                st.markdown(f"- **{story['kind']}**: {story['summary']}{link}")
+
+        with tab_diff:
+            if len(versions) < 2:
+                st.info("Only one DNA version so far.")
+            else:
+                c1, c2 = st.columns(2)
+                old = c1.selectbox("From", versions[1:], key="diff_old")
+                new = c2.selectbox("To", versions, key="diff_new")
+                try:
+                    d = dna.diff(dna.snapshot(s, creator["slug"], old), dna.snapshot(s, creator["slug"], new))
+                    st.dataframe(pd.DataFrame(d["measurements"]), hide_index=True)
+                    st.markdown(f"Phrases added: {', '.join(d['phrases_added']) or 'none'}  \n"
+                                f"Phrases removed: {', '.join(d['phrases_removed']) or 'none'}")
+                    st.code(d["style_guide_diff"] or "(style guide unchanged)", language="diff")
+                except ScriptwrightError as exc:
+                    st.error(str(exc))
+
+with tab_score:
+    from pipelines.voice import scorer
+
+    card = scorer.scorer_card(s)
+    if card:
+        st.caption("Scorer card: grouped cross-validation by video on this workspace's creators")
+        c = st.columns(4)
+        c[0].metric("Video accuracy", f"{card['accuracy']:.2f}")
+        c[1].metric("Window accuracy", f"{card['window_accuracy']:.2f}")
+        c[2].metric("AUC", f"{card['auc']:.3f}")
+        c[3].metric("Held-out videos", card["n_test_videos"])
+        for w in card.get("warnings") or []:
+            st.warning(w)
+    else:
+        st.warning("The scorer has not been validated on this workspace yet, so its scores carry no accuracy figure.")
+    if st.button("Validate the scorer (cross-validation by video)", key="voice_validate"):
+        job_id, _ = jobs.create(s, "voice-validate", {"folds": 5})
+        jobs.start_in_thread(s, job_id)
+        track_job(job_id)
+
+    script = st.text_area("Paste a script", key="voice_text", height=200)
+    uploads = st.file_uploader("…or score a batch of files (.txt, .md)", accept_multiple_files=True, key="voice_files")
+    if st.button("Score", key="voice_score"):
+        texts = [("pasted script", script)] if script.strip() else []
+        texts += [(f.name, f.getvalue().decode("utf-8", errors="replace")) for f in uploads or []]
         try:
-            d = dna.diff(dna.snapshot(s, creator["slug"], old), dna.snapshot(s, creator["slug"], new))
-            st.dataframe(pd.DataFrame(d["measurements"]), hide_index=True)
-            st.markdown(f"Phrases added: {', '.join(d['phrases_added']) or 'none'}  \n"
-                        f"Phrases removed: {', '.join(d['phrases_removed']) or 'none'}")
-            st.code(d["style_guide_diff"] or "(style guide unchanged)", language="diff")
+            if not texts:
+                raise ScriptwrightError("Paste a script or upload files to score.")
+            with st.spinner("Scoring (the first score trains the voice model)…"):
+                st.session_state.voice_results = scorer.score_texts(s, creator["slug"], texts)
         except ScriptwrightError as exc:
             st.error(str(exc))
+    results = st.session_state.get("voice_results") or []
+    if len(results) > 1:
+        table = pd.DataFrame([{"file": r["name"], "fidelity": r["fidelity"], "probability": r["probability"],
+                               "closest voice": r["best_match"], "words": r["n_words"], "note": r["message"]}
+                              for r in results])
+        st.dataframe(table, hide_index=True, width="stretch")
+        st.download_button("Download CSV", table.to_csv(index=False), "voice-scores.csv", "text/csv",
+                           key="voice_csv")
+    for r in results:
+        st.markdown(f"#### {r['name']}")
+        if r["message"]:
+            st.warning(r["message"])
+            continue
+        m = st.columns(3)
+        m[0].metric("Fidelity", f"{r['fidelity']:.2f}")
+        m[1].metric(f"P({creator['name']})", f"{r['probability']:.2f}")
+        m[2].metric("Closest voice", r["best_match"])
+        st.markdown("**Sounds least like them**")
+        for sent in r["off_voice_sentences"]:
+            st.markdown(f"> :red-background[{sent['text']}]")
+        st.markdown("**What pulls it away**")
+        st.dataframe(pd.DataFrame(r["pulls_away"]), hide_index=True)

@@ -8,6 +8,7 @@ a script passage, so scores on windows mean the same thing for every creator.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from pipelines.errors import ScriptwrightError
 from pipelines.settings import Settings
@@ -85,3 +86,24 @@ def windows(text: str, size: int = WINDOW_WORDS, min_last: int | None = None) ->
     if out and len(words) % size and len(words) % size < min_last:
         out.pop()
     return out
+
+
+def documents_from_folder(path: Path, creator: str, creator_name: str | None = None,
+                          scratch: Path | None = None) -> list[Document]:
+    """Documents straight from caption files (a file, folder or zip), parsed exactly as the
+    ingest job parses them but without storing or embedding anything: for evaluating the
+    voice model on a corpus that need not enter the workspace. Video ids are the file stems."""
+    import tempfile
+
+    from pipelines.ingest.files import collect, doc_from_group
+
+    with tempfile.TemporaryDirectory() as tmp:
+        groups, _ = collect(Path(path).expanduser(), scratch or Path(tmp))
+        docs = []
+        for g in groups:
+            video, _ = doc_from_group(g)
+            parts = tuple((s.start_s, s.text) for s in video.segments)
+            text = " ".join(t for _, t in parts).strip()
+            if text:
+                docs.append(Document(creator, creator_name or creator, g.key, video.title, text, parts))
+    return docs

@@ -46,3 +46,34 @@ def test_voice_page_shows_the_dna(app: AppTest, sample_settings, scripted_writer
     assert "Ask the viewer questions" in text and "Gran's abacus" in text
     assert any("sneaky part" in e.label for e in app.expander)
     assert "speaking pace" in app.text[0].value
+
+
+REX_STYLE = ("What's up, builders! Today you're going inside a cell, and no joke, this is wild. Enzymes are tiny "
+             "machines. You heat them up, they go faster. Heat them too much? Boom. They fall apart! It's like a crew "
+             "on a job site working double time until the scaffolding collapses. Crazy, right? So you want the sweet "
+             "spot. Not too cold, not too hot. Just right. Every enzyme has its own favorite temperature. Build it "
+             "better. Peace.")
+
+
+def test_score_a_pasted_script_with_the_scorer_card(app: AppTest, sample_settings) -> None:
+    assert jobs.submit_and_run(sample_settings, "voice-validate", {"folds": 3})["status"] == "succeeded"
+    app.switch_page("app_pages/voice.py")
+    app.run()
+    pick(app, "Dr. Amara Okafor")
+    metrics = {m.label: m.value for m in app.metric}
+    assert float(metrics["Video accuracy"]) >= 0.9 and int(metrics["Held-out videos"]) == 20
+    app.text_area(key="voice_text").input(REX_STYLE)
+    app.button(key="voice_score").click().run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    metrics = {m.label: m.value for m in app.metric}
+    assert float(metrics["Fidelity"]) < 0.5
+    assert metrics["Closest voice"] == "rex-moreno"
+    assert any(":red-background[" in m.value for m in app.markdown), "off-voice sentences are highlighted"
+
+
+def test_scoring_too_little_text_says_so(app: AppTest) -> None:
+    app.switch_page("app_pages/voice.py")
+    app.run()
+    app.text_area(key="voice_text").input("Welcome back to the lab. Short text.")
+    app.button(key="voice_score").click().run()
+    assert any("Too short to judge" in w.value for w in app.warning)
