@@ -16,9 +16,10 @@ fidelity in 0..1. Both are fit on out-of-fold predictions of an inner cross-vali
 grouped by video, so their weights reflect how the experts do on unseen videos; every
 part — vocabularies, idf, z-scores, profiles — is fit on the training documents only.
 
-A text longer than one window is scored window by window; its log-probabilities are
-averaged (the argmax equals that of the sum, the usual whole-video aggregation, while the
-probability stays on a per-window scale).
+Training videos and scored texts are cut into near-equal windows of about 300 words that
+cover every word (`scoring_windows`). A longer text is scored window by window and its
+window log-probabilities are averaged: the argmax equals that of the sum, the usual
+whole-video aggregation, while the probability stays on a per-window scale.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from sklearn.pipeline import FeatureUnion
 
 from pipelines.errors import ScriptwrightError
 from pipelines.settings import Settings
-from pipelines.voice.documents import Document, windows
+from pipelines.voice.documents import WINDOW_WORDS, Document
 
 MIN_WORDS = 50  # below this a text gets flags, no number
 MIN_VIDEOS = 3  # a creator needs this many videos for a voice profile
@@ -61,7 +62,7 @@ FUNCTION_WORDS = frozenset(ENGLISH_STOP_WORDS) | frozenset({
 
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)*")
 _TOKEN = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)*|\d+")
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|(?<=[.!?…][\"'”’)\]])\s+")
 
 
 def _plain(text: str) -> str:
@@ -91,10 +92,14 @@ def _function_ratio(text: str) -> float:
     return sum(t in FUNCTION_WORDS for t in toks) / len(toks) if toks else 0.0
 
 
-def scoring_windows(text: str) -> list[str]:
-    """The windows a text is scored on: 300-word windows, or the whole text when it is
-    shorter than a usable window."""
-    return windows(text) or ([text] if text.split() else [])
+def scoring_windows(text: str, size: int = WINDOW_WORDS) -> list[str]:
+    """The windows a whole text is trained and scored on: the fewest near-equal consecutive
+    pieces of about `size` words that cover every word (a 420-word text is one window, a
+    2,000-word script seven of about 286), so no ending is ever left unscored."""
+    words = text.split()
+    n = max(1, int(len(words) / size + 0.5))
+    bounds = [round(i * len(words) / n) for i in range(n + 1)]
+    return [" ".join(words[a:b]) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
 
 
 def _vectorizer() -> FeatureUnion:
@@ -188,6 +193,11 @@ class VoiceScore:
     best_match: str | None = None  # the most likely creator among the known ones
     too_short: bool = False
     non_english: bool = False
+    # Function-word (Delta) distance to the creator's profile in standard deviations of their
+    # own held-out windows: 0 is as typical as their average window, 2+ is unusual for them.
+    # `fidelity` ranks among the known creators only; a high profile_z with a high fidelity
+    # means "nearest to this creator, but unlike their own videos".
+    profile_z: float | None = None
     n_windows: int = 0
     pulls_away: tuple[Pull, ...] = ()
     off_voice_sentences: tuple[SentenceScore, ...] = ()
@@ -313,6 +323,13 @@ class VoiceModel:
         if not hasattr(self, "experts"):
             raise ScriptwrightError("The voice model is not trained yet; fit it on some creators' videos first.")
 
+    def _slug(self, creator: str) -> str:
+        """A creator's slug from its slug or display name."""
+        if creator in self.classes:
+            return creator
+        by_name = {name.lower(): slug for slug, name in self.names.items()}
+        return by_name.get(creator.lower(), creator)
+
     def window_scores(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Each text as one window: (combined log-probabilities, fidelities), texts × creators."""
         self._require_fitted()
@@ -341,13 +358,14 @@ class VoiceModel:
             if not text or not text.split():
                 raise ScriptwrightError("Cannot score an empty text; paste or write some script first.")
             out[i] = np.exp(self._pooled(scoring_windows(text))[0])
-        return list(self.classes), out
+        return [str(c) for c in self.classes], out
 
     def score_text(self, text: str, creator: str, top: int = 5) -> VoiceScore:
         """How much a text sounds like one creator, and what pulls it away."""
         self._require_fitted()
         if text is None or not text.strip():
             raise ScriptwrightError("Cannot score an empty text; paste or write some script first.")
+        creator = self._slug(creator)
         if creator not in self.classes:
             raise ScriptwrightError(
                 f"No voice profile for '{creator}' in this model (it knows {', '.join(self.classes)}); "
@@ -364,10 +382,12 @@ class VoiceModel:
         wins = scoring_windows(text)
         pooled, dist, logp = self._pooled(wins)
         fidelity = float(self._fidelity(pooled[None, :], dist[None, :])[0, j])
+        profile_z = float((dist[j] - self._fit.own_mu[j]) / self._fit.own_sd[j])
         return VoiceScore(
             creator, n_words,
             probability=float(np.exp(pooled[j])),
             fidelity=fidelity,
+            profile_z=round(profile_z, 3),
             best_match=str(self.classes[int(np.argmax(pooled))]),
             n_windows=len(wins),
             pulls_away=tuple(self._ngram_pulls(wins, j, top) + self._profile_pulls(wins, j, top)),
@@ -412,6 +432,9 @@ class VoiceModel:
         """The passages (a sentence, or short sentences joined to 12+ words) that sound least like
         the creator under the n-gram model, worst first."""
         self._require_fitted()
+        creator = self._slug(creator)
+        if creator not in self.classes:
+            raise ScriptwrightError(f"No voice profile for '{creator}' in this model.")
         j = int(np.searchsorted(self.classes, creator))
         units = passages(text)
         if len(units) < 2:

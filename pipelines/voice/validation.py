@@ -17,7 +17,7 @@ from sklearn.model_selection import StratifiedGroupKFold
 
 from pipelines.errors import ScriptwrightError
 from pipelines.voice.attribution import MIN_VIDEOS, VoiceModel, scoring_windows
-from pipelines.voice.documents import Document
+from pipelines.voice.documents import Document, windows
 
 RECOMMENDED_CREATORS = 3
 RECOMMENDED_VIDEOS = 5
@@ -30,7 +30,8 @@ PROTOCOL = (
     "last two from an inner cross-validation grouped by video) — is fit on the training videos alone. Test "
     "videos are cut into non-overlapping 300-word windows (a last partial window is kept when it has at "
     "least 150 words; a video shorter than that is one window). `accuracy` is top-1 attribution of whole "
-    "test videos (window log-probabilities summed per video), `window_accuracy` the same on single windows, "
+    "test videos (log-probabilities summed over windows of about 300 words that cover the whole video), "
+    "`window_accuracy` the same on the single 300-word windows, "
     "both balanced: the mean over creators of each creator's share correctly attributed. `auc` is the mean "
     "over creators of the one-vs-rest ROC AUC of that creator's fidelity score on all test windows."
 )
@@ -82,9 +83,10 @@ def _run_fold(documents: list[Document], train: list[int], test: list[int], seed
     model = VoiceModel(seed=seed).fit([documents[i] for i in train], min_videos=2)
     out = []
     for i in test:
-        wins = scoring_windows(documents[i].text)
-        combined, fidelity = model.window_scores(wins)
-        out.append({"index": i, "windows": combined, "fidelity": fidelity})
+        text = documents[i].text
+        video, _ = model.window_scores(scoring_windows(text))
+        combined, fidelity = model.window_scores(windows(text) or [text])
+        out.append({"index": i, "video": video, "windows": combined, "fidelity": fidelity})
     return {"classes": list(model.classes), "videos": out}
 
 
@@ -112,7 +114,7 @@ def validate(documents: list[Document], folds: int = 5, seed: int = 0, n_jobs: i
             d = documents[v["index"]]
             fold_of[v["index"]] = f
             vid_true.append(d.creator)
-            vid_pred.append(labels[int(np.argmax(v["windows"].sum(0)))])
+            vid_pred.append(labels[int(np.argmax(v["video"].sum(0)))])
             win_true += [d.creator] * len(v["windows"])
             win_pred += [labels[j] for j in v["windows"].argmax(1)]
             win_fid.append(v["fidelity"])

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from pipelines.errors import ScriptwrightError
-from pipelines.voice.attribution import MIN_WORDS, VoiceModel, passages
+from pipelines.voice.attribution import MIN_WORDS, VoiceModel, passages, scoring_windows
 from pipelines.voice.documents import Document, windows
 from pipelines.voice.validation import corpus_warnings, splits, validate
 
@@ -224,6 +224,14 @@ def test_one_creator_is_a_clear_error() -> None:
         VoiceModel().fit(make_docs({"hale": VOICES["hale"]}))
 
 
+def test_two_creators_and_display_names_work() -> None:
+    pair = VoiceModel().fit(make_docs({k: VOICES[k] for k in ("hale", "june")}))
+    score = pair.score_text(HELD_OUT["june"], "Grandma June")
+    assert score.creator == "june" and score.best_match == "june"
+    assert score.fidelity > pair.score_text(HELD_OUT["june"], "hale").fidelity
+    assert score.pulls_away and score.off_voice_sentences
+
+
 def test_save_load_round_trip_scores_identically(model: VoiceModel, tmp_path: Path) -> None:
     path = model.save(tmp_path / "models" / "voice.joblib")
     loaded = VoiceModel.load(path)
@@ -249,6 +257,17 @@ def test_windows_are_fixed_size_and_drop_a_short_tail() -> None:
     assert [len(w.split()) for w in windows(text + " extra")] == [300, 300, 150]
     assert windows("too few words") == []
     assert " ".join(windows(" ".join(f"w{i}" for i in range(600)))).split() == [f"w{i}" for i in range(600)]
+
+
+def test_scoring_windows_cover_every_word_in_near_equal_pieces() -> None:
+    for n in (1, 149, 420, 450, 749, 2000):
+        words = [f"w{i}" for i in range(n)]
+        got = scoring_windows(" ".join(words))
+        assert " ".join(got).split() == words
+        sizes = [len(w.split()) for w in got]
+        assert max(sizes) - min(sizes) <= 1
+        assert len(got) == 1 or 200 <= min(sizes) <= max(sizes) < 450
+    assert scoring_windows("  ") == []
 
 
 def test_folds_split_by_video_and_test_each_video_once() -> None:
