@@ -78,8 +78,12 @@ def current_model(settings: Settings, train_if_missing: bool = True) -> VoiceMod
         if path in _models:
             return _models[path]
         if path.exists():
-            _models[path] = VoiceModel.load(path)
-        elif train_if_missing:
+            try:
+                _models[path] = VoiceModel.load(path)
+                return _models[path]
+            except ScriptwrightError:  # saved by another version, or damaged: retrain below
+                path.unlink()
+        if train_if_missing:
             _models[path] = VoiceModel().fit(docs)
             _models[path].save(path)
         else:

@@ -60,3 +60,15 @@ def test_empty_script_is_a_clear_error(sample_settings, tmp_path) -> None:
     empty.write_text("  ")
     out = run(["voice", "score", str(empty), "--creator", "Rex Moreno"], sample_settings)
     assert out.returncode == 1 and "empty" in out.stderr
+
+
+def test_a_damaged_model_file_is_retrained(sample_settings) -> None:
+    from pipelines.voice import scorer
+
+    model = scorer.current_model(sample_settings)
+    path = next((sample_settings.root / "models").glob("voice-*.joblib"))
+    path.write_bytes(b"not a model")
+    scorer._models.clear()
+    again = scorer.current_model(sample_settings)
+    assert list(again.classes) == list(model.classes)
+    assert path.stat().st_size > 1000
