@@ -118,7 +118,8 @@ def run_dna_build(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     if current and current["corpus_hash"] == digest and not params.get("force"):
         return {"status": "unchanged", "creator": creator["slug"], "version": current["version"]}
     selection = ctx.prompts(params.get("tag"), params.get("prompts"))
-    selection.signature("style_guide"), selection.signature("story_library")  # broken prompts stop here
+    for step in ("style_guide", "story_library"):
+        selection.signature(step)  # a broken prompt stops the build before any work
 
     ctx.progress(0.05, "Loading transcripts")
     docs = load_documents(settings, [creator["slug"]])
