@@ -153,7 +153,7 @@ with tab_score:
                 st.session_state.voice_results = scorer.score_texts(s, creator["slug"], texts)
         except ScriptwrightError as exc:
             st.error(str(exc))
-    results = st.session_state.get("voice_results") or []
+    results = [r for r in st.session_state.voice_results if r["creator"] == creator["slug"]]
     if len(results) > 1:
         table = pd.DataFrame([{"file": r["name"], "fidelity": r["fidelity"], "probability": r["probability"],
                                "closest voice": r["best_match"], "words": r["n_words"], "note": r["message"]}
