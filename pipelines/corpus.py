@@ -144,10 +144,12 @@ def store_videos(settings: Settings, creator_id: int, docs: list[VideoDoc]) -> l
             old = conn.execute("SELECT id, content_hash FROM videos WHERE creator_id = ? AND source_id = ?",
                                [creator_id, doc.source_id]).fetchone()
             if old and old[1] == doc.content_hash:
-                stored = rows(conn, "SELECT id, start_s, text FROM chunks WHERE video_id = ? ORDER BY idx", [old[0]])
-                if vectors.count(f"video_id = {int(old[0])}") == len(stored):
-                    outcomes[n] = StoreOutcome("unchanged", old[0], len(stored))
+                n_stored = conn.execute("SELECT count(*) FROM chunks WHERE video_id = ?", [old[0]]).fetchone()[0]
+                if vectors.count(f"video_id = {int(old[0])}") == n_stored:
+                    outcomes[n] = StoreOutcome("unchanged", old[0], n_stored)
                 else:  # the vectors of an earlier run never landed: rebuild them from DuckDB
+                    stored = rows(conn, "SELECT id, start_s, text FROM chunks WHERE video_id = ? ORDER BY idx",
+                                  [old[0]])
                     pending.append((n, _Pending(doc, old[0], chunk_rows=stored, repair_only=True)))
                 continue
             pending.append((n, _Pending(doc, old[0] if old else None, chunk_segments(doc.segments))))
