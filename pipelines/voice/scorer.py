@@ -70,9 +70,11 @@ def _report_file(settings: Settings, key: str, folds: int) -> Path:
     return settings.root / "models" / f"voice-{key}-cv{folds}.json"
 
 
-def current_model(settings: Settings, train_if_missing: bool = True) -> VoiceModel | None:
-    """The model for the workspace as it is now (loaded, or trained and saved)."""
-    docs = training_documents(settings)
+def current_model(settings: Settings, train_if_missing: bool = True,
+                  documents: list[Document] | None = None) -> VoiceModel | None:
+    """The model for the workspace as it is now (loaded, or trained and saved); pass the
+    training documents when the caller already has them."""
+    docs = training_documents(settings) if documents is None else documents
     path = _model_file(settings, corpus_key(docs))
     with _lock:
         if path in _models:
@@ -119,17 +121,18 @@ def score_to_dict(score: VoiceScore) -> dict[str, Any]:
 def score_texts(settings: Settings, creator: str, texts: list[tuple[str, str]]) -> list[dict[str, Any]]:
     """Score named texts against one creator; each result carries the scorer card if known."""
     slug = creator_slug(settings, creator)
-    model = current_model(settings)
+    docs = training_documents(settings)
+    model = current_model(settings, documents=docs)
     if slug not in model.classes:
         raise ScriptwrightError(f"{creator} has fewer than {MIN_VIDEOS} videos with transcripts, so there is no "
                                 "voice profile to score against yet. Ingest more of their videos.")
-    card = scorer_card(settings)
+    card = scorer_card(settings, docs)
     return [{"name": name, **score_to_dict(model.score_text(text, slug)), "scorer": card} for name, text in texts]
 
 
-def scorer_card(settings: Settings) -> dict[str, Any] | None:
+def scorer_card(settings: Settings, documents: list[Document] | None = None) -> dict[str, Any] | None:
     """The latest validation figures for the workspace as it is now, or None if not run yet."""
-    key = corpus_key(training_documents(settings))
+    key = corpus_key(training_documents(settings) if documents is None else documents)
     found = sorted((settings.root / "models").glob(f"voice-{key}-cv*.json"), key=lambda p: p.stat().st_mtime)
     if not found:
         return None
