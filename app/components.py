@@ -39,13 +39,6 @@ def job_panel(job_id: str) -> None:
         _live(job_id)
 
 
-def clock(seconds: float | None) -> str:
-    if seconds is None:
-        return "--:--"
-    s = int(seconds)
-    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
-
-
 def placeholder(what: str, issue: str, items: list[str]) -> None:
     """A page owned by a later issue says plainly what it will hold."""
     st.info(f"{what} arrives with the {issue} work. It will let you:")

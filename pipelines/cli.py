@@ -108,6 +108,7 @@ def search(
 ) -> None:
     """Hybrid search over the corpus, with timestamps."""
     from pipelines import corpus
+    from pipelines.corpus import clock
 
     if mode not in {"hybrid", "vector", "fts"}:
         raise ScriptwrightError(f"Unknown search mode '{mode}'; use hybrid, vector or fts.")
@@ -118,15 +119,8 @@ def search(
     if not hits:
         out.print("No passages found.")
     for h in hits:
-        out.print(f"[bold]{h['title']}[/] @ {_clock(h['start_s'])}  [dim]{h['creator']} · {h['link'] or ''}[/]")
+        out.print(f"[bold]{h['title']}[/] @ {clock(h['start_s'])}  [dim]{h['creator']} · {h['link'] or ''}[/]")
         out.print(f"  {h['text'][:240]}…", highlight=False)
-
-
-def _clock(seconds: float | None) -> str:
-    if seconds is None:
-        return "--:--"
-    s = int(seconds)
-    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
 
 
 @jobs_app.command("list")
@@ -254,6 +248,7 @@ def dna_build(creator: str = typer.Option(..., "--creator", "-c"),
 def dna_show(creator: str = typer.Option(..., "--creator", "-c"), version: int | None = typer.Option(None),
              as_json: bool = typer.Option(False, "--json")) -> None:
     """A DNA version (latest by default): measurements, phrases, style guide, stories."""
+    from pipelines.corpus import clock
     from pipelines.voice import dna
 
     snap = dna.snapshot(get_settings(), creator, version)
@@ -272,7 +267,7 @@ def dna_show(creator: str = typer.Option(..., "--creator", "-c"), version: int |
         for r in guide.get(key, []):
             out.print(f"  {mark}: {r['rule']} — \"{r['example']}\"", highlight=False, markup=False)
     for story in snap["stories"]:
-        where = f" ({story['title']} @ {_clock(story['start_s'])})" if story.get("title") else ""
+        where = f" ({story['title']} @ {clock(story['start_s'])})" if story.get("title") else ""
         out.print(f"  {story['kind']}: {story['summary']}{where}", highlight=False, markup=False)
 
 

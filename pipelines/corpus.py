@@ -101,6 +101,14 @@ def existing_urls(settings: Settings, creator_id: int) -> set[str]:
                                            [creator_id]).fetchall()}
 
 
+def clock(seconds: float | None) -> str:
+    """A moment in a video as m:ss (h:mm:ss past an hour), or --:-- when unknown."""
+    if seconds is None:
+        return "--:--"
+    s = int(seconds)
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
 def timestamp_url(source: str, source_id: str, url: str | None, start_s: float | None) -> str | None:
     """A link that opens the video at a moment (YouTube), or the video's own URL."""
     t = int(start_s or 0)

@@ -2,9 +2,10 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from app.components import clock, job_panel
+from app.components import job_panel
 from app.state import settings, track_job
 from pipelines import corpus, jobs
+from pipelines.corpus import clock
 from pipelines.errors import ScriptwrightError
 from pipelines.ingest.files import save_uploads
 

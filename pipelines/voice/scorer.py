@@ -154,7 +154,7 @@ def run_voice_validate(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any
     settings = ctx.settings
     folds = int(params.get("folds") or 5)
     creators = params.get("creators") or None
-    docs = training_documents(settings, creators) if not creators else load_documents(settings, creators)
+    docs = load_documents(settings, creators) if creators else training_documents(settings)
     ctx.progress(0.05, f"Cross-validating on {len(docs)} videos, {folds} folds")
     report = validate(docs, folds=folds)
     report["warnings"] = report.get("warnings") or corpus_warnings(docs)
