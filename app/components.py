@@ -39,6 +39,15 @@ def job_panel(job_id: str) -> None:
         _live(job_id)
 
 
+def pick_creator(creators: list[dict], key: str, empty_message: str) -> dict:
+    """A creator chosen by name; the page stops with a note when there are none."""
+    if not creators:
+        st.info(empty_message)
+        st.stop()
+    by_name = {c["name"]: c for c in creators}
+    return by_name[st.selectbox("Creator", list(by_name), key=key)]
+
+
 def placeholder(what: str, issue: str, items: list[str]) -> None:
     """A page owned by a later issue says plainly what it will hold."""
     st.info(f"{what} arrives with the {issue} work. It will let you:")

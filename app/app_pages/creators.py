@@ -2,7 +2,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from app.components import job_panel
+from app.components import job_panel, pick_creator
 from app.state import settings, track_job
 from pipelines import corpus, jobs
 from pipelines.corpus import clock
@@ -44,13 +44,7 @@ with st.expander("Add videos to a creator", expanded=not corpus.list_creators(s)
 for job_id in st.session_state.active_jobs[-3:]:
     job_panel(job_id)
 
-creators = corpus.list_creators(s)
-if not creators:
-    st.info("No creators yet.")
-    st.stop()
-
-by_name = {c["name"]: c for c in creators}
-creator = by_name[st.selectbox("Creator", list(by_name), key="creator_pick")]
+creator = pick_creator(corpus.list_creators(s), "creator_pick", "No creators yet.")
 slug = creator["slug"]
 
 m = st.columns(5)

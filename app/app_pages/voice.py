@@ -2,7 +2,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from app.components import job_panel
+from app.components import job_panel, pick_creator
 from app.state import settings, track_job
 from pipelines import corpus, jobs
 from pipelines.corpus import clock
@@ -12,12 +12,7 @@ from pipelines.voice import dna
 st.title("Voice")
 s = settings()
 creators = corpus.list_creators(s)
-if not creators:
-    st.info("No creators yet. Ingest a channel on the Creators page first.")
-    st.stop()
-
-by_name = {c["name"]: c for c in creators}
-creator = by_name[st.selectbox("Creator", list(by_name), key="voice_creator")]
+creator = pick_creator(creators, "voice_creator", "No creators yet. Ingest a channel on the Creators page first.")
 snapshots = dna.list_snapshots(s, creator["slug"])
 
 for job_id in st.session_state.active_jobs[-2:]:

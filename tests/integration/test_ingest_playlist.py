@@ -25,7 +25,9 @@ from pipelines.settings import Settings
 from pipelines.store.duckdb import connect, rows
 from pipelines.store.vectors import VectorStore
 from tests.conftest import REPO
-from tests.integration.test_ingest_ytdlp import CLI, FAKE_MP4, KITE_VTT, PLANE_VTT, Site, page
+from tests.integration.test_ingest_ytdlp import (  # noqa: F401  (no_proxies: an autouse fixture)
+    CLI, FAKE_MP4, KITE_VTT, PLANE_VTT, Site, no_proxies, page,
+)
 
 BOOMERANG_VTT = """WEBVTT
 
@@ -97,14 +99,6 @@ def site():
     s.routes["/feed.xml"] = ("application/rss+xml", feed(s, FEED_ITEMS))
     yield s
     s.close()
-
-
-@pytest.fixture(autouse=True)
-def no_proxies(monkeypatch: pytest.MonkeyPatch):
-    """Loopback requests must never go through a proxy from the environment."""
-    for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
 
 
 def cli(settings: Settings, *args: str) -> subprocess.CompletedProcess:
