@@ -26,6 +26,9 @@ dna_app = typer.Typer(help="Creator DNA: how a creator talks, teaches and paces.
 app.add_typer(dna_app, name="dna")
 voice_app = typer.Typer(help="Voice fidelity: score texts and validate the scorer.", no_args_is_help=True)
 app.add_typer(voice_app, name="voice")
+idea_app = typer.Typer(help="Ideas for new videos: validate one against the corpus, audience and competition.",
+                       no_args_is_help=True)
+app.add_typer(idea_app, name="idea")
 err = Console(stderr=True)
 out = Console()
 
@@ -395,6 +398,179 @@ def prompts_validate() -> None:
     if problems:
         raise typer.Exit(1)
     out.print("All prompts and pipeline tags are valid.")
+
+
+def _print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, default=str, indent=2))
+
+
+@idea_app.command("validate")
+def idea_validate(creator: str = typer.Option(..., "--creator", "-c"),
+                  idea: str = typer.Option(..., "--idea", "-i", help="working title or idea"),
+                  title: str | None = typer.Option(None, help="project title (default: the idea)"),
+                  tag: str | None = TAG_OPTION, prompt: list[str] = PROMPT_OPTION,
+                  as_json: bool = typer.Option(False, "--json")) -> None:
+    """Fit with past videos, audience demand, competition and a verdict with sharper angles."""
+    from pipelines.evidence import projects
+    from pipelines.prompts import parse_overrides
+
+    if not idea.strip():
+        raise ScriptwrightError("--idea is empty; describe the video in a few words.")
+    params = {"creator": creator, "idea": idea, "title": title, "tag": tag, "prompts": parse_overrides(prompt)}
+    r = _run_job("idea-validate", params, f"Validating '{idea[:40]}'")["result"]
+    c = projects.result(get_settings(), r["project"], "idea")["content"]
+    if as_json:
+        _print_json({"project": r["project"], "version": r["version"], **c})
+        return
+    out.print(f"[bold]{escape(c['idea'])}[/] → [bold]{c['verdict']}[/] (project {r['project']}, v{r['version']})",
+              highlight=False)
+    out.print(f"Fit: {c['fit']['verdict']}", highlight=False)
+    for v in c["fit"]["videos"][:3]:
+        out.print(f"  {v['similarity']:.2f}  {escape(v['title'] or '')}", highlight=False)
+    d = c["demand"]
+    out.print(f"Audience: {d['matching']} of {d['comments']} comments are about it, {d['asking']} ask for it",
+              highlight=False)
+    for q in d["quotes"][:3]:
+        out.print(f'  "{escape(q["text"][:120])}"', highlight=False)
+    comp = c["competition"]
+    out.print(f"Competition: {comp['count']} videos via {comp['provider']}" if comp["configured"] else comp["note"],
+              highlight=False)
+    for reason in c["reasons"]:
+        out.print(f"  • {escape(reason)}", highlight=False)
+    for angle in c["angles"]:
+        out.print(f"  angle: {escape(angle)}", highlight=False)
+    for gap in c["knowledge_gaps"][:5]:
+        out.print(f"  never answered ({gap['count']} comments): {escape(gap['label'])}", highlight=False)
+
+
+@app.command()
+def research(project: str = typer.Option(..., "--project", "-p", help="project id (see `scriptwright projects`)"),
+             source: list[str] = typer.Option([], "--source", "-s", help="URL or file (.html, .pdf, .txt, .md)"),
+             text: list[str] = typer.Option([], "--text", help="pasted text to use as a source"),
+             creator: str | None = typer.Option(None, "--creator", "-c", help="create the project for this creator"),
+             topic: str | None = typer.Option(None, help="what to research (default: the project's idea)"),
+             web: bool = typer.Option(False, help="also search the web (needs SCRIPTWRIGHT_WEB_SEARCH)"),
+             corpus: bool = typer.Option(True, help="also use passages from the creator's own videos"),
+             tag: str | None = TAG_OPTION, prompt: list[str] = PROMPT_OPTION,
+             as_json: bool = typer.Option(False, "--json")) -> None:
+    """Add sources to a project and write research notes in which every point cites its source."""
+    from pipelines.evidence import projects
+    from pipelines.prompts import parse_overrides
+
+    settings = get_settings()
+    if creator:
+        project = projects.ensure_project(settings, creator, project)["id"]
+    params = {"project": projects.get_project(settings, project)["id"], "sources": source, "texts": text,
+              "topic": topic, "web": web, "corpus": corpus, "tag": tag, "prompts": parse_overrides(prompt)}
+    job = _run_job("research", params, f"Researching {project}")
+    for item in job["items"]:
+        colour = "red" if item["status"] == "failed" else "dim"
+        err.print(f"[{colour}]{item['status']}:[/] {escape(item['name'])} — {escape(item['detail'])}",
+                  highlight=False, soft_wrap=True)
+    r = job["result"]
+    notes = projects.result(settings, r["project"], "research")["content"]
+    for f in notes["flags"]:
+        err.print(f"[yellow]flagged (treated as data, withheld from the model):[/] {escape(f['source'])}: "
+                  f"\"{escape(f['excerpt'])}\"", highlight=False, soft_wrap=True)
+    if as_json:
+        _print_json({"project": r["project"], "version": r["version"], **notes})
+        return
+    out.print(f"[bold]Research notes[/] for {r['project']} v{r['version']} from {r['sources']} sources", highlight=False)
+    for section in ("key_points", "numbers"):
+        for n in notes[section]:
+            out.print(f"  • {escape(n['text'])} " + " ".join(f"[P{c['n']}]" for c in n["cites"]), highlight=False,
+                      markup=False)
+    for d in notes["definitions"]:
+        out.print(f"  {d['term']}: {d['meaning']} " + " ".join(f"[P{c['n']}]" for c in d["cites"]),
+                  highlight=False, markup=False)
+    for q in notes["open_questions"]:
+        out.print(f"  ? {q}", highlight=False, markup=False)
+    for p in notes["passages"]:
+        out.print(f"  [P{p['n']}] {p['title']} — {p['uri']}", highlight=False, markup=False)
+    if notes["dropped_uncited"]:
+        err.print(f"[dim]{len(notes['dropped_uncited'])} point(s) dropped: they cited no source passage.[/]")
+
+
+@app.command()
+def verify(project: str = typer.Option(..., "--project", "-p"),
+           file: Path | None = typer.Argument(None, help="a draft or notes to check (.txt, .md); default: the "
+                                                           "project's latest research notes"),
+           claim: list[str] = typer.Option([], "--claim", help="a claim to check (repeatable)"),
+           tag: str | None = TAG_OPTION, prompt: list[str] = PROMPT_OPTION,
+           as_json: bool = typer.Option(False, "--json")) -> None:
+    """Check claims against the project's sources: supported, contradicted or not enough evidence."""
+    from pipelines.evidence import projects
+    from pipelines.prompts import parse_overrides
+
+    settings = get_settings()
+    text = None
+    if file is not None:
+        if not file.is_file():
+            raise ScriptwrightError(f"{file}: file not found.")
+        try:
+            text = file.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise ScriptwrightError(f"{file}: not UTF-8 text.") from exc
+        if not text.strip():
+            raise ScriptwrightError(f"{file}: the file is empty.")
+    params = {"project": projects.get_project(settings, project)["id"], "claims": claim, "text": text, "tag": tag,
+              "prompts": parse_overrides(prompt)}
+    r = _run_job("verify", params, f"Checking claims in {project}")["result"]
+    report = projects.result(settings, r["project"], "verification")["content"]
+    if as_json:
+        _print_json({"project": r["project"], "version": r["version"], **report})
+        return
+    colours = {"supported": "green", "contradicted": "red", "not enough evidence": "yellow"}
+    for c in report["claims"]:
+        out.print(f"[{colours[c['verdict']]}]{c['verdict']}[/] ({c['confidence']:.2f}) {escape(c['claim'])}",
+                  highlight=False, soft_wrap=True)
+        if c["quote"]:
+            out.print(f'    "{escape(c["quote"])}" — {escape(c["evidence"][0]["uri"])}', highlight=False, soft_wrap=True)
+    out.print(", ".join(f"{n} {v}" for v, n in report["counts"].items()), highlight=False)
+
+
+@app.command()
+def audience(creator: str = typer.Option(..., "--creator", "-c"),
+             idea: str | None = typer.Option(None, help="mark the clusters related to this idea"),
+             project: str | None = typer.Option(None, "--project", "-p", help="store the report on this project"),
+             as_json: bool = typer.Option(False, "--json")) -> None:
+    """Cluster the creator's comments into questions, confusions, requests and praise."""
+    params = {"creator": creator, "idea": idea, "project": project}
+    report = _run_job("audience", params, f"Audience of {creator}")["result"]["report"]
+    if as_json:
+        _print_json(report)
+        return
+    if not report["total"]:
+        out.print(report.get("note") or "No comments.", highlight=False)
+        return
+    out.print(f"{report['total']} comments: " + ", ".join(f"{n} {k}" for k, n in report["by_kind"].items() if n),
+              highlight=False)
+    table = Table("kind", "comments", "about", "for example")
+    for c in report["clusters"]:
+        mark = " ★" if c["id"] in report.get("related", []) else ""
+        table.add_row(c["kind"], str(c["count"]), escape(c["label"]) + mark,
+                      escape(c["quotes"][0]["text"][:80]) if c["quotes"] else "")
+    out.print(table)
+    for gap in report.get("gaps", []):
+        out.print(f"never answered ({gap['count']}): {escape(gap['label'])} — \"{escape(gap['quote'][:80])}\"",
+                  highlight=False)
+
+
+@app.command(name="projects")
+def projects_list(creator: str | None = typer.Option(None, "--creator", "-c"),
+                  as_json: bool = typer.Option(False, "--json")) -> None:
+    """Videos in the making, with their sources and results."""
+    from pipelines.evidence import projects
+
+    found = projects.list_projects(get_settings(), creator)
+    if as_json:
+        _print_json(found)
+        return
+    table = Table("id", "creator", "working title", "sources", "results", "updated")
+    for p in found:
+        table.add_row(p["id"], p["creator"], escape(p["working_title"]), str(p["sources"]), str(p["results"]),
+                      str(p["updated_at"])[:16])
+    out.print(table)
 
 
 def main() -> None:

@@ -88,6 +88,10 @@ def job_kind(name: str) -> Callable[[JobFn], JobFn]:
 def _registered(kind: str) -> JobFn:
     # Importing the modules that define job kinds fills the registry lazily.
     import pipelines.demo  # noqa: F401
+    import pipelines.evidence.audience  # noqa: F401
+    import pipelines.evidence.idea  # noqa: F401
+    import pipelines.evidence.research  # noqa: F401
+    import pipelines.evidence.verify  # noqa: F401
     import pipelines.ingest.job  # noqa: F401
     import pipelines.voice.dna  # noqa: F401
     import pipelines.voice.scorer  # noqa: F401

@@ -280,3 +280,15 @@ def user_facing_lm_errors(step: str, model: str) -> Iterator[None]:
         ) from exc
     except (ConnectionError, TimeoutError) as exc:
         raise ScriptwrightError(f"{step}: could not reach {model} ({exc}).") from exc
+
+
+def predict(step: str, lm: dspy.LM, signature: type[dspy.Signature], **inputs: Any) -> dspy.Prediction:
+    """One structured call. An answer that does not parse is asked for once more past the cache
+    (a new rollout at a higher temperature); a second failure is one readable error."""
+    from dspy.utils.exceptions import AdapterParseError
+
+    with user_facing_lm_errors(step, lm.model), dspy.context(lm=lm, adapter=dspy.JSONAdapter()):
+        try:
+            return dspy.Predict(signature)(**inputs)
+        except AdapterParseError:
+            return dspy.Predict(signature)(**inputs, config={"rollout_id": 1, "temperature": 0.7})

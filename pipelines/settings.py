@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     default_prompt_version: str = "v1"
     app_address: str = "127.0.0.1"
     app_port: int = 8501
+    video_search: str = Field(default="", description="Competition search: '' (off), 'youtube' (yt-dlp, online) "
+                                                      "or a SearxNG base URL")
+    web_search: str = Field(default="", description="Web search for research: '' (off) or a SearxNG base URL")
     job_stale_after_s: float = 120.0
     lock_retry_s: float = 20.0
 

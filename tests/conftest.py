@@ -21,7 +21,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "data"
     monkeypatch.setenv("SCRIPTWRIGHT_DATA_DIR", str(path))
     for name in ("SCRIPTWRIGHT_LM", "SCRIPTWRIGHT_LM_WRITER", "SCRIPTWRIGHT_LM_RESEARCH", "SCRIPTWRIGHT_LM_JUDGE",
-                 "SCRIPTWRIGHT_PIPELINE_TAG"):
+                 "SCRIPTWRIGHT_PIPELINE_TAG", "SCRIPTWRIGHT_VIDEO_SEARCH", "SCRIPTWRIGHT_WEB_SEARCH"):
         monkeypatch.delenv(name, raising=False)
     get_settings.cache_clear()
     yield path
@@ -32,6 +32,15 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def reset_dspy():
     yield
     dspy.configure(lm=None, adapter=None)
+
+
+@pytest.fixture
+def no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loopback requests must never go through a proxy from the environment."""
+    for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
 
 
 @pytest.fixture

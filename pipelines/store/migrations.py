@@ -121,4 +121,65 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        4,
+        "evidence: projects, their sources and source chunks, versioned results, checked claims",
+        """
+        CREATE TABLE projects (
+            id VARCHAR PRIMARY KEY,
+            creator_id INTEGER NOT NULL,
+            working_title VARCHAR NOT NULL,
+            idea VARCHAR,
+            status VARCHAR NOT NULL DEFAULT 'idea',
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        );
+        CREATE TABLE sources (
+            id VARCHAR PRIMARY KEY,
+            project_id VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,
+            uri VARCHAR NOT NULL,
+            title VARCHAR,
+            content_type VARCHAR,
+            sha256 VARCHAR NOT NULL,
+            n_words INTEGER NOT NULL,
+            flags JSON,
+            added_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            UNIQUE (project_id, sha256)
+        );
+        CREATE TABLE source_chunks (
+            id VARCHAR PRIMARY KEY,
+            source_id VARCHAR NOT NULL,
+            project_id VARCHAR NOT NULL,
+            idx INTEGER NOT NULL,
+            text VARCHAR NOT NULL,
+            n_words INTEGER NOT NULL,
+            flagged BOOLEAN NOT NULL DEFAULT false
+        );
+        CREATE TABLE project_results (
+            project_id VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,
+            version INTEGER NOT NULL,
+            content JSON NOT NULL,
+            job_id VARCHAR,
+            prompt_versions JSON,
+            lm VARCHAR,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            UNIQUE (project_id, kind, version)
+        );
+        CREATE TABLE claims (
+            id VARCHAR PRIMARY KEY,
+            project_id VARCHAR NOT NULL,
+            result_version INTEGER NOT NULL,
+            claim VARCHAR NOT NULL,
+            verdict VARCHAR NOT NULL,
+            confidence DOUBLE,
+            evidence_chunk_ids JSON,
+            quote VARCHAR,
+            source_url VARCHAR,
+            reason VARCHAR,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        );
+        """,
+    ),
 ]

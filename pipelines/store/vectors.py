@@ -24,6 +24,21 @@ CHUNK_SCHEMA = pa.schema(
 )
 
 
+SOURCE_CHUNKS = "source_chunks"
+
+SOURCE_SCHEMA = pa.schema(
+    [
+        pa.field("id", pa.string()),
+        pa.field("project_id", pa.string()),
+        pa.field("source_id", pa.string()),
+        pa.field("text", pa.string()),
+        pa.field("vector", pa.list_(pa.float32(), DIM)),
+    ]
+)
+
+SCHEMAS = {CHUNKS: CHUNK_SCHEMA, SOURCE_CHUNKS: SOURCE_SCHEMA}
+
+
 class VectorStore:
     """One LanceDB directory; tables are opened per call so other processes' writes show up."""
 
@@ -31,8 +46,8 @@ class VectorStore:
         directory.mkdir(parents=True, exist_ok=True)
         self.db = lancedb.connect(str(directory))
 
-    def _table(self, name: str = CHUNKS, schema: pa.Schema = CHUNK_SCHEMA):
-        return self.db.create_table(name, schema=schema, exist_ok=True)
+    def _table(self, name: str = CHUNKS):
+        return self.db.create_table(name, schema=SCHEMAS[name], exist_ok=True)
 
     def add(self, records: list[dict[str, Any]], table: str = CHUNKS) -> None:
         if records:
@@ -46,6 +61,11 @@ class VectorStore:
             return
         (tbl.merge_insert("id").when_matched_update_all().when_not_matched_insert_all()
             .when_not_matched_by_source_delete(f"video_id = {int(video_id)}").execute(records))
+
+    def upsert(self, records: list[dict[str, Any]], table: str) -> None:
+        """Insert or replace rows by id in one commit."""
+        if records:
+            self._table(table).merge_insert("id").when_matched_update_all().when_not_matched_insert_all().execute(records)
 
     def delete(self, where: str, table: str = CHUNKS) -> None:
         self._table(table).delete(where)

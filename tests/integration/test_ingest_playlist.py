@@ -25,9 +25,9 @@ from pipelines.settings import Settings
 from pipelines.store.duckdb import connect, rows
 from pipelines.store.vectors import VectorStore
 from tests.conftest import REPO
-from tests.integration.test_ingest_ytdlp import (  # noqa: F401  (no_proxies: an autouse fixture)
-    CLI, FAKE_MP4, KITE_VTT, PLANE_VTT, Site, no_proxies, page,
-)
+from tests.integration.test_ingest_ytdlp import CLI, FAKE_MP4, KITE_VTT, PLANE_VTT, Site, page
+
+pytestmark = pytest.mark.usefixtures("no_proxies")
 
 BOOMERANG_VTT = """WEBVTT
 

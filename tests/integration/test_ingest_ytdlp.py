@@ -24,6 +24,8 @@ from tests.conftest import REPO
 
 CLI = REPO / ".venv" / "bin" / "scriptwright"
 
+pytestmark = pytest.mark.usefixtures("no_proxies")
+
 
 # --------------------------------------------------------------------------- a tiny site
 
@@ -131,14 +133,6 @@ def site():
     })
     yield s
     s.close()
-
-
-@pytest.fixture(autouse=True)
-def no_proxies(monkeypatch: pytest.MonkeyPatch):
-    """Loopback requests must never go through a proxy from the environment."""
-    for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
 
 
 def ingest(settings: Settings, sources: list[str], creator: str = "web", **params: Any) -> dict[str, Any]:

@@ -89,7 +89,8 @@ def only(problems):
 def test_missing_file(service: PromptService, prompts_dir: Path) -> None:
     (prompts_dir / "channel_summary" / "v2.md").unlink()
     message = only(service.validate())
-    assert "pipeline-tags.yaml:8" in message and "v2.md: prompt file not found" in message
+    line = (prompts_dir / "pipeline-tags.yaml").read_text().splitlines().index("  channel_summary: v2") + 1
+    assert f"pipeline-tags.yaml:{line}:" in message and "v2.md: prompt file not found" in message
 
 
 def test_yaml_syntax_error(service: PromptService, prompts_dir: Path) -> None:
@@ -102,7 +103,8 @@ def test_tag_pointing_at_an_unknown_step(service: PromptService, prompts_dir: Pa
     tags = prompts_dir / "pipeline-tags.yaml"
     tags.write_text(tags.read_text() + "  scrip_writer: v1\n")
     message = only(service.validate())
-    assert "unknown step 'scrip_writer'" in message and "pipeline-tags.yaml:9" in message
+    line = len(tags.read_text().splitlines())
+    assert "unknown step 'scrip_writer'" in message and f"pipeline-tags.yaml:{line}:" in message
 
 
 def test_front_matter_missing_a_field(service: PromptService, prompts_dir: Path) -> None:

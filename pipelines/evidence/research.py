@@ -1,0 +1,125 @@
+"""Research notes for a project: every point cites the source passages it came from.
+
+Sources the user gives (URLs, files, pasted text) and, when configured, web search results
+are stored and indexed; the passages closest to the topic (at least one per source) plus a
+few from the creator's own videos go to the research LM. Citations are checked in code: a
+point whose citations name no given passage is re-grounded to its closest passage when
+that one clearly says the same thing, and dropped otherwise.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipelines import corpus
+from pipelines.errors import ScriptwrightError
+from pipelines.evidence import projects
+from pipelines.evidence.search import web_search
+from pipelines.evidence.sources import (add_sources, best_match, cited_ids, list_sources, passages_block, search_sources,
+                                        split_sentences)
+from pipelines.jobs import JobContext, job_kind
+from pipelines.settings import Settings
+
+N_PASSAGES = 8
+N_CORPUS = 2
+REGROUND_MIN = 0.6  # cosine to the closest sentence: a paraphrase scores ~0.7-0.9, another fact on the topic ~0.3-0.5
+WEB_RESULTS = 3
+
+
+def gather_passages(settings: Settings, project: str, topic: str, creator: str | None,
+                    n: int = N_PASSAGES, n_corpus: int = N_CORPUS) -> list[dict[str, Any]]:
+    """The passages the notes are written from: the best chunk of every source, then the best
+    of the rest, then a few passages from the creator's own videos."""
+    picked: dict[str, dict[str, Any]] = {}
+    for source in list_sources(settings, project):
+        for hit in search_sources(settings, project, topic, k=1, source_id=source["id"]):
+            picked.setdefault(hit["chunk_id"], hit)
+    for hit in search_sources(settings, project, topic, k=n):
+        if len(picked) >= n:
+            break
+        picked.setdefault(hit["chunk_id"], hit)
+    passages = sorted(picked.values(), key=lambda h: -h["similarity"])
+    if creator and n_corpus:
+        for hit in corpus.search(settings, topic, creator, k=n_corpus):
+            passages.append({"chunk_id": f"video-{hit['video_id']}@{int(hit['start_s'] or 0)}", "source_id": None,
+                             "title": f"{hit['creator']}: {hit['title']} at {corpus.clock(hit['start_s'])}",
+                             "uri": hit["link"], "kind": "corpus", "text": hit["text"], "flagged": False})
+    return passages
+
+
+def ground(items: list[Any], passages: list[dict[str, Any]], text_of) -> tuple[list[dict[str, Any]], list[str]]:
+    """Each item with the passages it cites (checked, or re-grounded); items with none are dropped."""
+    kept, dropped = [], []
+    for item in items:
+        text = text_of(item)
+        if not text.strip():
+            continue
+        idx, how = cited_ids(item.cites, len(passages)), "cited"
+        if not idx:
+            sentences = [(i, s) for i, p in enumerate(passages) for s in split_sentences(p["text"])]
+            best, sim = best_match(text, [s for _, s in sentences])
+            idx, how = ([sentences[best][0]], "matched") if best >= 0 and sim >= REGROUND_MIN else ([], "")
+        if not idx:
+            dropped.append(text)
+            continue
+        cites = [{"chunk_id": passages[i]["chunk_id"], "title": passages[i]["title"], "uri": passages[i]["uri"],
+                  "n": i + 1} for i in idx]
+        kept.append({**item.model_dump(exclude={"cites"}), "cites": cites, "grounding": how})
+    return kept, dropped
+
+
+@job_kind("research")
+def run_research(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Add the given sources to the project, then write cited notes on its topic."""
+    from pipelines.lm import lm_for_role, predict
+
+    settings = ctx.settings
+    project = projects.get_project(settings, params["project"])
+    topic = (params.get("topic") or project["idea"] or project["working_title"]).strip()
+    selection = ctx.prompts(params.get("tag"), params.get("prompts"))
+    signature = selection.signature("research_notes")
+
+    specs = list(params.get("sources") or [])
+    if params.get("web"):
+        provider = web_search(settings)
+        if provider is None:
+            raise ScriptwrightError("Web search is off; set SCRIPTWRIGHT_WEB_SEARCH to a SearxNG URL, "
+                                    "or give sources with --source.")
+        ctx.progress(0.02, f"Searching the web with {provider.name}")
+        specs += [h.url for h in provider.search(topic, WEB_RESULTS)]
+    add_sources(settings, project["id"], specs, params.get("texts"), on_item=ctx.item,
+                on_progress=lambda f, m: ctx.progress(0.05 + 0.4 * f, m))
+    stored = list_sources(settings, project["id"])
+    if specs or params.get("texts"):
+        if not any(i["status"] != "failed" for i in ctx.items) and not stored:
+            raise ScriptwrightError("None of the sources could be read: " +
+                                    "; ".join(i["detail"] for i in ctx.items if i["status"] == "failed"))
+
+    ctx.progress(0.5, "Finding the passages that matter")
+    passages = gather_passages(settings, project["id"], topic,
+                               project["creator"] if params.get("corpus", True) else None)
+    if not passages:
+        raise ScriptwrightError(f"Project {project['id']} has no sources yet; add some with --source URL|FILE "
+                                "or --text.")
+    lm = lm_for_role(settings, "research")
+    ctx.progress(0.6, f"Writing notes with {lm.model}")
+    pred = predict("Research notes", lm, signature, topic=topic, passages=passages_block(passages))
+
+    ctx.progress(0.85, "Checking citations")
+    key_points, dropped = ground(pred.key_points, passages, lambda n: n.text)
+    numbers, dropped_numbers = ground(pred.numbers, passages, lambda n: n.text)
+    definitions, dropped_defs = ground(pred.definitions, passages, lambda d: f"{d.term}: {d.meaning}")
+    content = {
+        "topic": topic,
+        "key_points": key_points, "definitions": definitions, "numbers": numbers,
+        "open_questions": [q for q in pred.open_questions if q.strip()],
+        "dropped_uncited": dropped + dropped_numbers + dropped_defs,
+        "passages": [{"n": i + 1, **{k: p[k] for k in ("chunk_id", "title", "uri", "kind", "text", "flagged")}}
+                     for i, p in enumerate(passages)],
+        "flags": [{"source": s["title"] or s["uri"], "uri": s["uri"], **f} for s in stored for f in s["flags"]],
+    }
+    version = projects.save_result(settings, project["id"], "research", content, job_id=ctx.job_id,
+                                   prompt_versions=selection.record, lm=lm.model)
+    return {"project": project["id"], "version": version, "sources": len(stored), "key_points": len(key_points),
+            "definitions": len(definitions), "numbers": len(numbers), "dropped_uncited": len(content["dropped_uncited"]),
+            "flagged": len(content["flags"])}

@@ -1,0 +1,126 @@
+"""Fact verification: checkable claims, evidence from the project's sources, a verdict each.
+
+Rules enforced in code, whatever the model says: a claim with no passage about it is "not
+enough evidence" without asking the model; a verdict of supported or contradicted must
+cite a passage it was shown, or it becomes "not enough evidence"; the quote shown is
+words that really are in the cited passage (the model's, when verbatim, otherwise the
+passage's sentence closest to the claim, with the confidence capped).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from typing import Any
+
+from pipelines.errors import ScriptwrightError
+from pipelines.evidence import projects
+from pipelines.evidence.sources import best_match, cited_ids, passages_block, search_sources, split_sentences
+from pipelines.jobs import JobContext, job_kind
+from pipelines.settings import Settings
+from pipelines.store.duckdb import connect, rows, transaction
+
+VERDICTS = ("supported", "contradicted", "not enough evidence")
+N_EVIDENCE = 4
+MIN_RELEVANCE = 0.35  # cosine claim↔passage below which a passage is not about the claim at all
+MAX_CLAIMS = 20
+REPAIRED_CONFIDENCE = 0.6
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"[\"'“”‘’`]", "", text)).strip().lower()
+
+
+def quote_in(quote: str, passage: str) -> bool:
+    """Whether the quote's words appear verbatim (up to case, quotes and spacing) in the passage."""
+    q = _norm(quote).strip(" .")
+    return len(q.split()) >= 3 and q in _norm(passage)
+
+
+def claims_from_notes(notes: dict[str, Any]) -> list[str]:
+    """The statements of a research result that can be checked: key points and numbers."""
+    return [n["text"] for n in notes.get("key_points", []) + notes.get("numbers", []) if n.get("text")]
+
+
+def check_claim(settings: Settings, project: str, claim: str, judge) -> dict[str, Any]:
+    """One claim's verdict with its evidence; `judge(claim, evidence_block)` asks the LM."""
+    hits = [h for h in search_sources(settings, project, claim, k=N_EVIDENCE) if h["similarity"] >= MIN_RELEVANCE]
+    base = {"claim": claim, "evidence": [], "quote": None, "confidence": 0.0, "model_verdict": None}
+    if not hits:
+        return base | {"verdict": "not enough evidence",
+                       "reason": "No passage in the project's sources is about this claim."}
+    pred = judge(claim, passages_block(hits, label="E"))
+    idx = cited_ids(pred.cites, len(hits), label="E")
+    verdict, confidence = pred.verdict, max(0.0, min(1.0, float(pred.confidence or 0.0)))
+    out = base | {"model_verdict": verdict}
+    if verdict != "not enough evidence" and not idx:
+        return out | {"verdict": "not enough evidence", "confidence": 0.0,
+                      "reason": f"The model said {verdict} but cited none of the passages it was shown."}
+    cited = [hits[i] for i in idx] or hits[:1]
+    quote, repaired = (pred.quote or "").strip(), False
+    if not any(quote_in(quote, h["text"]) for h in cited):
+        sentences = [s for h in cited for s in split_sentences(h["text"])]
+        best, _ = best_match(claim, sentences)
+        quote, repaired = sentences[best], True
+        confidence = min(confidence, REPAIRED_CONFIDENCE)
+    reason = {"supported": "A cited passage states it.", "contradicted": "A cited passage states otherwise.",
+              "not enough evidence": "The closest passages do not settle it."}[verdict]
+    if repaired:
+        reason += " (The quote is the cited passage's sentence closest to the claim.)"
+    return out | {"verdict": verdict, "confidence": round(confidence, 3), "quote": quote, "reason": reason,
+                  "evidence": [{"chunk_id": h["chunk_id"], "title": h["title"], "uri": h["uri"], "text": h["text"],
+                                "similarity": h["similarity"]} for h in cited]}
+
+
+@job_kind("verify")
+def run_verify(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Check the given claims, the claims in a text, or the latest research notes' points."""
+    from pipelines.lm import lm_for_role, predict
+
+    settings = ctx.settings
+    project = projects.get_project(settings, params["project"])
+    selection = ctx.prompts(params.get("tag"), params.get("prompts"))
+    lm = lm_for_role(settings, "judge")
+    claims = [c.strip() for c in params.get("claims") or [] if c and c.strip()]
+    if not claims and (params.get("text") or "").strip():
+        ctx.progress(0.05, f"Finding checkable claims with {lm.model}")
+        found = predict("Claim extraction", lm, selection.signature("claim_extraction"), text=params["text"][:6000])
+        claims = [c.strip() for c in found.claims if c.strip()]
+    if not claims and not params.get("text"):
+        notes = projects.result(settings, project["id"], "research")
+        claims = claims_from_notes(notes["content"]) if notes else []
+    if not claims:
+        raise ScriptwrightError("Nothing to check: give --claim, a file with a draft, or run research on "
+                                f"{project['id']} first.")
+    claims = list(dict.fromkeys(claims))[:MAX_CLAIMS]
+    signature = selection.signature("claim_verdict")
+
+    def judge(claim: str, evidence: str):
+        return predict("Claim check", lm, signature, claim=claim, evidence=evidence)
+
+    checked = []
+    for i, claim in enumerate(claims):
+        ctx.progress(0.1 + 0.85 * i / len(claims), f"Checking claim {i + 1} of {len(claims)}")
+        checked.append(check_claim(settings, project["id"], claim, judge))
+    counts = {v: sum(c["verdict"] == v for c in checked) for v in VERDICTS}
+    content = {"claims": checked, "counts": counts}
+    with transaction(settings.duckdb_path, settings.lock_retry_s) as conn:
+        version = projects.save_result(settings, project["id"], "verification", content, job_id=ctx.job_id,
+                                       prompt_versions=selection.record, lm=lm.model, conn=conn)
+        conn.executemany(
+            "INSERT INTO claims (id, project_id, result_version, claim, verdict, confidence, evidence_chunk_ids, quote,"
+            " source_url, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [[uuid.uuid4().hex[:12], project["id"], version, c["claim"], c["verdict"], c["confidence"],
+              json.dumps([e["chunk_id"] for e in c["evidence"]]), c["quote"],
+              c["evidence"][0]["uri"] if c["evidence"] else None, c["reason"]] for c in checked])
+    return {"project": project["id"], "version": version, "claims": len(checked), **counts}
+
+
+def list_claims(settings: Settings, project: str, version: int | None = None) -> list[dict[str, Any]]:
+    """The checked claims of a verification version (the latest by default)."""
+    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+        if version is None:
+            version = conn.execute("SELECT max(result_version) FROM claims WHERE project_id = ?", [project]).fetchone()[0]
+        return rows(conn, "SELECT claim, verdict, confidence, quote, source_url, reason FROM claims"
+                          " WHERE project_id = ? AND result_version = ? ORDER BY rowid", [project, version])

@@ -1,0 +1,92 @@
+"""The New video page's evidence steps (AppTest): validate an idea, research served
+articles, check claims and cluster the audience, each as a job launched from the page."""
+
+import dspy
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pipelines import lm as lm_module
+from pipelines.evidence import projects
+from tests.app.conftest import wait_for_jobs
+from tests.evidence_site import FALSE_CLAIM, NOBEL_QUOTE, TRUE_CLAIM, serve
+from tests.integration.test_evidence import NOTES
+from tests.integration.test_idea import VERDICT
+
+pytestmark = pytest.mark.usefixtures("no_proxies")
+
+EVERY = ["E1", "E2", "E3", "E4"]
+ANSWERS = {
+    "Closest past videos": VERDICT,
+    "[P1]": NOTES,
+    TRUE_CLAIM: {"verdict": "supported", "cites": EVERY, "quote": NOBEL_QUOTE, "confidence": 0.9},
+    FALSE_CLAIM: {"verdict": "contradicted", "cites": EVERY, "quote": NOBEL_QUOTE, "confidence": 0.8},
+}
+
+
+@pytest.fixture(autouse=True)
+def scripted(monkeypatch):
+    lm = dspy.utils.DummyLM(ANSWERS, adapter=dspy.JSONAdapter())
+    monkeypatch.setattr(lm_module, "lm_for_role", lambda settings, role: lm)
+
+
+def open_page(app: AppTest, creator: str = "Pip Halloran") -> AppTest:
+    app.switch_page("app_pages/new_video.py")
+    app.run()
+    box = app.selectbox(key="nv_creator")
+    box.select_index(box.options.index(creator)).run()
+    return app
+
+
+def settle(app: AppTest, settings) -> None:
+    wait_for_jobs(settings)
+    app.run()
+    assert not app.exception, app.exception
+    assert not app.error, [e.value for e in app.error]
+
+
+def test_from_idea_to_checked_claims(app: AppTest, sample_settings, httpserver) -> None:
+    open_page(app)
+    assert "Start with an idea" in app.info[0].value
+    app.text_input[0].input("Monty Hall with a hundred doors")
+    app.button[0].click().run()
+    settle(app, sample_settings)
+    assert app.selectbox(key="nv_project").value == "monty-hall-with-a-hundred-doors"
+    text = " ".join(m.value for m in app.markdown)
+    assert "sharpen it" in text and "Monty Hall with 100 doors" in text
+    assert any(m.label == "Comments about this idea" for m in app.metric)
+
+    urls = serve(httpserver)
+    app.text_area(key="nv_urls").input("\n".join(urls))
+    next(b for b in app.button if b.label == "Add sources and write notes").click().run()
+    settle(app, sample_settings)
+    text = " ".join(m.value for m in app.markdown)
+    assert "Karl von Frisch decoded the waggle dance" in text and "[\\[P" in text
+    assert any("withheld from the model" in w.value for w in app.warning)
+    assert "**Sources (3)**" in text
+
+    app.radio(key="nv_verify_mode").set_value("claims I list (one per line)")
+    app.text_area(key="nv_verify_text").input(f"{TRUE_CLAIM}\n{FALSE_CLAIM}")
+    next(b for b in app.button if b.label == "Check claims").click().run()
+    settle(app, sample_settings)
+    text = " ".join(m.value for m in app.markdown)
+    assert ":green[**supported**]" in text and ":red[**contradicted**]" in text
+    assert projects.result(sample_settings, "monty-hall-with-a-hundred-doors", "verification")["version"] == 1
+
+
+def test_audience_clusters_and_escapes_comment_markup(app: AppTest, sample_settings) -> None:
+    project = projects.ensure_project(sample_settings, "pip-halloran", "The Monty Hall problem")
+    open_page(app)
+    app.selectbox(key="nv_project").set_value(project["id"]).run()
+    app.button(key="nv_audience").click().run()
+    settle(app, sample_settings)
+    report = projects.result(sample_settings, project["id"], "audience")["content"]
+    assert report["total"] > 0
+    labels = [e.label for e in app.expander]
+    assert sum(1 for lab in labels if "comments" in lab) == len(report["clusters"])
+    assert not any("<script" in m.value for m in app.markdown)
+
+
+def test_an_empty_idea_is_refused_with_a_message(app: AppTest) -> None:
+    open_page(app)
+    app.button[0].click().run()
+    assert "Describe the video" in app.error[0].value
