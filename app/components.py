@@ -48,6 +48,21 @@ def pick_creator(creators: list[dict], key: str, empty_message: str) -> dict:
     return by_name[st.selectbox("Creator", list(by_name), key=key)]
 
 
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()<>#+-.!|~$"})
+
+
+def plain(text: str) -> str:
+    """Untrusted text (sources, comments, model output) for st.markdown: every markup character escaped."""
+    return str(text).translate(_MARKDOWN)
+
+
+def link(label: str, url: str | None) -> str:
+    """A markdown link with an escaped label (just the label when there is no http(s) URL)."""
+    if url and url.startswith(("http://", "https://")):
+        return f"[{plain(label)}]({url.replace(')', '%29').replace(' ', '%20')})"
+    return plain(label)
+
+
 def placeholder(what: str, issue: str, items: list[str]) -> None:
     """A page owned by a later issue says plainly what it will hold."""
     st.info(f"{what} arrives with the {issue} work. It will let you:")

@@ -1,10 +1,230 @@
+import pandas as pd
+import plotly.express as px
 import streamlit as st
 
-from app.components import placeholder
+from app.components import job_panel, link, pick_creator, plain
+from app.state import settings, track_job
+from pipelines import corpus, jobs
+from pipelines.errors import ScriptwrightError
+from pipelines.evidence import projects
+from pipelines.evidence.search import web_search
+from pipelines.evidence.sources import list_sources
+from pipelines.ingest.files import save_uploads
+
+STEPS = [("idea", "💡 Idea"), ("research", "📚 Research"), ("verification", "✅ Verify"), ("audience", "💬 Audience")]
+VERDICT_COLOURS = {"make it": "green", "sharpen it": "orange", "skip it": "red", "supported": "green",
+                   "contradicted": "red", "not enough evidence": "orange"}
 
 st.title("New video")
-placeholder("The idea-to-script wizard", "Evidence and Wizard (issues 8 and 9)", [
-    "validate an idea against your corpus and your audience's questions",
-    "research with citations, verify claims, and collect audience questions",
-    "outline with an educational framework, pick a hook, and draft the script in your voice",
-])
+s = settings()
+creator = pick_creator(corpus.list_creators(s), "nv_creator", "No creators yet. Ingest a channel on the Creators page first.")
+
+
+def launch(kind: str, params: dict) -> None:
+    job_id, _ = jobs.create(s, kind, {**params, "tag": st.session_state.pipeline_tag,
+                                      "prompts": st.session_state.prompt_overrides})
+    jobs.start_in_thread(s, job_id)
+    track_job(job_id)
+
+
+mine = projects.list_projects(s, creator["slug"])
+NEW = "➕ A new idea"
+choices = [NEW] + [p["id"] for p in mine]
+if st.session_state.get("nv_pending") in choices:
+    st.session_state.nv_project = st.session_state.pop("nv_pending")
+if st.session_state.nv_project not in choices:
+    st.session_state.nv_project = choices[1] if len(choices) > 1 else NEW
+project_id = st.selectbox("Project", choices, key="nv_project")
+
+with st.form("nv_idea_form"):
+    default = "" if project_id == NEW else next(p["idea"] for p in mine if p["id"] == project_id)
+    idea = st.text_input("Working title or idea", value=default, placeholder="e.g. Why the Monty Hall answer is 2/3")
+    if st.form_submit_button("Validate idea"):
+        try:
+            if not idea.strip():
+                raise ScriptwrightError("Describe the video in a few words first.")
+            found = projects.ensure_project(s, creator["slug"], idea)
+            launch("idea-validate", {"creator": creator["slug"], "idea": idea.strip(), "title": idea.strip()})
+            st.session_state.nv_pending = found["id"]
+            st.rerun()
+        except ScriptwrightError as exc:
+            st.error(str(exc))
+
+for job_id in st.session_state.active_jobs[-2:]:
+    job_panel(job_id)
+
+if project_id == NEW:
+    st.info("Start with an idea: Scriptwright compares it with your past videos, your audience's comments and "
+            "(when a search provider is configured) competing videos, then gives an honest verdict.")
+    st.stop()
+
+project = projects.get_project(s, project_id)
+done = {kind: projects.result(s, project_id, kind) for kind, _ in STEPS}
+st.markdown("  →  ".join(f"**{label} ✓**" if done[kind] else label for kind, label in STEPS))
+tab_idea, tab_research, tab_verify, tab_audience = st.tabs([label for _, label in STEPS])
+
+
+def version_of(kind: str, key: str) -> dict | None:
+    versions = [v["version"] for v in projects.result_versions(s, project_id, kind)]
+    if len(versions) > 1:
+        chosen = st.selectbox("Version", versions, key=key)
+        return projects.result(s, project_id, kind, chosen)
+    return done[kind]
+
+
+with tab_idea:
+    res = version_of("idea", "nv_idea_version")
+    if not res:
+        st.info("Not validated yet: press Validate idea above.")
+    else:
+        c = res["content"]
+        st.markdown(f"### :{VERDICT_COLOURS.get(c['verdict'], 'gray')}[{c['verdict']}]")
+        st.caption(f"v{res['version']} · {res['lm']} · {str(res['created_at'])[:16]}")
+        for reason in c["reasons"]:
+            st.markdown(f"- {plain(reason)}")
+        if c["angles"]:
+            st.markdown("**Sharper angles**")
+            for angle in c["angles"]:
+                st.markdown(f"- {plain(angle)}")
+        left, right = st.columns(2)
+        with left:
+            st.markdown(f"**Fit with past videos:** {c['fit']['verdict']}")
+            if c["fit"]["videos"]:
+                fit = pd.DataFrame(c["fit"]["videos"])
+                st.plotly_chart(px.bar(fit.iloc[::-1], x="similarity", y="title", orientation="h", range_x=[0, 1],
+                                       title="Closest past videos (cosine similarity)"), width="stretch")
+        with right:
+            d = c["demand"]
+            st.metric("Comments about this idea", d["matching"], help=f"of {d['comments']} comments")
+            st.metric("…asking or requesting it", d["asking"])
+            for q in d["quotes"]:
+                st.markdown(f"> {plain(q['text'])}  \n> — {link(q['video_title'] or 'video', q['link'])}")
+        comp = c["competition"]
+        st.markdown("**Competition**")
+        if comp["configured"]:
+            st.dataframe(pd.DataFrame(comp["videos"]), hide_index=True, width="stretch",
+                         column_config={"url": st.column_config.LinkColumn("url")})
+        else:
+            st.caption(comp["note"])
+        if c["knowledge_gaps"]:
+            st.markdown("**Audience questions you have never answered in a video**")
+            st.dataframe(pd.DataFrame(c["knowledge_gaps"])[["label", "count", "quote"]], hide_index=True,
+                         width="stretch")
+
+with tab_research:
+    with st.form("nv_research_form"):
+        urls = st.text_area("Source URLs (one per line)", key="nv_urls")
+        uploads = st.file_uploader("…or files (.html .pdf .txt .md)", accept_multiple_files=True, key="nv_uploads")
+        pasted = st.text_area("…or paste text", key="nv_pasted")
+        web_on = web_search(s) is not None
+        web = st.checkbox("Also search the web", disabled=not web_on, key="nv_web",
+                          help=None if web_on else "Set SCRIPTWRIGHT_WEB_SEARCH to a SearxNG URL to enable.")
+        use_corpus = st.checkbox("Also use passages from my own videos", value=True, key="nv_corpus")
+        go = st.form_submit_button("Add sources and write notes")
+    if go:
+        specs = [u.strip() for u in urls.splitlines() if u.strip()]
+        if uploads:
+            folder = s.downloads_dir / "sources" / project_id
+            specs += [str(p) for p in save_uploads(folder, [(f.name, f.getvalue()) for f in uploads])]
+        launch("research", {"project": project_id, "sources": specs, "texts": [pasted] if pasted.strip() else [],
+                            "web": web, "corpus": use_corpus})
+        st.rerun()
+    stored = list_sources(s, project_id)
+    if stored:
+        st.markdown(f"**Sources ({len(stored)})**")
+        st.dataframe(pd.DataFrame([{"title": x["title"], "link": x["uri"], "kind": x["kind"], "words": x["n_words"],
+                                    "chunks": x["chunks"], "flagged": "⚠️" if x["flags"] else ""} for x in stored]),
+                     hide_index=True, width="stretch", column_config={"link": st.column_config.LinkColumn("link")})
+    res = version_of("research", "nv_research_version")
+    if res:
+        notes = res["content"]
+        for f in notes["flags"]:
+            st.warning(f"Instruction-like text in {f['source']} was treated as data and withheld from the model: "
+                       f"“{f['excerpt']}”")
+
+        def cites(item: dict) -> str:
+            return " ".join(link(f"[P{c['n']}]", c["uri"]) for c in item["cites"])
+
+        for title, key in (("Key points", "key_points"), ("Numbers", "numbers")):
+            if notes[key]:
+                st.markdown(f"**{title}**")
+                for n in notes[key]:
+                    st.markdown(f"- {plain(n['text'])} {cites(n)}")
+        if notes["definitions"]:
+            st.markdown("**Definitions**")
+            for d in notes["definitions"]:
+                st.markdown(f"- **{plain(d['term'])}**: {plain(d['meaning'])} {cites(d)}")
+        if notes["open_questions"]:
+            st.markdown("**Open questions**")
+            for q in notes["open_questions"]:
+                st.markdown(f"- {plain(q)}")
+        if notes["dropped_uncited"]:
+            st.caption(f"{len(notes['dropped_uncited'])} point(s) were dropped because they cited no source passage.")
+        with st.expander("Passages the notes were written from"):
+            for p in notes["passages"]:
+                st.markdown(f"**[P{p['n']}]** {link(p['title'] or p['uri'], p['uri'])}")
+                st.text(p["text"])
+    elif not stored:
+        st.info("Add sources (web pages, PDFs, your own notes) and Scriptwright writes notes in which every point "
+                "cites the passage it came from.")
+
+with tab_verify:
+    with st.form("nv_verify_form"):
+        mode = st.radio("Check", ["the latest research notes", "claims I list (one per line)",
+                                  "a draft (claims are extracted)"], key="nv_verify_mode")
+        text = st.text_area("Claims or draft", key="nv_verify_text")
+        check = st.form_submit_button("Check claims")
+    if check:
+        try:
+            if mode != "the latest research notes" and not text.strip():
+                raise ScriptwrightError("Paste the claims or the draft to check.")
+            params = {"project": project_id}
+            if mode.startswith("claims"):
+                params["claims"] = [line.strip() for line in text.splitlines() if line.strip()]
+            elif mode.startswith("a draft"):
+                params["text"] = text
+            launch("verify", params)
+            st.rerun()
+        except ScriptwrightError as exc:
+            st.error(str(exc))
+    res = version_of("verification", "nv_verify_version")
+    if res:
+        report = res["content"]
+        counts = pd.DataFrame([{"verdict": k, "claims": v} for k, v in report["counts"].items()])
+        st.plotly_chart(px.bar(counts, x="verdict", y="claims", color="verdict",
+                               color_discrete_map={"supported": "green", "contradicted": "red",
+                                                   "not enough evidence": "orange"}), width="stretch")
+        for c in report["claims"]:
+            colour = VERDICT_COLOURS[c["verdict"]]
+            st.markdown(f":{colour}[**{c['verdict']}**] · confidence {c['confidence']:.2f} — {plain(c['claim'])}")
+            if c["quote"]:
+                source = c["evidence"][0]
+                st.markdown(f"> {plain(c['quote'])}  \n> — {link(source['title'] or source['uri'], source['uri'])}")
+            st.caption(c["reason"])
+
+with tab_audience:
+    if st.button("Cluster my audience's comments", key="nv_audience"):
+        launch("audience", {"creator": creator["slug"], "idea": project["idea"], "project": project_id})
+        st.rerun()
+    res = version_of("audience", "nv_audience_version")
+    if res:
+        report = res["content"]
+        if not report["total"]:
+            st.info(report.get("note") or "No comments.")
+        else:
+            kinds = pd.DataFrame([{"kind": k, "comments": v} for k, v in report["by_kind"].items()])
+            st.plotly_chart(px.pie(kinds, names="kind", values="comments", title=f"{report['total']} comments"),
+                            width="stretch")
+            for c in report["clusters"]:
+                star = " ★ related to this idea" if c["id"] in report.get("related", []) else ""
+                with st.expander(f"{c['kind']} · {c['label']} · {c['count']} comments{star}"):
+                    for q in c["quotes"]:
+                        st.markdown(f"> {plain(q['text'])}  \n> — {link(q['video_title'] or 'video', q['link'])}"
+                                    f" · {q['likes'] or 0} likes")
+            if report.get("gaps"):
+                st.markdown("**Questions you have never answered in a video**")
+                st.dataframe(pd.DataFrame(report["gaps"])[["label", "count", "quote", "best_video_title"]],
+                             hide_index=True, width="stretch")
+    else:
+        st.info("Cluster your comments into questions, confusions, requests and praise, and see which relate to "
+                "this idea.")
