@@ -16,8 +16,9 @@ venv:
 	@test -f $(VENV_CACHE)/.complete || $(MAKE) --no-print-directory build-venv
 	@if [ "$$(readlink $(VENV))" != "$(VENV_CACHE)" ]; then rm -rf $(VENV) && ln -s $(VENV_CACHE) $(VENV); fi
 	@# point the shared env's editable install at this clone
-	@$(BIN)/python -c "import pipelines, sys; sys.exit(not pipelines.__file__.startswith('$(CURDIR)/'))" 2>/dev/null \
-		|| $(BIN)/pip install -q --no-deps -e .
+	@# (checked from / so the clone's own folder on sys.path cannot mask where the install points)
+	@cd / && $(CURDIR)/$(BIN)/python -c "import pipelines, sys; sys.exit(not pipelines.__file__.startswith('$(CURDIR)/'))" \
+		2>/dev/null || $(BIN)/pip install -q --no-deps -e .
 
 build-venv:
 	@echo "Building the Python environment in $(VENV_CACHE) (first run: about 6 minutes, llama.cpp compiles)"

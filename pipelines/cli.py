@@ -29,6 +29,8 @@ app.add_typer(voice_app, name="voice")
 idea_app = typer.Typer(help="Ideas for new videos: validate one against the corpus, audience and competition.",
                        no_args_is_help=True)
 app.add_typer(idea_app, name="idea")
+drafts_app = typer.Typer(help="Draft versions: list, show, diff, restore, export, feedback.", no_args_is_help=True)
+app.add_typer(drafts_app, name="drafts")
 err = Console(stderr=True)
 out = Console()
 
@@ -228,6 +230,12 @@ def demo(query: str = typer.Option("how does this work", help="what to search ea
                   f"best passage in '{c['top_passage']}'")
         out.print(f"  topics: {', '.join(c['topics'])}", highlight=False)
         out.print(f"  pitch: {c['pitch']}", highlight=False)
+    from pipelines.drafting.export import export_version
+
+    settings = get_settings()
+    _print_draft(settings, r["draft"]["project"], r["draft"]["version"])
+    for kind, path in export_version(settings, r["draft"]["project"], r["draft"]["version"]).items():
+        out.print(f"{kind}: {path}", highlight=False, soft_wrap=True)
     out.print(f"[green]Demo finished[/] (job {job['id']}).")
 
 
@@ -571,6 +579,143 @@ def projects_list(creator: str | None = typer.Option(None, "--creator", "-c"),
         table.add_row(p["id"], p["creator"], escape(p["working_title"]), str(p["sources"]), str(p["results"]),
                       str(p["updated_at"])[:16])
     out.print(table)
+
+
+def _print_draft(settings, project: str, version: int) -> None:
+    from pipelines.drafting import drafts
+
+    row = drafts.get(settings, project, version)
+    c = row["content"]
+    out.print(f"[bold]{escape(c['idea'])}[/] · {project} v{version} · framework: "
+              f"{(c.get('framework') or {}).get('name', '—')}", highlight=False)
+    if c.get("hook"):
+        out.print(f"[bold]Hook[/] ({c['hook']['style']}): {escape(c['hook']['text'])}", highlight=False, soft_wrap=True)
+    for section in c.get("sections") or []:
+        out.print(f"[bold]{escape(section['title'])}[/] ({len(section['sentences'])} sentences, "
+                  f"~{section['duration_s']:.0f} s)", highlight=False)
+    checks = c.get("checks")
+    if checks:
+        voice = checks.get("voice") or {}
+        fidelity = f"{voice['fidelity']:.2f}" if voice.get("fidelity") is not None else "n/a"
+        out.print(f"Checks: {checks['counts']['high']} high, {checks['counts']['warn']} warnings, "
+                  f"{checks['counts']['info']} notes · voice fidelity {fidelity}", highlight=False)
+
+
+@app.command()
+def draft(creator: str | None = typer.Option(None, "--creator", "-c"),
+          idea: str | None = typer.Option(None, "--idea", "-i", help="start a project from this idea"),
+          project: str | None = typer.Option(None, "--project", "-p", help="or continue an existing project"),
+          source: list[str] = typer.Option([], "--source", "-s", help="URL or file to research first"),
+          text: list[str] = typer.Option([], "--text", help="pasted text to research first"),
+          minutes: float | None = typer.Option(None, help="target length (default: the creator's typical video)"),
+          level: str = typer.Option("general", help="audience level: beginner, general or advanced"),
+          tag: str | None = TAG_OPTION, prompt: list[str] = PROMPT_OPTION,
+          export: bool = typer.Option(True, help="write Markdown, teleprompter and JSON exports")) -> None:
+    """Run the whole pipeline non-interactively: research, outline, hooks, script in the creator's voice, checks."""
+    from pipelines.drafting.export import export_version
+    from pipelines.prompts import parse_overrides
+
+    if not project and not (creator and idea and idea.strip()):
+        raise ScriptwrightError("Give --creator and --idea to start a project, or --project to continue one.")
+    params = {"creator": creator, "idea": idea, "project": project, "sources": source, "texts": text,
+              "target_minutes": minutes, "audience_level": level, "tag": tag, "prompts": parse_overrides(prompt)}
+    job = _run_job("draft", params, "Drafting")
+    for item in job["items"]:
+        if item["status"] == "failed":
+            err.print(f"[red]failed:[/] {escape(item['name'])} — {escape(item['detail'])}", highlight=False,
+                      soft_wrap=True)
+    r = job["result"]
+    settings = get_settings()
+    _print_draft(settings, r["project"], r["version"])
+    if export:
+        for kind, path in export_version(settings, r["project"], r["version"]).items():
+            out.print(f"{kind}: {path}", highlight=False, soft_wrap=True)
+
+
+@drafts_app.command("list")
+def drafts_list(project: str = typer.Option(..., "--project", "-p"), as_json: bool = typer.Option(False, "--json")):
+    """Every version of a project's draft, newest first."""
+    from pipelines.drafting import drafts
+
+    found = drafts.versions(get_settings(), project)
+    if as_json:
+        _print_json(found)
+        return
+    table = Table("version", "parent", "step", "note", "tag", "cost $", "created")
+    for v in found:
+        table.add_row(str(v["version"]), str(v["parent_version"] or ""), v["step"], escape(v["note"] or ""),
+                      v["pipeline_tag"] or "", f"{v['cost_usd'] or 0:.4f}", str(v["created_at"])[:16])
+    out.print(table)
+
+
+@drafts_app.command("show")
+def drafts_show(project: str = typer.Option(..., "--project", "-p"), version: int | None = typer.Option(None),
+                as_json: bool = typer.Option(False, "--json")) -> None:
+    """One version (latest by default)."""
+    from pipelines.drafting import drafts
+
+    settings = get_settings()
+    row = drafts.get(settings, project, version)
+    if as_json:
+        _print_json(row)
+        return
+    _print_draft(settings, project, row["version"])
+    typer.echo(drafts.plain_text(row["content"]))
+
+
+@drafts_app.command("diff")
+def drafts_diff(project: str = typer.Option(..., "--project", "-p"), old: int = typer.Argument(...),
+                new: int = typer.Argument(...)) -> None:
+    """A unified diff of two versions' scripts."""
+    from pipelines.drafting import drafts
+
+    typer.echo(drafts.diff(get_settings(), project, old, new) or "(no difference in the script)")
+
+
+@drafts_app.command("restore")
+def drafts_restore(project: str = typer.Option(..., "--project", "-p"), version: int = typer.Argument(...)) -> None:
+    """Make an older version current again (as a new version; nothing is deleted)."""
+    from pipelines.drafting import drafts
+
+    new = drafts.restore(get_settings(), project, version)
+    out.print(f"Restored v{version} of {project} as v{new}.")
+
+
+@drafts_app.command("export")
+def drafts_export(project: str = typer.Option(..., "--project", "-p"), version: int | None = typer.Option(None)):
+    """Write the Markdown script (citations as footnotes), teleprompter text and the JSON bundle."""
+    from pipelines.drafting.export import export_version
+
+    for kind, path in export_version(get_settings(), project, version).items():
+        out.print(f"{kind}: {path}", highlight=False, soft_wrap=True)
+
+
+@drafts_app.command("feedback")
+def drafts_feedback(project: str = typer.Option(..., "--project", "-p"),
+                    target: str = typer.Option("draft", help="draft, hook, or section:<id>"),
+                    rating: str = typer.Option(..., help="up or down"),
+                    comment: str = typer.Option("", help="what worked or did not"),
+                    version: int | None = typer.Option(None)) -> None:
+    """Thumbs up or down and a comment on the draft, its hook or one section."""
+    from pipelines.drafting import drafts
+
+    settings = get_settings()
+    if rating not in ("up", "down"):
+        raise ScriptwrightError("--rating is 'up' or 'down'.")
+    kind, _, target_id = target.partition(":")
+    row = drafts.get(settings, project, version)
+    drafts.add_feedback(settings, project, row["version"], kind, target_id or kind, 1 if rating == "up" else -1,
+                        comment)
+    out.print(f"Feedback saved on {project} v{row['version']} ({target}).")
+
+
+@drafts_app.command("feedback-export")
+def drafts_feedback_export(project: str | None = typer.Option(None, "--project", "-p")) -> None:
+    """Feedback as JSON Lines evaluation examples for the Prompt Lab."""
+    from pipelines.drafting import drafts
+
+    for example in drafts.feedback_examples(get_settings(), project):
+        typer.echo(json.dumps(example, default=str))
 
 
 def main() -> None:

@@ -67,21 +67,27 @@ def run_load_sample(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     return {"creators": load_sample(ctx.settings, ctx)}
 
 
+DEMO_DRAFT = {"creator": "pip-halloran", "idea": "Monty Hall with a hundred doors",
+              "source": "sources/monty-hall-notes.md"}
+
+
 @job_kind("demo")
 def run_demo(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
-    """Ingest the demo corpus, then per creator: a corpus search and an LM channel summary."""
+    """Ingest the demo corpus; per creator a corpus search and an LM channel summary; then a
+    whole draft (research, outline, hooks, script, checks) for Pip from the demo source."""
+    from pipelines.drafting.steps import run_draft
     from pipelines.lm import lm_for_role, user_facing_lm_errors
     from pipelines.programs.channel_summary import summarize_channel
 
     settings = ctx.settings
     selection = ctx.prompts(params.get("tag"), params.get("prompts"))
     selection.signature("channel_summary")  # a broken prompt stops the job before any work
-    ingested = load_sample(settings, ctx, share=0.6)
+    ingested = load_sample(settings, ctx, share=0.5)
     writer = lm_for_role(settings, "writer")
     summaries = []
     for i, result in enumerate(ingested):
         creator = corpus.get_creator(settings, result["creator"])
-        ctx.progress(0.6 + 0.4 * i / len(ingested), f"Summarising {creator['name']} with {writer.model}")
+        ctx.progress(0.5 + 0.1 * i / len(ingested), f"Summarising {creator['name']} with {writer.model}")
         hits = corpus.search(settings, params.get("query") or "how does this work", creator["slug"], k=4)
         with user_facing_lm_errors("Channel summary", writer.model), \
                 dspy.context(lm=writer, adapter=dspy.JSONAdapter()):
@@ -91,4 +97,7 @@ def run_demo(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
             "words": result["words"], "top_passage": hits[0]["title"] if hits else None,
             "topics": list(pred.topics)[:5], "pitch": pred.pitch,
         })
-    return {"lm": writer.model, "prompts": selection.record, "creators": summaries}
+    drafted = run_draft(ctx.part(0.6, 1.0), {"creator": DEMO_DRAFT["creator"], "idea": DEMO_DRAFT["idea"],
+                                             "sources": [str(settings.sample_dir / DEMO_DRAFT["source"])],
+                                             "tag": params.get("tag"), "prompts": params.get("prompts")})
+    return {"lm": writer.model, "prompts": selection.record, "creators": summaries, "draft": drafted}

@@ -14,7 +14,7 @@ import threading
 import traceback
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -44,6 +44,12 @@ class JobContext:
     on_progress: ProgressCallback | None = None
     items: list[dict[str, Any]] = field(default_factory=list)
     selection: Selection | None = None
+    span: tuple[float, float] = (0.0, 1.0)
+
+    def part(self, start: float, end: float) -> JobContext:
+        """The same job for a sub-step whose progress 0..1 fills [start, end] of this one's."""
+        lo, hi = self.span
+        return replace(self, span=(lo + (hi - lo) * start, lo + (hi - lo) * end), selection=None)
 
     def prompts(self, tag: str | None = None, overrides: dict[str, str] | None = None) -> Selection:
         """The prompt selection for this run; the versions it resolves are stored on the job."""
@@ -52,7 +58,7 @@ class JobContext:
 
     def progress(self, fraction: float, message: str = "") -> None:
         """Record progress (0..1) and a heartbeat; raises JobCancelled if a cancel was asked."""
-        fraction = max(0.0, min(1.0, fraction))
+        fraction = self.span[0] + (self.span[1] - self.span[0]) * max(0.0, min(1.0, fraction))
         with connect(self.settings.duckdb_path, self.settings.lock_retry_s) as conn:
             conn.execute(
                 "UPDATE jobs SET progress = ?, message = ?, heartbeat_at = now()::TIMESTAMP WHERE id = ?",
@@ -88,6 +94,7 @@ def job_kind(name: str) -> Callable[[JobFn], JobFn]:
 def _registered(kind: str) -> JobFn:
     # Importing the modules that define job kinds fills the registry lazily.
     import pipelines.demo  # noqa: F401
+    import pipelines.drafting.steps  # noqa: F401
     import pipelines.evidence.audience  # noqa: F401
     import pipelines.evidence.idea  # noqa: F401
     import pipelines.evidence.research  # noqa: F401

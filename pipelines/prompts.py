@@ -32,12 +32,14 @@ _VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 def registered_steps() -> dict[str, type[dspy.Signature]]:
     """Every step whose instructions come from prompts/: step name -> its signature."""
     from pipelines.programs.channel_summary import SummarizeChannel
+    from pipelines.programs.drafting import OutlineVideo, RateHook, WriteHook, WriteSection
     from pipelines.programs.evidence import ExtractClaims, JudgeClaim, ValidateIdea, WriteResearchNotes
     from pipelines.programs.style_guide import FindStories, WriteStyleGuide
 
     return {"channel_summary": SummarizeChannel, "style_guide": WriteStyleGuide, "story_library": FindStories,
             "idea_validation": ValidateIdea, "research_notes": WriteResearchNotes, "claim_extraction": ExtractClaims,
-            "claim_verdict": JudgeClaim}
+            "claim_verdict": JudgeClaim, "outline": OutlineVideo, "hook": WriteHook, "hook_rubric": RateHook,
+            "script_section": WriteSection}
 
 
 @dataclass(frozen=True)

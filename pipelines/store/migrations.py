@@ -182,4 +182,36 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        5,
+        "drafts (every save a new version) and feedback",
+        """
+        CREATE TABLE drafts (
+            project_id VARCHAR NOT NULL,
+            version INTEGER NOT NULL,
+            parent_version INTEGER,
+            step VARCHAR NOT NULL,
+            content JSON NOT NULL,
+            note VARCHAR,
+            pipeline_tag VARCHAR,
+            prompt_versions JSON,
+            lm JSON,
+            cost_usd DOUBLE,
+            job_id VARCHAR,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            UNIQUE (project_id, version)
+        );
+        CREATE SEQUENCE IF NOT EXISTS feedback_id_seq;
+        CREATE TABLE feedback (
+            id INTEGER PRIMARY KEY DEFAULT nextval('feedback_id_seq'),
+            project_id VARCHAR NOT NULL,
+            draft_version INTEGER NOT NULL,
+            target_type VARCHAR NOT NULL,
+            target_id VARCHAR NOT NULL,
+            rating INTEGER NOT NULL,
+            comment VARCHAR,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        );
+        """,
+    ),
 ]

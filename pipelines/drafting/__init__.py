@@ -1,0 +1,1 @@
+"""Drafting a script: outline, hooks, script, checks, versions and export."""

@@ -1,0 +1,179 @@
+"""Draft versions and feedback. Every generation, edit, applied fix or restore is a new
+version with its parent, the step that made it, the pipeline tag, prompt versions, LMs per
+role and cost; nothing is ever overwritten.
+
+A version's content is the whole draft as a dict: idea, creator, audience_level,
+target_words, wpm, framework, outline, hooks, hook, sections (each a list of sentences with
+their citations) and checks.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import json
+import re
+from typing import Any
+
+import duckdb
+
+from pipelines.errors import ScriptwrightError
+from pipelines.settings import Settings
+from pipelines.store.duckdb import connect, rows, transaction
+
+FEEDBACK_TARGETS = ("draft", "hook", "section")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+def save_version(settings: Settings, project: str, content: dict[str, Any], step: str, *, parent: int | None = None,
+                 note: str | None = None, tag: str | None = None, prompt_versions: dict | None = None,
+                 lm: dict | None = None, cost: float | None = None, job_id: str | None = None) -> int:
+    """Store content as the project's next version; concurrent savers each get their own number."""
+    for attempt in range(8):
+        try:
+            with transaction(settings.duckdb_path, settings.lock_retry_s) as conn:
+                version = conn.execute("SELECT coalesce(max(version), 0) + 1 FROM drafts WHERE project_id = ?",
+                                       [project]).fetchone()[0]
+                conn.execute(
+                    "INSERT INTO drafts (project_id, version, parent_version, step, content, note, pipeline_tag,"
+                    " prompt_versions, lm, cost_usd, job_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [project, version, parent, step, json.dumps(content, default=str), note, tag,
+                     json.dumps(prompt_versions or {}), json.dumps(lm or {}), cost, job_id])
+                conn.execute("UPDATE projects SET updated_at = now()::TIMESTAMP, status = 'drafting' WHERE id = ?",
+                             [project])
+            return version
+        except (duckdb.ConstraintException, duckdb.TransactionException):
+            if attempt == 7:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _decode(row: dict[str, Any]) -> dict[str, Any]:
+    for key in ("content", "prompt_versions", "lm"):
+        if isinstance(row.get(key), str):
+            row[key] = json.loads(row[key])
+    return row
+
+
+def get(settings: Settings, project: str, version: int | None = None) -> dict[str, Any]:
+    """One version (the latest by default); a clear error when there is none."""
+    found = find(settings, project, version)
+    if found is None:
+        which = f"version {version}" if version else "any draft"
+        raise ScriptwrightError(f"Project {project} has no {which}; run the outline step first "
+                                f"(`scriptwright draft --project {project}`).")
+    return found
+
+
+def find(settings: Settings, project: str, version: int | None = None) -> dict[str, Any] | None:
+    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+        found = rows(conn, "SELECT * FROM drafts WHERE project_id = ? AND (? IS NULL OR version = ?)"
+                           " ORDER BY version DESC LIMIT 1", [project, version, version])
+    return _decode(found[0]) if found else None
+
+
+def versions(settings: Settings, project: str) -> list[dict[str, Any]]:
+    """Every version, newest first, without content."""
+    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+        return [_decode(r) for r in rows(
+            conn, "SELECT version, parent_version, step, note, pipeline_tag, lm, cost_usd, created_at FROM drafts"
+                  " WHERE project_id = ? ORDER BY version DESC", [project])]
+
+
+def plain_text(content: dict[str, Any]) -> str:
+    """The spoken script: hook then sections, one sentence per line (what diffs compare)."""
+    lines = []
+    if content.get("hook"):
+        lines += ["# Hook", content["hook"]["text"], ""]
+    for section in content.get("sections") or []:
+        lines.append(f"# {section['title']}")
+        lines += [s["text"] for s in section["sentences"]]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def diff(settings: Settings, project: str, old: int, new: int) -> str:
+    """A unified diff of two versions' scripts."""
+    a, b = get(settings, project, old), get(settings, project, new)
+    return "\n".join(difflib.unified_diff(plain_text(a["content"]).splitlines(), plain_text(b["content"]).splitlines(),
+                                          f"v{old}", f"v{new}", lineterm=""))
+
+
+def restore(settings: Settings, project: str, version: int) -> int:
+    """A new version whose content is an older one's (the versions in between stay)."""
+    old = get(settings, project, version)
+    latest = get(settings, project)
+    return save_version(settings, project, old["content"], "restore", parent=latest["version"],
+                        note=f"restored v{version}", tag=old["pipeline_tag"], prompt_versions=old["prompt_versions"],
+                        lm=old["lm"])
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s.strip() for line in text.splitlines() for s in _SENTENCE.split(line) if s.strip()]
+
+
+def edit_section(content: dict[str, Any], section_id: str, text: str) -> dict[str, Any]:
+    """A copy of the draft with one section's text replaced; unchanged sentences keep their citations."""
+    out = copy.deepcopy(content)
+    section = next((s for s in out.get("sections") or [] if s["id"] == section_id), None)
+    if section is None:
+        raise ScriptwrightError(f"The draft has no section '{section_id}'.")
+    cites = {s["text"]: s.get("cites", []) for s in section["sentences"]}
+    section["sentences"] = [{"text": t, "cites": cites.get(t, [])} for t in split_sentences(text)]
+    return out
+
+
+def edit_hook(content: dict[str, Any], text: str) -> dict[str, Any]:
+    out = copy.deepcopy(content)
+    if not text.strip():
+        raise ScriptwrightError("The hook is empty.")
+    out["hook"] = {**(out.get("hook") or {"id": None, "style": "edited"}), "text": text.strip()}
+    return out
+
+
+def save_edit(settings: Settings, project: str, base_version: int, content: dict[str, Any], note: str,
+              step: str = "edit") -> int:
+    """An edit of base_version as a new version (even if others saved versions meanwhile)."""
+    base = get(settings, project, base_version)
+    return save_version(settings, project, content, step, parent=base_version, note=note, tag=base["pipeline_tag"],
+                        prompt_versions=base["prompt_versions"], lm=base["lm"])
+
+
+def add_feedback(settings: Settings, project: str, version: int, target_type: str, target_id: str, rating: int,
+                 comment: str = "") -> None:
+    """Thumbs up (1) or down (-1) and a comment on the draft, its hook or one section."""
+    if target_type not in FEEDBACK_TARGETS:
+        raise ScriptwrightError(f"Feedback is on one of {', '.join(FEEDBACK_TARGETS)}, not '{target_type}'.")
+    if rating not in (-1, 1):
+        raise ScriptwrightError("A rating is thumbs up (1) or thumbs down (-1).")
+    get(settings, project, version)
+    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+        conn.execute("INSERT INTO feedback (project_id, draft_version, target_type, target_id, rating, comment)"
+                     " VALUES (?, ?, ?, ?, ?, ?)", [project, version, target_type, target_id, rating, comment.strip()])
+
+
+def list_feedback(settings: Settings, project: str | None = None) -> list[dict[str, Any]]:
+    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+        return rows(conn, "SELECT * FROM feedback WHERE (? IS NULL OR project_id = ?) ORDER BY created_at, id",
+                    [project, project])
+
+
+def feedback_examples(settings: Settings, project: str | None = None) -> list[dict[str, Any]]:
+    """Feedback as evaluation examples for the Prompt Lab: the program, its inputs, the rated output."""
+    out = []
+    for fb in list_feedback(settings, project):
+        draft = get(settings, fb["project_id"], fb["draft_version"])["content"]
+        if fb["target_type"] == "hook":
+            program, output = "hooks", (draft.get("hook") or {}).get("text", "")
+            inputs = {"idea": draft.get("idea")}
+        elif fb["target_type"] == "section":
+            section = next((s for s in draft.get("sections") or [] if s["id"] == fb["target_id"]), None)
+            program, output = "script", " ".join(s["text"] for s in section["sentences"]) if section else ""
+            plan = next((o for o in draft.get("outline") or [] if o["id"] == fb["target_id"]), {})
+            inputs = {"idea": draft.get("idea"), "section": plan.get("title"), "goal": plan.get("goal")}
+        else:
+            program, output, inputs = "draft", plain_text(draft), {"idea": draft.get("idea")}
+        out.append({"program": program, "creator": draft.get("creator"), "project": fb["project_id"],
+                    "version": fb["draft_version"], "target": fb["target_id"], "inputs": inputs, "output": output,
+                    "rating": fb["rating"], "comment": fb["comment"]})
+    return out

@@ -1,0 +1,204 @@
+"""Exporting a draft: Markdown with timestamps and footnotes, teleprompter text, a JSON bundle."""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from pathlib import Path
+from typing import Any
+
+from pipelines.corpus import clock
+from pipelines.errors import ScriptwrightError
+from pipelines.settings import Settings
+
+DEFAULT_WPM = 150.0
+WRAP_AT = 60
+EMPTY = "This draft is empty: it has no hook and no sections yet."
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_MARKUP = ((re.compile(r"\[\^[^\]]*\]"), ""), (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),
+           (re.compile(r"https?://\S+"), ""), (re.compile(r"^#+\s*"), ""), (re.compile(r"[*`]+"), ""))
+
+
+def _line(value: Any) -> str:
+    """Text on one line: newlines and runs of spaces become single spaces."""
+    return " ".join(str(value or "").split())
+
+
+def _hook_text(draft: dict[str, Any]) -> str:
+    return _line((draft.get("hook") or {}).get("text"))
+
+
+def _sections(draft: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(draft.get("sections") or [])
+
+
+def _hook_seconds(draft: dict[str, Any]) -> float:
+    wpm = float(draft.get("wpm") or 0) or DEFAULT_WPM
+    return len(_hook_text(draft).split()) / wpm * 60
+
+
+def timeline(draft: dict[str, Any]) -> list[tuple[str, float]]:
+    """(part title, start second): the hook at 0, then each section after everything before it."""
+    parts = [("Hook", 0.0)] if _hook_text(draft) else []
+    start = _hook_seconds(draft)
+    for section in _sections(draft):
+        parts.append((_line(section.get("title") or section.get("id")), start))
+        start += float(section.get("duration_s") or 0)
+    return parts
+
+
+def runtime(draft: dict[str, Any]) -> float:
+    """Estimated seconds: the hook read at the draft's pace plus every section's duration."""
+    return _hook_seconds(draft) + sum(float(s.get("duration_s") or 0) for s in _sections(draft))
+
+
+def _source_line(number: int, cite: dict[str, Any]) -> str:
+    """`[^n]: [title](uri)` with a title that cannot break the footnote or link syntax."""
+    uri = "%20".join(str(cite.get("uri") or "").split())
+    title = re.sub(r"[\[\]]", "", _line(cite.get("title"))).strip() or uri or _line(cite.get("chunk_id"))
+    return f"[^{number}]: [{title}]({uri})" if uri else f"[^{number}]: {title}"
+
+
+def _finding(finding: dict[str, Any], titles: dict[str, str]) -> str:
+    section = finding.get("section")
+    where = f" ({titles.get(section, section)})" if section else ""
+    quote = _line(finding.get("text"))
+    quote = f" — “{textwrap.shorten(quote, 90, placeholder='…')}”" if quote else ""
+    fix = f" Fix: {_line(finding.get('fix'))}" if finding.get("fix") else ""
+    return f"- **{finding.get('severity', 'info')}**{where}: {_line(finding.get('message'))}{quote}{fix}"
+
+
+def _number(value: Any, digits: int = 1) -> str:
+    return f"{value:.{digits}f}" if isinstance(value, (int, float)) else "n/a"
+
+
+def _checks(checks: dict[str, Any] | None, titles: dict[str, str]) -> list[str]:
+    if not checks:
+        return ["Checks have not been run on this version."]
+    counts = checks.get("counts") or {}
+    lines = [f"{counts.get('high', 0)} high · {counts.get('warn', 0)} warn · {counts.get('info', 0)} info", ""]
+    simplification = checks.get("simplification") or {}
+    groups = {"Coherence": checks.get("coherence") or [], "Simplification": simplification.get("findings") or [],
+              "Safety": checks.get("safety") or []}
+    for name, findings in groups.items():
+        lines += [f"### {name}", ""]
+        if name == "Simplification":
+            lines += [f"Reading grade {_number(simplification.get('reading_grade'))} "
+                      f"vs target {_number(simplification.get('target_grade'))}.", ""]
+        lines += [_finding(f, titles) for f in findings] or ["No findings."]
+        lines.append("")
+    voice = checks.get("voice")
+    if voice:
+        extra = [f"{label} {_number(voice.get(key), 2)}" for key, label in
+                 (("profile_z", "profile z"), ("probability", "probability")) if voice.get(key) is not None]
+        detail = f" ({', '.join(extra)})" if extra else ""
+        lines += ["### Voice", "", f"Voice fidelity {_number(voice.get('fidelity'), 2)}{detail}."]
+    else:
+        lines += ["### Voice", "", "Voice fidelity: not checked."]
+    return lines
+
+
+def to_markdown(draft: dict[str, Any], meta: dict[str, Any]) -> str:
+    """The script with part timestamps, numbered footnotes, a Sources block and the checks."""
+    framework = draft.get("framework") or {}
+    creator = _line(draft.get("creator_name") or draft.get("creator"))
+    lines = [f"# {_line(draft.get('idea')) or 'Untitled script'}", "",
+             f"Creator: {creator} · Framework: {_line(framework.get('name')) or 'none'} · "
+             f"Version: v{meta.get('version')} · Tag: {meta.get('pipeline_tag')} · "
+             f"Estimated runtime: {clock(runtime(draft))}", ""]
+    if framework.get("why"):
+        lines += [f"Why this framework: {_line(framework['why'])}", ""]
+    parts = timeline(draft)
+    hook = _hook_text(draft)
+    if hook:
+        lines += ["## Hook [0:00]", "", hook, ""]
+    elif not parts:
+        lines += [EMPTY, ""]
+    numbers: dict[str, int] = {}
+    sources: list[str] = []
+    for section, (title, start) in zip(_sections(draft), parts[1 if hook else 0:]):
+        sentences = []
+        for sentence in section.get("sentences") or []:
+            markers = []
+            for cite in sentence.get("cites") or []:
+                key = str(cite.get("chunk_id") or cite.get("uri") or cite.get("title"))
+                if key not in numbers:
+                    numbers[key] = len(numbers) + 1
+                    sources.append(_source_line(numbers[key], cite))
+                if f"[^{numbers[key]}]" not in markers:
+                    markers.append(f"[^{numbers[key]}]")
+            sentences.append(_line(sentence.get("text")) + "".join(markers))
+        lines += [f"## {title} [{clock(start)}]", "", " ".join(sentences) or "(This section has no text yet.)", ""]
+    lines += ["## Sources", "", *(sources or ["No sources cited."]), ""]
+    titles = {str(s.get("id")): _line(s.get("title")) for s in _sections(draft)}
+    lines += ["## Checks", "", *_checks(draft.get("checks"), titles)]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _plain(text: Any) -> str:
+    out = _line(text)
+    for pattern, replacement in _MARKUP:
+        out = pattern.sub(replacement, out)
+    return _line(out)
+
+
+def _wrapped(sentences: list[str]) -> list[str]:
+    """One sentence per line, long ones wrapped at word boundaries."""
+    lines: list[str] = []
+    for sentence in filter(None, map(_plain, sentences)):
+        lines += textwrap.wrap(sentence, WRAP_AT, break_long_words=False, break_on_hyphens=False)
+    return lines
+
+
+def to_teleprompter(draft: dict[str, Any]) -> str:
+    """Plain text to read aloud: the hook, then each section under a `— title —` line."""
+    blocks = []
+    hook = _hook_text(draft)
+    if hook:
+        blocks.append("\n".join(_wrapped(_SENTENCE.split(hook))))
+    for section in _sections(draft):
+        body = _wrapped([s.get("text") for s in section.get("sentences") or []])
+        blocks.append("\n".join([f"— {_plain(section.get('title'))} —", *body]))
+    return "\n\n".join(blocks or [EMPTY]) + "\n"
+
+
+def to_bundle(draft: dict[str, Any], meta: dict[str, Any], extras: dict[str, Any]) -> str:
+    """Everything about this version as JSON: meta, the draft, and extras (notes, sources, ...)."""
+    return json.dumps({"meta": meta, "draft": draft, **extras}, indent=2, ensure_ascii=False, default=str)
+
+
+def write_exports(folder: Path, draft: dict[str, Any], meta: dict[str, Any],
+                  extras: dict[str, Any]) -> dict[str, Path]:
+    """Write <project>-v<version>.md / .txt / .json into folder; returns their paths by kind."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", str(meta.get("project") or "")).strip("-.") or "draft"
+    outputs = {"markdown": (".md", to_markdown(draft, meta)), "teleprompter": (".txt", to_teleprompter(draft)),
+               "bundle": (".json", to_bundle(draft, meta, extras))}
+    paths: dict[str, Path] = {}
+    for kind, (suffix, text) in outputs.items():
+        path = folder / f"{stem}-v{meta.get('version')}{suffix}"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise ScriptwrightError(f"{path}: could not write the export ({exc.strerror or exc}).") from exc
+        paths[kind] = path
+    return paths
+
+
+def export_version(settings: Settings, project: str, version: int | None = None) -> dict[str, Path]:
+    """Write a draft version's exports under the data dir's exports/ with the project's evidence and feedback."""
+    from pipelines.drafting import drafts
+    from pipelines.evidence import projects
+    from pipelines.evidence.sources import list_sources
+
+    row = drafts.get(settings, project, version)
+    meta = {"project": project, "version": row["version"], "pipeline_tag": row["pipeline_tag"],
+            "prompt_versions": row["prompt_versions"], "lm": row["lm"], "created_at": str(row["created_at"])}
+    extras = {kind: (found or {}).get("content") for kind in projects.RESULT_KINDS
+              for found in [projects.result(settings, project, kind)]}
+    extras["sources"] = [{k: s[k] for k in ("id", "kind", "uri", "title", "content_type", "n_words", "flags")}
+                         for s in list_sources(settings, project)]
+    extras["feedback"] = drafts.list_feedback(settings, project)
+    extras["versions"] = drafts.versions(settings, project)
+    return write_exports(settings.exports_dir / project, row["content"], meta, extras)

@@ -1,0 +1,331 @@
+"""The drafting steps as jobs: outline, hooks, script, checks, and the whole pipeline.
+
+Each step reads a base version of the project's draft (the latest by default), replaces its
+own part in a copy and saves the result as a new version, so re-running one step never
+loses what was written or edited in another.
+"""
+
+from __future__ import annotations
+
+import copy
+import statistics
+from typing import Any
+
+from pipelines import corpus
+from pipelines.drafting import drafts
+from pipelines.drafting.checks import run_checks
+from pipelines.drafting.frameworks import catalogue, load_frameworks
+from pipelines.embed import embed
+from pipelines.errors import ScriptwrightError
+from pipelines.evidence import projects
+from pipelines.evidence.sources import cited_ids
+from pipelines.jobs import JobContext, job_kind
+from pipelines.settings import Settings
+from pipelines.store.duckdb import connect
+from pipelines.voice import dna
+
+HOOK_STYLES = {
+    "question": "open with a question the viewer cannot answer yet",
+    "surprising fact": "open with the most surprising fact from the research",
+    "story": "open with a tiny story or scene",
+    "stakes": "open with why getting this wrong matters to the viewer",
+}
+AUDIENCE_LEVELS = ("beginner", "general", "advanced")
+DEFAULT_WPM = 150.0
+N_NOTES = 6
+N_EXAMPLES = 2
+
+
+# ---------------------------------------------------------------- inputs every step shares
+
+def creator_pace(settings: Settings, creator_id: int, slug: str) -> tuple[float, int]:
+    """Words per minute (the DNA's median, else from video durations) and the median video length in words."""
+    snap = dna.latest(settings, slug)
+    wpm = ((snap or {}).get("features", {}).get("wpm") or {}).get("median")
+    videos = corpus.list_videos(settings, creator_id)
+    if not wpm:
+        timed = [(v["n_words"], v["duration_s"]) for v in videos if v.get("n_words") and v.get("duration_s")]
+        wpm = sum(w for w, _ in timed) / sum(d for _, d in timed) * 60 if timed else DEFAULT_WPM
+    words = int(statistics.median([v["n_words"] for v in videos if v.get("n_words")] or [1200]))
+    return round(float(wpm), 1), words
+
+
+def voice_brief(settings: Settings, slug: str) -> str:
+    """The creator's style guide, measured rules and signature phrases (or a note that there is no DNA)."""
+    snap = dna.latest(settings, slug)
+    if not snap:
+        return "No Creator DNA yet: write plainly and directly to the viewer."
+    guide = snap["style_guide"]
+    lines = [guide.get("summary") or ""] + list(guide.get("measured_rules") or [])
+    lines += [f"Do: {r['rule']}" for r in guide.get("do", [])] + [f"Don't: {r['rule']}" for r in guide.get("dont", [])]
+    lines.append("Signature phrases: " + ", ".join(p["phrase"] for p in snap["signature_phrases"][:10]))
+    return "\n".join(line for line in lines if line.strip())
+
+
+def note_items(notes: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The research notes' facts as one numbered list: text and the source chunks they cite."""
+    if not notes:
+        return []
+    items = [{"text": n["text"], "cites": n["cites"]} for n in notes.get("key_points", []) + notes.get("numbers", [])]
+    items += [{"text": f"{d['term']}: {d['meaning']}", "cites": d["cites"]} for d in notes.get("definitions", [])]
+    return items
+
+
+def relevant_notes(items: list[dict[str, Any]], query: str, k: int = N_NOTES) -> list[int]:
+    """Indices of the k notes closest to a query (all of them when there are few)."""
+    if len(items) <= k:
+        return list(range(len(items)))
+    vecs = embed([query] + [i["text"] for i in items])
+    sims = vecs[1:] @ vecs[0]
+    return sorted(range(len(items)), key=lambda i: -sims[i])[:k]
+
+
+def numbered_notes(items: list[dict[str, Any]], picked: list[int]) -> str:
+    return "\n".join(f"[N{n + 1}] {items[i]['text']}" for n, i in enumerate(picked)) or "(no research notes yet)"
+
+
+def _base(settings: Settings, project: dict[str, Any], params: dict[str, Any]) -> tuple[dict[str, Any], int | None]:
+    """The content a step starts from and its version (a fresh draft when there is none)."""
+    found = drafts.find(settings, project["id"], params.get("base_version"))
+    if params.get("base_version") and found is None:
+        raise ScriptwrightError(f"Project {project['id']} has no version {params['base_version']}.")
+    if found:
+        content = copy.deepcopy(found["content"])
+        for key in ("audience_level", "target_words"):
+            if params.get(key):
+                content[key] = params[key]
+        return content, found["version"]
+    creator = corpus.get_creator(settings, project["creator"])
+    wpm, words = creator_pace(settings, creator["id"], creator["slug"])
+    level = params.get("audience_level") or "general"
+    if level not in AUDIENCE_LEVELS:
+        raise ScriptwrightError(f"Audience level '{level}': expected one of {', '.join(AUDIENCE_LEVELS)}.")
+    minutes = params.get("target_minutes")
+    return {"idea": project["idea"] or project["working_title"], "creator": creator["slug"],
+            "creator_name": creator["name"], "audience_level": level,
+            "target_words": int(minutes * wpm) if minutes else params.get("target_words") or words, "wpm": wpm,
+            "framework": None, "outline": [], "hooks": [], "hook": None, "sections": [], "checks": None}, None
+
+
+def _save(ctx: JobContext, project: str, content: dict[str, Any], step: str, parent: int | None,
+          roles: dict[str, str], note: str) -> int:
+    with connect(ctx.settings.duckdb_path, ctx.settings.lock_retry_s) as conn:
+        cost = conn.execute("SELECT coalesce(sum(cost_usd), 0) FROM lm_calls WHERE job_id = ?", [ctx.job_id]).fetchone()[0]
+    return drafts.save_version(ctx.settings, project, content, step, parent=parent, note=note,
+                               tag=ctx.selection.tag if ctx.selection else None,
+                               prompt_versions=ctx.selection.record if ctx.selection else {}, lm=roles,
+                               cost=float(cost), job_id=ctx.job_id)
+
+
+# ---------------------------------------------------------------- the steps
+
+def outline(ctx: JobContext, project: dict[str, Any], content: dict[str, Any], share: tuple[float, float]) -> dict:
+    from pipelines.lm import lm_for_role, predict
+
+    settings = ctx.settings
+    frameworks = load_frameworks(settings)
+    signature = ctx.selection.signature("outline")
+    notes = projects.result(settings, project["id"], "research")
+    items = note_items(notes["content"] if notes else None)
+    audience = projects.result(settings, project["id"], "audience") or projects.result(settings, project["id"], "idea")
+    questions = []
+    if audience and "clusters" in audience["content"]:
+        questions = [c["quotes"][0]["text"] for c in audience["content"]["clusters"]
+                     if c["kind"] in ("question", "confusion") and c["quotes"]][:4]
+    elif audience:
+        questions = [q["text"] for q in audience["content"].get("demand", {}).get("quotes", [])][:4]
+    lm = lm_for_role(settings, "research")
+    ctx.progress(share[0], f"Outlining with {lm.model}")
+    pred = predict("Outline", lm, signature, idea=content["idea"],
+                   audience=f"{content['audience_level']} viewers. They ask: " + (" | ".join(questions) or "nothing yet"),
+                   notes=numbered_notes(items, relevant_notes(items, content["idea"], 12)),
+                   frameworks=catalogue(frameworks))
+    by_id = {f.id: f for f in frameworks}
+    chosen, why = by_id.get(str(pred.framework).strip()), pred.why
+    if chosen is None:
+        vecs = embed([content["idea"]] + [f"{f.name}: {f.when_to_use}" for f in frameworks])
+        chosen = frameworks[int((vecs[1:] @ vecs[0]).argmax())]
+        why = f"Chosen by similarity to the idea (the model named '{pred.framework}'). {why}"
+    plans = list(pred.sections)
+    sections = []
+    for i, beat in enumerate(chosen.beats):
+        plan = plans[i] if i < len(plans) else None
+        words = max(40, int(content["target_words"] * beat.share))
+        sections.append({"id": f"s{i + 1}", "title": (plan.title if plan and plan.title.strip() else beat.title),
+                         "goal": (plan.goal if plan and plan.goal.strip() else beat.goal),
+                         "beats": [b for b in (plan.beats if plan else []) if b.strip()] or [beat.goal],
+                         "words": words, "duration_s": round(words / content["wpm"] * 60, 1)})
+    content.update(framework={"id": chosen.id, "name": chosen.name, "why": why}, outline=sections, checks=None)
+    return {"research": lm.model}
+
+
+def hooks(ctx: JobContext, project: dict[str, Any], content: dict[str, Any], share: tuple[float, float]) -> dict:
+    from pipelines.lm import lm_for_role, predict
+    from pipelines.voice import scorer
+
+    settings = ctx.settings
+    writer, judge = lm_for_role(settings, "writer"), lm_for_role(settings, "judge")
+    write_sig, rate_sig = ctx.selection.signature("hook"), ctx.selection.signature("hook_rubric")
+    notes = projects.result(settings, project["id"], "research")
+    items = note_items(notes["content"] if notes else None)
+    facts = numbered_notes(items, relevant_notes(items, content["idea"], 4))
+    voice = voice_brief(settings, content["creator"])
+    written = []
+    for n, (style, how) in enumerate(HOOK_STYLES.items()):
+        ctx.progress(share[0] + (share[1] - share[0]) * n / len(HOOK_STYLES), f"Writing a {style} hook")
+        text = predict("Hook", writer, write_sig, idea=content["idea"], style=f"{style}: {how}", voice=voice,
+                       facts=facts).hook.strip()
+        rating = predict("Hook rubric", judge, rate_sig, idea=content["idea"], hook=text)
+        rubric = {k: max(1, min(5, int(getattr(rating, k) or 1))) for k in ("curiosity", "clarity", "promise")}
+        written.append({"id": f"h{n + 1}", "style": style, "text": text, "rubric": rubric,
+                        "critique": rating.critique, "voice": None, "voice_note": None})
+    try:
+        scores = scorer.score_texts(settings, content["creator"], [(h["id"], h["text"]) for h in written])
+        for h, sc in zip(written, scores):
+            h["voice"], h["voice_note"] = sc["fidelity"], sc["message"]
+    except ScriptwrightError as exc:  # no voice profile yet: hooks are ranked on the rubric alone
+        for h in written:
+            h["voice_note"] = str(exc)
+    for h in written:
+        parts = [(sum(h["rubric"].values()) / 3 - 1) / 4] + ([h["voice"]] if h["voice"] is not None else [])
+        h["score"] = round(sum(parts) / len(parts), 3)
+    written.sort(key=lambda h: -h["score"])
+    content["hooks"] = written
+    if not content.get("hook") or content["hook"].get("id") not in {h["id"] for h in written}:
+        best = written[0]
+        content["hook"] = {"id": best["id"], "style": best["style"], "text": best["text"]}
+    content["checks"] = None
+    return {"writer": writer.model, "judge": judge.model}
+
+
+def choose_hook(content: dict[str, Any], hook_id: str, text: str | None = None) -> dict[str, Any]:
+    """A copy of the draft using one of its hooks (optionally edited)."""
+    found = next((h for h in content.get("hooks") or [] if h["id"] == hook_id), None)
+    if found is None:
+        raise ScriptwrightError(f"The draft has no hook '{hook_id}'.")
+    out = copy.deepcopy(content)
+    out["hook"] = {"id": found["id"], "style": found["style"], "text": (text or found["text"]).strip()}
+    out["checks"] = None
+    return out
+
+
+def script(ctx: JobContext, project: dict[str, Any], content: dict[str, Any], share: tuple[float, float]) -> dict:
+    from pipelines.lm import lm_for_role, predict
+
+    settings = ctx.settings
+    if not content.get("outline"):
+        raise ScriptwrightError("Write the outline first: the script follows its sections.")
+    writer = lm_for_role(settings, "writer")
+    signature = ctx.selection.signature("script_section")
+    notes = projects.result(settings, project["id"], "research")
+    items = note_items(notes["content"] if notes else None)
+    voice = voice_brief(settings, content["creator"])
+    previous = content["hook"]["text"] if content.get("hook") else ""
+    sections = []
+    for n, plan in enumerate(content["outline"]):
+        ctx.progress(share[0] + (share[1] - share[0]) * n / len(content["outline"]), f"Writing '{plan['title']}'")
+        query = f"{plan['title']}. {plan['goal']}"
+        examples = [h["text"][:500] for h in corpus.search(settings, query, content["creator"], k=N_EXAMPLES)]
+        picked = relevant_notes(items, query)
+        pred = predict("Script", writer, signature, creator=content["creator_name"], voice=voice,
+                       examples="\n\n".join(examples) or "(none)",
+                       section=f"{plan['title']}\nGoal: {plan['goal']}\nBeats: {'; '.join(plan['beats'])}\n"
+                               f"Length: about {plan['words']} words",
+                       notes=numbered_notes(items, picked), previous=previous[-300:])
+        sentences = []
+        for s in pred.sentences:
+            if not s.text.strip():
+                continue
+            cites = [c for k in cited_ids(s.cites, len(picked), label="N") for c in items[picked[k]]["cites"]]
+            unique = list({c["chunk_id"]: c for c in cites}.values())
+            sentences.append({"text": s.text.strip(), "cites": [{k: c[k] for k in ("chunk_id", "title", "uri")}
+                                                                for c in unique]})
+        words = sum(len(s["text"].split()) for s in sentences)
+        sections.append({"id": plan["id"], "title": plan["title"], "sentences": sentences,
+                         "duration_s": round(words / content["wpm"] * 60, 1)})
+        previous = " ".join(s["text"] for s in sentences[-2:]) or previous
+    content["sections"], content["checks"] = sections, None
+    return {"writer": writer.model}
+
+
+def check(ctx: JobContext, project: dict[str, Any], content: dict[str, Any], share: tuple[float, float]) -> dict:
+    from pipelines.evidence.sources import list_sources
+    from pipelines.voice import scorer
+
+    settings = ctx.settings
+    if not content.get("sections"):
+        raise ScriptwrightError("Write the script first: the checks read it.")
+    ctx.progress(share[0], "Checking coherence, difficulty and safety")
+    notes = projects.result(settings, project["id"], "research")
+    verification = projects.result(settings, project["id"], "verification")
+    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+        source_texts = [r[0] for r in conn.execute(
+            "SELECT string_agg(text, ' ' ORDER BY idx) FROM source_chunks WHERE project_id = ? GROUP BY source_id",
+            [project["id"]]).fetchall()] if list_sources(settings, project["id"]) else []
+    checks = run_checks(content, notes["content"] if notes else None,
+                        verification["content"] if verification else None, source_texts)
+    ctx.progress((share[0] + share[1]) / 2, "Scoring the voice")
+    try:
+        result = scorer.score_texts(settings, content["creator"], [("draft", drafts.plain_text(content))])[0]
+        checks["voice"] = {k: result[k] for k in ("fidelity", "probability", "profile_z", "best_match", "message",
+                                                  "off_voice_sentences", "scorer")}
+    except ScriptwrightError as exc:
+        checks["voice"] = {"fidelity": None, "message": str(exc)}
+    content["checks"] = checks
+    return {}
+
+
+STEPS = {"outline": outline, "hooks": hooks, "script": script, "checks": check}
+
+
+def run_steps(ctx: JobContext, params: dict[str, Any], steps: list[str]) -> dict[str, Any]:
+    """Run steps in order on the base version, saving one new version per step."""
+    settings = ctx.settings
+    project = projects.get_project(settings, params["project"])
+    ctx.prompts(params.get("tag"), params.get("prompts"))
+    for step in ("outline", "hook", "hook_rubric", "script_section"):
+        ctx.selection.signature(step)  # a broken prompt stops the run before any work
+    content, parent = _base(settings, project, params)
+    saved, roles = [], {}
+    for i, step in enumerate(steps):
+        share = (i / len(steps), (i + 1) / len(steps))
+        roles.update(STEPS[step](ctx, project, content, share))
+        parent = _save(ctx, project["id"], content, step, parent, roles, f"{step} generated")
+        saved.append(parent)
+    return {"project": project["id"], "versions": saved, "version": saved[-1]}
+
+
+def _step_job(step: str):
+    def run(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+        return run_steps(ctx, params, [step])
+
+    run.__doc__ = f"Re-run the {step} step alone on a draft version."
+    return job_kind(f"draft-{step}")(run)
+
+
+for _step in STEPS:
+    _step_job(_step)
+
+
+@job_kind("draft")
+def run_draft(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    """The whole pipeline, non-interactively: research when sources are given, then outline,
+    hooks (the best one chosen), script and checks."""
+    from pipelines.evidence.research import run_research
+
+    settings = ctx.settings
+    if params.get("idea"):
+        project = projects.ensure_project(settings, params["creator"], params.get("title") or params["idea"],
+                                          params["idea"])
+        params = {**params, "project": project["id"]}
+    project = projects.get_project(settings, params["project"])
+    records = {}
+    if params.get("sources") or params.get("texts"):
+        research = ctx.part(0.0, 0.2)
+        run_research(research, {**params, "project": project["id"], "topic": project["idea"]})
+        records.update(research.selection.record)
+    drafting = ctx.part(0.2 if records else 0.0, 1.0)
+    result = run_steps(drafting, params, ["outline", "hooks", "script", "checks"])
+    ctx.selection = drafting.selection
+    ctx.selection.record.update(records)
+    return result

@@ -1,0 +1,63 @@
+"""Drafting programs: an outline on an educational framework, hooks and their rubric, and a
+script section in the creator's voice with its citations."""
+
+from __future__ import annotations
+
+import dspy
+from pydantic import BaseModel, Field
+
+
+class SectionPlan(BaseModel):
+    title: str = Field(description="a short section title")
+    goal: str = Field(description="what the viewer understands by the end of the section")
+    beats: list[str] = Field(description="the points the section makes, in order")
+
+
+class OutlineVideo(dspy.Signature):
+    """Plan an educational video on a framework (instructions: prompts/outline/)."""
+
+    idea: str = dspy.InputField(desc="the video's working title or idea")
+    audience: str = dspy.InputField(desc="who the video is for and the questions they ask")
+    notes: str = dspy.InputField(desc="numbered research notes [N1], [N2], ...")
+    frameworks: str = dspy.InputField(desc="the frameworks to choose from, one per line: id: name — when to use")
+    framework: str = dspy.OutputField(desc="the id of the chosen framework, exactly as listed")
+    why: str = dspy.OutputField(desc="why this framework suits the idea, in one sentence")
+    sections: list[SectionPlan] = dspy.OutputField(desc="one section per beat of the framework, in order")
+
+
+class WriteHook(dspy.Signature):
+    """Write the opening hook of a video in one style (instructions: prompts/hook/)."""
+
+    idea: str = dspy.InputField(desc="the video's working title or idea")
+    style: str = dspy.InputField(desc="the kind of hook to write")
+    voice: str = dspy.InputField(desc="how the creator talks: style rules and signature phrases")
+    facts: str = dspy.InputField(desc="facts from the research the hook may use")
+    hook: str = dspy.OutputField(desc="three to five sentences the creator says to camera")
+
+
+class RateHook(dspy.Signature):
+    """Rate a hook on a rubric (instructions: prompts/hook_rubric/)."""
+
+    idea: str = dspy.InputField(desc="the video's working title or idea")
+    hook: str = dspy.InputField(desc="the opening to rate")
+    curiosity: int = dspy.OutputField(desc="1 to 5: does it make a viewer need to know more")
+    clarity: int = dspy.OutputField(desc="1 to 5: is it clear what the video is about")
+    promise: int = dspy.OutputField(desc="1 to 5: does it promise something the video can deliver")
+    critique: str = dspy.OutputField(desc="one sentence on how to make it stronger")
+
+
+class Sentence(BaseModel):
+    text: str = Field(description="one sentence of the script, as the creator would say it")
+    cites: list[str] = Field(description="ids of the notes this sentence uses, e.g. ['N2']; empty if none")
+
+
+class WriteSection(dspy.Signature):
+    """Write one section of a script in the creator's voice (instructions: prompts/script_section/)."""
+
+    creator: str = dspy.InputField(desc="the creator's name")
+    voice: str = dspy.InputField(desc="the creator's style guide, measured habits and signature phrases")
+    examples: str = dspy.InputField(desc="real passages the creator said about similar things")
+    section: str = dspy.InputField(desc="the section's title, goal, beats and length in words")
+    notes: str = dspy.InputField(desc="numbered research notes [N1], [N2], ... to use and cite")
+    previous: str = dspy.InputField(desc="the end of the previous section, to continue from")
+    sentences: list[Sentence] = dspy.OutputField(desc="the section's sentences, in order")

@@ -1,0 +1,182 @@
+"""Drafting on the demo creator: outline, hooks, script, checks as jobs that each save a new
+version; edits, restore, diff, feedback and export (real stores, embedder and voice scorer;
+DummyLM answers keyed by each step's own input field)."""
+
+from __future__ import annotations
+
+import json
+
+import dspy
+import pytest
+
+from pipelines import jobs
+from pipelines import lm as lm_module
+from pipelines.drafting import drafts
+from pipelines.drafting.export import export_version
+from pipelines.drafting.steps import choose_hook
+from pipelines.errors import ScriptwrightError
+from pipelines.evidence import projects
+from tests.conftest import SAMPLE
+
+SOURCE = SAMPLE / "sources" / "monty-hall-notes.md"
+IDEA = "Monty Hall with a hundred doors"
+NOTES = {
+    "key_points": [{"text": "Switching wins the car with probability 2/3, while staying wins with probability 1/3.",
+                    "cites": ["P1"]},
+                   {"text": "The host knows where the car is and always opens a goat door.", "cites": ["P2"]}],
+    "definitions": [], "numbers": [{"text": "With 100 doors switching wins 99 times in 100.", "cites": ["P3"]}],
+    "open_questions": [],
+}
+OUTLINE = {"framework": "misconception-first", "why": "Everyone's first guess is wrong.",
+           "sections": [{"title": "The tempting answer", "goal": "See why 50/50 feels right", "beats": ["two doors"]},
+                        {"title": "A hundred doors", "goal": "Make switching obvious", "beats": ["99 goats"]}]}
+HOOK = {"hook": "Be honest, you would stay with your door, wouldn't you? Let's find out why that loses."}
+LONG_HOOK = {"hook": "Okay, so here's a game show with a hundred doors. Behind one of them is a car, and behind all "
+                     "the others, goats. You pick one. Then the host, who knows everything, opens ninety-eight goat "
+                     "doors. Do you switch? Let's find out, because the answer feels wrong and is completely right."}
+RATING = {"curiosity": 4, "clarity": 5, "promise": 4, "critique": "Name the prize."}
+SECTION = {"sentences": [{"text": "Switching wins two times out of three.", "cites": ["N1"]},
+                         {"text": "Let's check that with a hundred doors, okay?", "cites": []}]}
+ANSWERS = {"[[ ## frameworks ## ]]": OUTLINE, "[[ ## style ## ]]": HOOK, "[[ ## previous ## ]]": SECTION,
+           "[[ ## passages ## ]]": NOTES, "[[ ## hook ## ]]": RATING}
+
+
+@pytest.fixture
+def scripted(monkeypatch: pytest.MonkeyPatch) -> dspy.LM:
+    lm = dspy.utils.DummyLM(ANSWERS, adapter=dspy.JSONAdapter())
+    monkeypatch.setattr(lm_module, "lm_for_role", lambda settings, role: lm)
+    return lm
+
+
+@pytest.fixture
+def project(sample_settings, scripted) -> str:
+    pid = projects.ensure_project(sample_settings, "pip-halloran", IDEA)["id"]
+    job = jobs.submit_and_run(sample_settings, "research", {"project": pid, "sources": [str(SOURCE)]})
+    assert job["status"] == "succeeded", job["error"]
+    return pid
+
+
+def step(settings, project: str, name: str, **params) -> dict:
+    job = jobs.submit_and_run(settings, f"draft-{name}", {"project": project, **params})
+    assert job["status"] == "succeeded", job["error"]
+    return drafts.get(settings, project, job["result"]["version"])
+
+
+def test_each_step_is_a_new_version_with_its_provenance(sample_settings, project) -> None:
+    v1 = step(sample_settings, project, "outline")
+    c = v1["content"]
+    assert v1["version"] == 1 and v1["step"] == "outline" and v1["parent_version"] is None
+    assert c["framework"]["id"] == "misconception-first"
+    assert [s["title"] for s in c["outline"][:2]] == ["The tempting answer", "A hundred doors"]
+    assert len(c["outline"]) == 5  # one section per beat of the framework; missing plans use the beat's own
+    assert all(s["duration_s"] == pytest.approx(s["words"] / c["wpm"] * 60, abs=0.1) for s in c["outline"])
+    assert v1["prompt_versions"]["outline"]["version"] == "v1" and v1["pipeline_tag"] == "stable"
+
+    v2 = step(sample_settings, project, "hooks")
+    hooks = v2["content"]["hooks"]
+    assert v2["parent_version"] == 1 and len(hooks) == 4
+    assert {h["style"] for h in hooks} == {"question", "surprising fact", "story", "stakes"}
+    assert all(h["voice"] is None and "Too short to judge" in h["voice_note"] for h in hooks)
+    assert [h["score"] for h in hooks] == sorted((h["score"] for h in hooks), reverse=True)
+    assert v2["content"]["hook"]["id"] == hooks[0]["id"]
+
+    v3 = step(sample_settings, project, "script")
+    sections = v3["content"]["sections"]
+    assert len(sections) == 5 and sections[0]["sentences"][0]["text"] == "Switching wins two times out of three."
+    cited = sections[0]["sentences"][0]["cites"]
+    assert cited and cited[0]["uri"].endswith("monty-hall-notes.md")
+    assert sections[0]["sentences"][1]["cites"] == []
+
+    v4 = step(sample_settings, project, "checks")
+    checks = v4["content"]["checks"]
+    assert set(checks) >= {"coherence", "simplification", "safety", "voice", "counts"}
+    assert 0 <= checks["voice"]["fidelity"] <= 1 and checks["voice"]["profile_z"] is not None
+    assert [v["version"] for v in drafts.versions(sample_settings, project)] == [4, 3, 2, 1]
+
+
+def test_rerunning_a_step_keeps_every_edit(sample_settings, project) -> None:
+    for name in ("outline", "hooks", "script"):
+        step(sample_settings, project, name)
+    edited = drafts.edit_section(drafts.get(sample_settings, project, 3)["content"], "s1",
+                                 "Switching wins two times out of three. My own new line!")
+    assert drafts.save_edit(sample_settings, project, 3, edited, "edited s1") == 4
+    v5 = step(sample_settings, project, "outline", base_version=4)
+    assert v5["version"] == 5 and v5["parent_version"] == 4
+    # the edit is still there in the edited version and carried into the re-run's version
+    for version in (4, 5):
+        texts = [s["text"] for s in drafts.get(sample_settings, project, version)["content"]["sections"][0]["sentences"]]
+        assert texts == ["Switching wins two times out of three.", "My own new line!"]
+    kept = drafts.get(sample_settings, project, 4)["content"]["sections"][0]["sentences"][0]
+    assert kept["cites"], "an unchanged sentence keeps its citation"
+    assert "+My own new line!" in drafts.diff(sample_settings, project, 3, 4)
+
+    restored = drafts.restore(sample_settings, project, 3)
+    assert restored == 6
+    assert drafts.get(sample_settings, project, 6)["content"] == drafts.get(sample_settings, project, 3)["content"]
+    assert drafts.get(sample_settings, project, 6)["note"] == "restored v3"
+
+
+def test_choosing_and_editing_a_hook(sample_settings, project) -> None:
+    step(sample_settings, project, "outline")
+    content = step(sample_settings, project, "hooks")["content"]
+    other = content["hooks"][-1]
+    chosen = choose_hook(content, other["id"], "My own opening line.")
+    assert chosen["hook"] == {"id": other["id"], "style": other["style"], "text": "My own opening line."}
+    with pytest.raises(ScriptwrightError, match="no hook 'h9'"):
+        choose_hook(content, "h9")
+
+
+def test_feedback_becomes_evaluation_examples_and_export_carries_everything(sample_settings, project,
+                                                                            tmp_path) -> None:
+    for name in ("outline", "hooks", "script", "checks"):
+        step(sample_settings, project, name)
+    drafts.add_feedback(sample_settings, project, 4, "section", "s1", 1, "Sounds like me")
+    drafts.add_feedback(sample_settings, project, 4, "hook", "hook", -1, "Too long")
+    with pytest.raises(ScriptwrightError, match="thumbs"):
+        drafts.add_feedback(sample_settings, project, 4, "draft", "draft", 5)
+    examples = drafts.feedback_examples(sample_settings, project)
+    assert [(e["program"], e["rating"]) for e in examples] == [("script", 1), ("hooks", -1)]
+    assert examples[0]["output"].startswith("Switching wins two times out of three.")
+
+    paths = export_version(sample_settings, project)
+    markdown = paths["markdown"].read_text()
+    assert "## Hook [0:00]" in markdown and "## The tempting answer [" in markdown
+    assert "[^1]" in markdown and "monty-hall-notes.md" in markdown and "## Checks" in markdown
+    bundle = json.loads(paths["bundle"].read_text())
+    assert bundle["meta"]["version"] == 4 and len(bundle["feedback"]) == 2
+    assert bundle["research"]["key_points"] and bundle["sources"][0]["uri"].endswith("monty-hall-notes.md")
+    assert "[^" not in paths["teleprompter"].read_text()
+
+
+def test_the_whole_pipeline_as_one_job(sample_settings, scripted) -> None:
+    job = jobs.submit_and_run(sample_settings, "draft", {"creator": "pip-halloran", "idea": IDEA,
+                                                         "sources": [str(SOURCE)], "target_minutes": 3})
+    assert job["status"] == "succeeded", job["error"]
+    assert job["result"]["versions"] == [1, 2, 3, 4]
+    assert set(job["prompt_versions"]) >= {"research_notes", "outline", "hook", "script_section"}
+    final = drafts.get(sample_settings, job["result"]["project"])
+    assert final["content"]["target_words"] == int(3 * final["content"]["wpm"])
+    assert final["content"]["checks"] and final["cost_usd"] == 0.0
+
+
+def test_an_unknown_framework_falls_back_by_similarity(sample_settings, project, monkeypatch) -> None:
+    answers = {**ANSWERS, "[[ ## frameworks ## ]]": {**OUTLINE, "framework": "no-such-framework"}}
+    monkeypatch.setattr(lm_module, "lm_for_role",
+                        lambda settings, role: dspy.utils.DummyLM(answers, adapter=dspy.JSONAdapter()))
+    c = step(sample_settings, project, "outline")["content"]
+    assert c["framework"]["id"] and "Chosen by similarity" in c["framework"]["why"]
+
+
+def test_script_needs_an_outline(sample_settings, project) -> None:
+    job = jobs.submit_and_run(sample_settings, "draft-script", {"project": project})
+    assert job["status"] == "failed" and "Write the outline first" in job["error"]
+    assert drafts.find(sample_settings, project) is None
+
+
+def test_hooks_long_enough_are_scored_for_voice(sample_settings, project, monkeypatch) -> None:
+    answers = {**ANSWERS, "[[ ## style ## ]]": LONG_HOOK}
+    monkeypatch.setattr(lm_module, "lm_for_role",
+                        lambda settings, role: dspy.utils.DummyLM(answers, adapter=dspy.JSONAdapter()))
+    hooks = step(sample_settings, project, "hooks")["content"]["hooks"]
+    assert all(0 <= h["voice"] <= 1 and h["voice_note"] is None for h in hooks)
+    assert all(h["score"] == pytest.approx(((13 / 3 - 1) / 4 + h["voice"]) / 2, abs=1e-3) for h in hooks)
