@@ -3,8 +3,11 @@ import plotly.express as px
 import streamlit as st
 
 from app.components import job_panel, link, pick_creator, plain
+from app.draft_views import checks_view, export_buttons, feedback_row, save_and_rerun, script_view
 from app.state import settings, track_job
 from pipelines import corpus, jobs
+from pipelines.drafting import drafts
+from pipelines.drafting.steps import AUDIENCE_LEVELS, choose_hook
 from pipelines.errors import ScriptwrightError
 from pipelines.evidence import projects
 from pipelines.evidence.search import web_search
@@ -12,6 +15,8 @@ from pipelines.evidence.sources import list_sources
 from pipelines.ingest.files import save_uploads
 
 STEPS = [("idea", "💡 Idea"), ("research", "📚 Research"), ("verification", "✅ Verify"), ("audience", "💬 Audience")]
+DRAFT_STEPS = [("outline", "🧭 Outline"), ("hooks", "🪝 Hooks"), ("sections", "✍️ Script"), ("checks", "🔎 Checks"),
+               ("export", "📦 Export")]
 VERDICT_COLOURS = {"make it": "green", "sharpen it": "orange", "skip it": "red", "supported": "green",
                    "contradicted": "red", "not enough evidence": "orange"}
 
@@ -60,8 +65,16 @@ if project_id == NEW:
 
 project = projects.get_project(s, project_id)
 done = {kind: projects.result(s, project_id, kind) for kind, _ in STEPS}
-st.markdown("  →  ".join(f"**{label} ✓**" if done[kind] else label for kind, label in STEPS))
-tab_idea, tab_research, tab_verify, tab_audience = st.tabs([label for _, label in STEPS])
+current = drafts.find(s, project_id)
+draft = current["content"] if current else {}
+done.update({kind: bool(draft.get(kind)) for kind, _ in DRAFT_STEPS[:4]})
+done["export"] = bool(draft.get("sections"))
+st.markdown("  →  ".join(f"**{label} ✓**" if done[kind] else label for kind, label in STEPS + DRAFT_STEPS))
+if current:
+    st.caption(f"Draft v{current['version']} · {current['step']} · {current['note'] or ''} · tag "
+               f"{current['pipeline_tag'] or 'stable'} — every change is a new version (see Drafts)")
+(tab_idea, tab_research, tab_verify, tab_audience, tab_outline, tab_hooks, tab_script, tab_checks,
+ tab_export) = st.tabs([label for _, label in STEPS + DRAFT_STEPS])
 
 
 def version_of(kind: str, key: str) -> dict | None:
@@ -228,3 +241,80 @@ with tab_audience:
     else:
         st.info("Cluster your comments into questions, confusions, requests and praise, and see which relate to "
                 "this idea.")
+
+
+def draft_step(kind: str, extra: dict | None = None) -> None:
+    launch(f"draft-{kind}", {"project": project_id, "base_version": current["version"] if current else None,
+                             **(extra or {})})
+    st.rerun()
+
+
+with tab_outline:
+    cols = st.columns(3)
+    minutes = cols[0].number_input("Target length (minutes, 0 = your typical video)", 0.0, 60.0,
+                                   value=0.0, step=0.5, key="nv_minutes")
+    level = cols[1].selectbox("Audience level", AUDIENCE_LEVELS, index=AUDIENCE_LEVELS.index(
+        draft.get("audience_level", "general")), key="nv_level")
+    if cols[2].button("Write the outline", key="nv_outline"):
+        draft_step("outline", {"target_minutes": minutes or None, "audience_level": level})
+    if draft.get("outline"):
+        fw = draft["framework"]
+        st.markdown(f"**Framework: {plain(fw['name'])}** — {plain(fw['why'])}")
+        table = pd.DataFrame([{"title": o["title"], "goal": o["goal"], "beats": "; ".join(o["beats"]),
+                               "minutes": round(o["duration_s"] / 60, 1)} for o in draft["outline"]])
+        edited = st.data_editor(table, hide_index=True, width="stretch", disabled=["minutes"], key="nv_outline_edit")
+        if st.button("Save outline edits", key="nv_outline_save"):
+            new = {**draft, "outline": [{**o, "title": row["title"], "goal": row["goal"],
+                                         "beats": [b.strip() for b in str(row["beats"]).split(";") if b.strip()]}
+                                        for o, row in zip(draft["outline"], edited.to_dict("records"))]}
+            save_and_rerun(project_id, current["version"], new, "edited the outline")
+    else:
+        st.info("The outline picks an educational framework for this idea and sizes each section from your "
+                "speaking pace.")
+
+with tab_hooks:
+    if st.button("Write hooks", key="nv_hooks", disabled=not draft.get("outline")):
+        draft_step("hooks")
+    if draft.get("hooks"):
+        table = pd.DataFrame([{"id": h["id"], "style": h["style"], "score": h["score"], "voice": h["voice"],
+                               **h["rubric"], "hook": h["text"]} for h in draft["hooks"]])
+        st.dataframe(table, hide_index=True, width="stretch")
+        ids = [h["id"] for h in draft["hooks"]]
+        chosen_id = (draft.get("hook") or {}).get("id")
+        pick = st.radio("Use", ids, index=ids.index(chosen_id) if chosen_id in ids else 0, horizontal=True,
+                        key="nv_hook_pick")
+        picked = next(h for h in draft["hooks"] if h["id"] == pick)
+        text = st.text_area("Edit it if you like", picked["text"], key=f"nv_hook_text_{pick}")
+        if picked.get("voice_note"):
+            st.caption(picked["voice_note"])
+        if st.button("Use this hook", key="nv_hook_use"):
+            save_and_rerun(project_id, current["version"], choose_hook(draft, pick, text), f"chose hook {pick}",
+                           "hook")
+    else:
+        st.info("Hooks come in four styles (question, surprising fact, story, stakes), each scored for your voice "
+                "and on a judge's rubric." if draft.get("outline") else "Write the outline first.")
+
+with tab_script:
+    if st.button("Write the script", key="nv_script", disabled=not draft.get("outline")):
+        draft_step("script")
+    if draft.get("sections"):
+        script_view(project_id, current, editable=True)
+        st.markdown("**The whole draft**")
+        feedback_row(project_id, current["version"], "draft", "draft", f"fb_draft_{current['version']}")
+    else:
+        st.info("The script is written section by section in your voice, with citations kept on the sentences "
+                "that use them." if draft.get("outline") else "Write the outline first.")
+
+with tab_checks:
+    if st.button("Run the checks", key="nv_checks", disabled=not draft.get("sections")):
+        draft_step("checks")
+    if current and draft.get("sections"):
+        checks_view(project_id, current)
+    else:
+        st.info("Write the script first.")
+
+with tab_export:
+    if current and draft.get("sections"):
+        export_buttons(project_id, current["version"])
+    else:
+        st.info("Write the script first.")

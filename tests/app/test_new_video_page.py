@@ -90,3 +90,52 @@ def test_an_empty_idea_is_refused_with_a_message(app: AppTest) -> None:
     open_page(app)
     app.button[0].click().run()
     assert "Describe the video" in app.error[0].value
+
+
+def test_the_drafting_steps_each_save_a_version_and_keep_edits(app: AppTest, sample_settings, monkeypatch) -> None:
+    from pipelines import jobs
+    from pipelines.drafting import drafts
+    from tests.integration.test_drafting import ANSWERS as DRAFT_ANSWERS
+    from tests.integration.test_drafting import SOURCE
+
+    lm = dspy.utils.DummyLM(DRAFT_ANSWERS, adapter=dspy.JSONAdapter())
+    monkeypatch.setattr(lm_module, "lm_for_role", lambda settings, role: lm)
+    project = projects.ensure_project(sample_settings, "pip-halloran", "Monty Hall with a hundred doors")["id"]
+    assert jobs.submit_and_run(sample_settings, "research", {"project": project,
+                                                             "sources": [str(SOURCE)]})["status"] == "succeeded"
+    open_page(app)
+    app.selectbox(key="nv_project").set_value(project).run()
+    app.button(key="nv_outline").click().run()
+    settle(app, sample_settings)
+    assert any("Framework:" in m.value for m in app.markdown)
+
+    app.button(key="nv_hooks").click().run()
+    settle(app, sample_settings)
+    app.text_area(key=f"nv_hook_text_{app.radio(key='nv_hook_pick').value}").input("My own hook, my way.")
+    app.button(key="nv_hook_use").click().run()
+    assert drafts.get(sample_settings, project)["content"]["hook"]["text"] == "My own hook, my way."
+
+    app.button(key="nv_script").click().run()
+    settle(app, sample_settings)
+    version = drafts.get(sample_settings, project)["version"]
+    app.text_area(key=f"sec_s1_{version}").input("A line I wrote myself.")
+    app.button(key=f"sec_save_s1_{version}").click().run()
+    edited = drafts.get(sample_settings, project)
+    assert edited["step"] == "edit" and edited["content"]["sections"][0]["sentences"][0]["text"] == "A line I wrote myself."
+
+    app.button(key="nv_outline").click().run()  # re-run an earlier step: the edit survives, in its version and the new
+    settle(app, sample_settings)
+    rerun = drafts.get(sample_settings, project)
+    assert rerun["step"] == "outline" and rerun["parent_version"] == edited["version"]
+    assert rerun["content"]["sections"][0]["sentences"][0]["text"] == "A line I wrote myself."
+
+    app.button(key="nv_checks").click().run()
+    settle(app, sample_settings)
+    assert any(m.label == "Reading grade" for m in app.metric)
+    steps = [v["step"] for v in drafts.versions(sample_settings, project)]
+    assert steps == ["checks", "outline", "edit", "script", "hook", "hooks", "outline"]
+
+    app.switch_page("app_pages/drafts.py")
+    app.run()
+    assert not app.exception and app.selectbox(key="dr_project").value == project
+    assert len(app.dataframe[0].value) == 7

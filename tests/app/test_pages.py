@@ -24,9 +24,9 @@ def test_home_shows_the_demo_creators(app: AppTest) -> None:
 
 
 def test_placeholder_pages_say_what_will_be_there(app: AppTest) -> None:
-    app.switch_page("app_pages/drafts.py")
+    app.switch_page("app_pages/evaluations.py")
     app.run()
-    assert "Wizard" in app.info[0].value
+    assert "Prompt Lab" in app.info[0].value
 
 
 def test_settings_shows_roles_and_only_whether_keys_are_set(sample_settings, monkeypatch) -> None:

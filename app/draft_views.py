@@ -1,0 +1,117 @@
+"""Drawing a draft version (used by the New video wizard and the Drafts page); no business logic."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app.components import link, plain
+from app.state import settings
+from pipelines.corpus import clock
+from pipelines.drafting import drafts
+from pipelines.drafting.checks import apply_fix
+from pipelines.drafting.export import export_version, timeline
+from pipelines.errors import ScriptwrightError
+
+SEVERITY_COLOURS = {"high": "red", "warn": "orange", "info": "blue"}
+
+
+def save_and_rerun(project: str, base: int, content: dict, note: str, step: str = "edit") -> None:
+    """Store an edit of `base` as a new version and show it."""
+    version = drafts.save_edit(settings(), project, base, content, note, step)
+    st.toast(f"Saved as v{version}")
+    st.rerun()
+
+
+def feedback_row(project: str, version: int, target_type: str, target_id: str, key: str) -> None:
+    """Thumbs and a comment on the draft, its hook or a section."""
+    cols = st.columns([1, 4])
+    rating = cols[0].feedback("thumbs", key=f"{key}_thumbs")
+    comment = cols[1].text_input("Comment", key=f"{key}_comment", label_visibility="collapsed",
+                                 placeholder="What works or not (optional)")
+    if rating is not None and st.button("Send feedback", key=f"{key}_send"):
+        drafts.add_feedback(settings(), project, version, target_type, target_id, 1 if rating == 1 else -1, comment)
+        st.toast("Feedback saved: it becomes an evaluation example in the Prompt Lab.")
+
+
+def script_view(project: str, row: dict, editable: bool) -> None:
+    """The hook and sections with timestamps and footnoted citations; each part editable as a new version."""
+    content, version = row["content"], row["version"]
+    starts = dict(timeline(content))
+    if content.get("hook"):
+        st.markdown(f"#### Hook [{clock(starts.get('Hook', 0))}]")
+        if editable:
+            text = st.text_area("Hook", content["hook"]["text"], key=f"hook_text_{version}", label_visibility="collapsed")
+            if st.button("Save hook", key=f"hook_save_{version}") and text.strip() != content["hook"]["text"]:
+                save_and_rerun(project, version, drafts.edit_hook(content, text), "edited the hook")
+            feedback_row(project, version, "hook", "hook", f"fb_hook_{version}")
+        else:
+            st.markdown(plain(content["hook"]["text"]))
+    numbers: dict[str, int] = {}
+    for section in content.get("sections") or []:
+        st.markdown(f"#### {plain(section['title'])} [{clock(starts.get(section['title'], 0))}]")
+        marks = []
+        for sentence in section["sentences"]:
+            refs = [numbers.setdefault(c["chunk_id"], len(numbers) + 1) for c in sentence["cites"]]
+            marks.append(plain(sentence["text"]) + "".join(f" [{n}]" for n in dict.fromkeys(refs)))
+        if editable:
+            text = st.text_area(section["title"], " ".join(s["text"] for s in section["sentences"]),
+                                key=f"sec_{section['id']}_{version}", label_visibility="collapsed", height=140)
+            st.caption("Cited: " + (" ".join(marks) if any(s["cites"] for s in section["sentences"]) else "no sources"))
+            if st.button("Save section", key=f"sec_save_{section['id']}_{version}"):
+                try:
+                    save_and_rerun(project, version, drafts.edit_section(content, section["id"], text),
+                                   f"edited {section['title']}")
+                except ScriptwrightError as exc:
+                    st.error(str(exc))
+            feedback_row(project, version, "section", section["id"], f"fb_{section['id']}_{version}")
+        else:
+            st.markdown(" ".join(marks))
+    cites = {c["chunk_id"]: c for s in content.get("sections") or [] for x in s["sentences"] for c in x["cites"]}
+    if numbers:
+        st.markdown("**Sources**")
+        for chunk_id, n in numbers.items():
+            st.markdown(f"{n}. {link(cites[chunk_id]['title'] or cites[chunk_id]['uri'], cites[chunk_id]['uri'])}")
+
+
+def checks_view(project: str, row: dict) -> None:
+    """Findings by check, each pointing at its sentence, with a fix that saves a new version."""
+    checks = row["content"].get("checks")
+    if not checks:
+        st.info("The checks have not been run on this version.")
+        return
+    voice = checks.get("voice") or {}
+    m = st.columns(4)
+    m[0].metric("High", checks["counts"]["high"])
+    m[1].metric("Warnings", checks["counts"]["warn"])
+    simple = checks["simplification"]
+    m[2].metric("Reading grade", f"{simple['reading_grade']:.1f}", help=f"target {simple['target_grade']:.0f}")
+    m[3].metric("Voice fidelity", f"{voice['fidelity']:.2f}" if voice.get("fidelity") is not None else "n/a",
+                help=voice.get("message") or "Calibrated 0..1; profile z compares with the creator's own videos")
+    if voice.get("profile_z") is not None:
+        st.caption(f"Profile z {voice['profile_z']:.2f}: 0 is as typical as the creator's own held-out videos, "
+                   "2+ is unusual for them.")
+    findings = checks["coherence"] + simple["findings"] + checks["safety"]
+    if simple.get("jargon"):
+        st.dataframe(pd.DataFrame(simple["jargon"]), hide_index=True)
+    for i, f in enumerate(findings):
+        colour = SEVERITY_COLOURS.get(f["severity"], "gray")
+        st.markdown(f":{colour}[**{f['severity']}**] {f['check']} · {plain(f['kind'])} — {plain(f['message'])}")
+        if f.get("text"):
+            st.caption(f["text"])
+        if f.get("fix") and st.button(f"Apply: “{f['fix']['find'][:40]}” → “{f['fix']['replace'][:40]}”",
+                                      key=f"fix_{row['version']}_{i}"):
+            try:
+                save_and_rerun(project, row["version"], apply_fix(row["content"], f), f"fix: {f['kind']}", "fix")
+            except ScriptwrightError as exc:
+                st.error(str(exc))
+
+
+def export_buttons(project: str, version: int) -> None:
+    """Write the exports and offer each for download."""
+    paths = export_version(settings(), project, version)
+    cols = st.columns(3)
+    for col, (kind, mime, label) in zip(cols, (("markdown", "text/markdown", "Markdown script"),
+                                               ("teleprompter", "text/plain", "Teleprompter text"),
+                                               ("bundle", "application/json", "JSON bundle"))):
+        col.download_button(label, paths[kind].read_bytes(), paths[kind].name, mime, key=f"dl_{kind}_{version}")
