@@ -99,8 +99,9 @@ def _checks(checks: dict[str, Any] | None, titles: dict[str, str]) -> list[str]:
     return lines
 
 
-def to_markdown(draft: dict[str, Any], meta: dict[str, Any]) -> str:
-    """The script with part timestamps, numbered footnotes, a Sources block and the checks."""
+def to_markdown(draft: dict[str, Any], meta: dict[str, Any], consulted: list[dict[str, Any]] | None = None) -> str:
+    """The script with part timestamps, numbered footnotes, a Sources block, the sources consulted
+    for the project (a bibliography) and the checks."""
     framework = draft.get("framework") or {}
     creator = _line(draft.get("creator_name") or draft.get("creator"))
     lines = [f"# {_line(draft.get('idea')) or 'Untitled script'}", "",
@@ -131,6 +132,10 @@ def to_markdown(draft: dict[str, Any], meta: dict[str, Any]) -> str:
             sentences.append(_line(sentence.get("text")) + "".join(markers))
         lines += [f"## {title} [{clock(start)}]", "", " ".join(sentences) or "(This section has no text yet.)", ""]
     lines += ["## Sources", "", *(sources or ["No sources cited."]), ""]
+    if consulted:
+        lines += ["## Sources consulted", "",
+                  *[f"- [{_line(c.get('title') or c.get('uri')).replace('[', '').replace(']', '')}]"
+                    f"({str(c.get('uri') or '').replace(' ', '%20')})" for c in consulted], ""]
     titles = {str(s.get("id")): _line(s.get("title")) for s in _sections(draft)}
     lines += ["## Checks", "", *_checks(draft.get("checks"), titles)]
     return "\n".join(lines).rstrip() + "\n"
@@ -172,7 +177,7 @@ def write_exports(folder: Path, draft: dict[str, Any], meta: dict[str, Any],
                   extras: dict[str, Any]) -> dict[str, Path]:
     """Write <project>-v<version>.md / .txt / .json into folder; returns their paths by kind."""
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", str(meta.get("project") or "")).strip("-.") or "draft"
-    outputs = {"markdown": (".md", to_markdown(draft, meta)), "teleprompter": (".txt", to_teleprompter(draft)),
+    outputs = {"markdown": (".md", to_markdown(draft, meta, extras.get("sources"))), "teleprompter": (".txt", to_teleprompter(draft)),
                "bundle": (".json", to_bundle(draft, meta, extras))}
     paths: dict[str, Path] = {}
     for kind, (suffix, text) in outputs.items():

@@ -180,3 +180,16 @@ def test_hooks_long_enough_are_scored_for_voice(sample_settings, project, monkey
     hooks = step(sample_settings, project, "hooks")["content"]["hooks"]
     assert all(0 <= h["voice"] <= 1 and h["voice_note"] is None for h in hooks)
     assert all(h["score"] == pytest.approx(((13 / 3 - 1) / 4 + h["voice"]) / 2, abs=1e-3) for h in hooks)
+
+
+def test_a_sentence_that_restates_a_note_keeps_its_citation() -> None:
+    from pipelines.drafting.steps import sentence_cites
+
+    chunk = {"chunk_id": "src-1-0", "title": "Notes", "uri": "notes.md", "n": 1}
+    items = [{"text": NOTES["key_points"][0]["text"], "cites": [chunk]},
+             {"text": "The host always opens a door with a goat.", "cites": [{**chunk, "chunk_id": "src-1-1"}]}]
+    assert [c["chunk_id"] for c in sentence_cites("x", ["N2"], items, [0, 1])] == ["src-1-1"]
+    restated = sentence_cites("If you switch doors you win with probability two thirds, staying wins one third.", [],
+                              items, [0, 1])
+    assert [c["chunk_id"] for c in restated] == ["src-1-0"]
+    assert sentence_cites("My grandmother loved watching game shows on Sunday evenings.", [], items, [0, 1]) == []
