@@ -74,7 +74,7 @@ if current:
     st.caption(f"Draft v{current['version']} · {current['step']} · {current['note'] or ''} · tag "
                f"{current['pipeline_tag'] or 'stable'} — every change is a new version (see Drafts)")
 (tab_idea, tab_research, tab_verify, tab_audience, tab_outline, tab_hooks, tab_script, tab_checks,
- tab_export) = st.tabs([label for _, label in STEPS + DRAFT_STEPS])
+ tab_export) = st.tabs([label for _, label in STEPS + DRAFT_STEPS], key="nv_step", on_change="rerun")
 
 
 def version_of(kind: str, key: str) -> dict | None:

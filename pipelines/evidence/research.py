@@ -4,7 +4,8 @@ Sources the user gives (URLs, files, pasted text) and, when configured, web sear
 are stored and indexed; the passages closest to the topic (at least one per source) plus a
 few from the creator's own videos go to the research LM. Citations are checked in code: a
 point whose citations name no given passage is re-grounded to its closest passage when
-that one clearly says the same thing, and dropped otherwise.
+that one clearly says the same thing, and dropped otherwise. When the model gives no usable
+point at all, the source sentences closest to the topic stand in, marked as extracted.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from pipelines import corpus
+from pipelines.embed import embed
 from pipelines.errors import ScriptwrightError
 from pipelines.evidence import projects
+from pipelines.evidence.injection import find_instructions
 from pipelines.evidence.search import web_search
 from pipelines.evidence.sources import (add_sources, best_match, cited_ids, list_sources, passages_block, search_sources,
                                         split_sentences)
@@ -24,6 +27,7 @@ N_PASSAGES = 8
 N_CORPUS = 2
 REGROUND_MIN = 0.6  # cosine to the closest sentence: a paraphrase scores ~0.7-0.9, another fact on the topic ~0.3-0.5
 WEB_RESULTS = 3
+N_EXTRACTED = 5
 
 
 def gather_passages(settings: Settings, project: str, topic: str, creator: str | None,
@@ -68,6 +72,21 @@ def ground(items: list[Any], passages: list[dict[str, Any]], text_of) -> tuple[l
     return kept, dropped
 
 
+def extracted_points(topic: str, passages: list[dict[str, Any]], n: int = N_EXTRACTED) -> list[dict[str, Any]]:
+    """When the model gives no usable point: the source sentences closest to the topic, each
+    citing its passage (marked as extracted, so nobody mistakes them for the model's notes)."""
+    sentences = [(i, s) for i, p in enumerate(passages) if p["kind"] != "corpus"
+                 for s in split_sentences(p["text"])
+                 if len(s.split()) >= 6 and s.endswith((".", "!", "?")) and not find_instructions(s)]
+    if not sentences:
+        return []
+    vecs = embed([topic] + [s for _, s in sentences])
+    order = (vecs[1:] @ vecs[0]).argsort()[::-1][:n]
+    return [{"text": sentences[k][1], "grounding": "extracted",
+             "cites": [{"chunk_id": passages[i]["chunk_id"], "title": passages[i]["title"], "uri": passages[i]["uri"],
+                        "n": i + 1} for i in [sentences[k][0]]]} for k in sorted(order)]
+
+
 @job_kind("research")
 def run_research(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """Add the given sources to the project, then write cited notes on its topic."""
@@ -109,6 +128,8 @@ def run_research(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     key_points, dropped = ground(pred.key_points, passages, lambda n: n.text)
     numbers, dropped_numbers = ground(pred.numbers, passages, lambda n: n.text)
     definitions, dropped_defs = ground(pred.definitions, passages, lambda d: f"{d.term}: {d.meaning}")
+    if not key_points:
+        key_points = extracted_points(topic, passages)
     content = {
         "topic": topic,
         "key_points": key_points, "definitions": definitions, "numbers": numbers,

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -45,11 +46,11 @@ def healthy(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory):
-    """One real server for the module, started on an empty data dir (it seeds the demo)."""
+@contextmanager
+def running_app(data_dir: Path, **extra_env: str):
+    """`scriptwright app` on a free port with its own data dir; yields (url, env)."""
     port = free_port()
-    env = {**os.environ, "SCRIPTWRIGHT_DATA_DIR": str(tmp_path_factory.mktemp("e2e") / "data")}
+    env = {**os.environ, "SCRIPTWRIGHT_DATA_DIR": str(data_dir), **extra_env}
     proc = subprocess.Popen([str(BIN), "app", "--port", str(port)], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
@@ -63,6 +64,13 @@ def server(tmp_path_factory: pytest.TempPathFactory):
             proc.wait(15)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory):
+    """One real server for the module, started on an empty data dir (it seeds the demo)."""
+    with running_app(tmp_path_factory.mktemp("e2e") / "data") as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -57,5 +57,12 @@ def test_demo_runs_the_main_job_end_to_end(data_dir) -> None:
     children = [j for j in jobs if j["initiating_job_id"] == demo["id"]]
     assert demo["status"] == "succeeded" and len(children) == len(listed)
     assert demo["result"]["lm"] == "local/smollm2"
+    drafted = demo["result"]["draft"]  # the whole draft for Pip, with the embedded LM
+    assert drafted["versions"] == [1, 2, 3, 4]
+    markdown = Path(next(line.split(": ", 1)[1] for line in out.stdout.splitlines() if line.startswith("markdown: ")))
+    text = markdown.read_text()
+    assert "## Hook [0:00]" in text and "## Checks" in text and "monty-hall-notes.md" in text
+    assert Path(str(markdown).replace(".md", ".txt")).exists() and Path(str(markdown).replace(".md", ".json")).exists()
     again = run(["demo"], data_dir)  # a second demo re-ingests nothing and still finishes
     assert again.returncode == 0, again.stderr
+    assert "Demo finished" in again.stdout

@@ -176,3 +176,17 @@ def test_research_needs_a_source(settings, project, monkeypatch) -> None:
     use_lm(monkeypatch, dspy.utils.DummyLM([NOTES], adapter=dspy.JSONAdapter()))
     job = research(settings, project, [])
     assert job["status"] == "failed" and "has no sources yet" in job["error"]
+
+
+def test_no_usable_point_from_the_model_falls_back_to_extracted_sentences(settings, project, httpserver,
+                                                                          monkeypatch) -> None:
+    urls = serve(httpserver)
+    empty = {"key_points": [], "definitions": [], "numbers": [], "open_questions": []}
+    use_lm(monkeypatch, dspy.utils.DummyLM([empty], adapter=dspy.JSONAdapter()))
+    assert research(settings, project, urls, topic="the waggle dance")["status"] == "succeeded"
+    points = projects.result(settings, project, "research")["content"]["key_points"]
+    assert 1 <= len(points) <= 5 and all(p["grounding"] == "extracted" for p in points)
+    page_text = " ".join(" ".join(paragraphs) for _, paragraphs in ARTICLES.values())
+    assert all(p["text"] in page_text and p["cites"][0]["uri"] in urls for p in points)
+    assert not any("Ignore previous instructions" in p["text"] for p in points)
+    assert any("waggle" in p["text"] for p in points)

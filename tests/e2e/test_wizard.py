@@ -1,0 +1,124 @@
+"""The whole New video wizard in a real Chromium against `scriptwright app`, on the demo
+creator with the embedded LM: idea → research (an uploaded file) → verify → audience →
+outline → hooks → script → checks → export. A screenshot of every step is kept in
+data/test-artifacts/wizard/ and the downloaded Markdown export is checked."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import REPO, SAMPLE
+from tests.e2e.test_workbench import browser, running_app  # noqa: F401  (browser: a module-scoped fixture)
+
+pytestmark = pytest.mark.e2e
+ARTIFACTS = REPO / "data" / "test-artifacts" / "wizard"
+JOB = 240_000  # ms: one step with the embedded LM on a loaded 2-core machine
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory):
+    """The app on its own empty data dir (it seeds the demo)."""
+    with running_app(tmp_path_factory.mktemp("wizard") / "data") as running:
+        yield running
+
+
+def settled(page) -> None:
+    """Wait until the app has finished its current rerun (the running indicator is gone)."""
+    page.wait_for_timeout(300)
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=120_000)
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def until(page, text, name: str, timeout: float = JOB) -> None:
+    """Wait for a step's result (or an error, which fails the test at once), then keep a screenshot."""
+    target = page.get_by_text(text).first if isinstance(text, (str, re.Pattern)) else text
+    error = page.locator('[data-testid="stAlertContentError"], [data-testid="stException"]').first
+    target.or_(error).wait_for(timeout=timeout)
+    shot(page, name)
+    no_errors(page)
+
+
+def no_errors(page) -> None:
+    assert not page.locator('[data-testid="stException"]').count(), page.locator('[data-testid="stException"]').first.inner_text()
+    alerts = page.locator('[data-testid="stAlertContentError"]')
+    assert not alerts.count(), alerts.first.inner_text()
+
+
+def tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
+    settled(page)
+
+
+def click(page, name: str) -> None:
+    page.get_by_role("button", name=name).first.click()
+
+
+def test_the_wizard_from_idea_to_markdown_export(server, browser, tmp_path) -> None:  # noqa: F811
+    url, _ = server
+    page = browser.new_page(viewport={"width": 1400, "height": 2000})
+    page.set_default_timeout(60_000)
+    page.goto(f"{url}/new_video")
+    for _ in range(60):  # the server seeds the demo creators in the background on first start
+        if page.get_by_label("Creator").count():
+            break
+        page.wait_for_timeout(2000)
+        page.reload()
+    page.get_by_label("Creator").click()
+    page.get_by_role("option", name="Pip Halloran").click()
+
+    page.get_by_label("Working title or idea").fill("Monty Hall with a hundred doors")
+    click(page, "Validate idea")
+    until(page, "Fit with past videos", "01-idea")
+
+    tab(page, "📚 Research")
+    page.locator('input[type="file"]').set_input_files(str(SAMPLE / "sources" / "monty-hall-notes.md"))
+    page.get_by_text("monty-hall-notes.md").first.wait_for()
+    click(page, "Add sources and write notes")
+    until(page, "Passages the notes were written from", "02-research")
+
+    tab(page, "✅ Verify")
+    click(page, "Check claims")
+    until(page, "confidence", "03-verify")
+
+    tab(page, "💬 Audience")
+    click(page, "Cluster my audience's comments")
+    until(page, re.compile(r"\d+ comments"), "04-audience")
+
+    tab(page, "🧭 Outline")
+    click(page, "Write the outline")
+    until(page, "Framework:", "05-outline")
+
+    tab(page, "🪝 Hooks")
+    click(page, "Write hooks")
+    until(page, page.get_by_role("button", name="Use this hook"), "06-hooks")
+    click(page, "Use this hook")
+    until(page, "chose hook", "06-hooks-chosen", 60_000)
+
+    tab(page, "✍️ Script")
+    click(page, "Write the script")
+    until(page, page.get_by_role("button", name="Save section").first, "07-script")
+
+    tab(page, "🔎 Checks")
+    click(page, "Run the checks")
+    until(page, "Reading grade", "08-checks")
+
+    tab(page, "📦 Export")
+    settled(page)
+    with page.expect_download() as download:
+        click(page, "Markdown script")
+    path = tmp_path / "script.md"
+    download.value.save_as(path)
+    shot(page, "09-export")
+    markdown = path.read_text()
+    (ARTIFACTS / "script.md").write_text(markdown)
+    assert markdown.startswith("# Monty Hall with a hundred doors")
+    assert "## Hook [0:00]" in markdown
+    assert len(re.findall(r"^## .+ \[\d+:\d\d\]$", markdown, re.M)) >= 4, "hook and sections with timestamps"
+    assert "## Sources consulted" in markdown and "monty-hall-notes.md" in markdown
+    assert "## Checks" in markdown and "Reading grade" in markdown and "Voice fidelity" in markdown
