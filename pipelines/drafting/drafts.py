@@ -12,17 +12,16 @@ from __future__ import annotations
 import copy
 import difflib
 import json
-import re
 from typing import Any
 
 import duckdb
 
 from pipelines.errors import ScriptwrightError
+from pipelines.evidence.sources import split_sentences
 from pipelines.settings import Settings
 from pipelines.store.duckdb import connect, rows, transaction
 
 FEEDBACK_TARGETS = ("draft", "hook", "section")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
 def save_version(settings: Settings, project: str, content: dict[str, Any], step: str, *, parent: int | None = None,
@@ -106,10 +105,6 @@ def restore(settings: Settings, project: str, version: int) -> int:
     return save_version(settings, project, old["content"], "restore", parent=latest["version"],
                         note=f"restored v{version}", tag=old["pipeline_tag"], prompt_versions=old["prompt_versions"],
                         lm=old["lm"])
-
-
-def split_sentences(text: str) -> list[str]:
-    return [s.strip() for line in text.splitlines() for s in _SENTENCE.split(line) if s.strip()]
 
 
 def edit_section(content: dict[str, Any], section_id: str, text: str) -> dict[str, Any]:

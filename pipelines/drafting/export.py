@@ -10,12 +10,12 @@ from typing import Any
 
 from pipelines.corpus import clock
 from pipelines.errors import ScriptwrightError
+from pipelines.evidence.sources import split_sentences
 from pipelines.settings import Settings
 
 DEFAULT_WPM = 150.0
 WRAP_AT = 60
 EMPTY = "This draft is empty: it has no hook and no sections yet."
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _MARKUP = ((re.compile(r"\[\^[^\]]*\]"), ""), (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),
            (re.compile(r"https?://\S+"), ""), (re.compile(r"^#+\s*"), ""), (re.compile(r"[*`]+"), ""))
 
@@ -161,7 +161,7 @@ def to_teleprompter(draft: dict[str, Any]) -> str:
     blocks = []
     hook = _hook_text(draft)
     if hook:
-        blocks.append("\n".join(_wrapped(_SENTENCE.split(hook))))
+        blocks.append("\n".join(_wrapped(split_sentences(hook))))
     for section in _sections(draft):
         body = _wrapped([s.get("text") for s in section.get("sentences") or []])
         blocks.append("\n".join([f"— {_plain(section.get('title'))} —", *body]))

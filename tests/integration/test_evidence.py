@@ -190,3 +190,17 @@ def test_no_usable_point_from_the_model_falls_back_to_extracted_sentences(settin
     assert all(p["text"] in page_text and p["cites"][0]["uri"] in urls for p in points)
     assert not any("Ignore previous instructions" in p["text"] for p in points)
     assert any("waggle" in p["text"] for p in points)
+
+
+def test_web_search_finds_sources_only_when_configured(settings, project, httpserver, monkeypatch) -> None:
+    urls = serve(httpserver)
+    use_lm(monkeypatch, dspy.utils.DummyLM([NOTES, NOTES], adapter=dspy.JSONAdapter()))
+    job = research(settings, project, [], web=True)
+    assert job["status"] == "failed" and "SCRIPTWRIGHT_WEB_SEARCH" in job["error"]
+
+    httpserver.expect_request("/search").respond_with_json(
+        {"results": [{"title": t, "url": u, "content": ""} for (t, _), u in zip(ARTICLES.values(), urls)]})
+    searching = settings.model_copy(update={"web_search": httpserver.url_for("")})
+    job = research(searching, project, [], web=True)
+    assert job["status"] == "succeeded", job["error"]
+    assert sorted(s["uri"] for s in list_sources(searching, project)) == sorted(urls)
