@@ -17,7 +17,7 @@ venv:
 	@if [ "$$(readlink $(VENV))" != "$(VENV_CACHE)" ]; then rm -rf $(VENV) && ln -s $(VENV_CACHE) $(VENV); fi
 	@# point the shared env's editable install at this clone
 	@# (checked from / so the clone's own folder on sys.path cannot mask where the install points)
-	@cd / && $(CURDIR)/$(BIN)/python -c "import pipelines, sys; sys.exit(not pipelines.__file__.startswith('$(CURDIR)/'))" \
+	@(cd / && $(CURDIR)/$(BIN)/python -c "import pipelines, sys; sys.exit(not pipelines.__file__.startswith('$(CURDIR)/'))") \
 		2>/dev/null || $(BIN)/pip install -q --no-deps -e .
 
 build-venv:
