@@ -61,10 +61,3 @@ def link(label: str, url: str | None) -> str:
     if url and url.startswith(("http://", "https://")):
         return f"[{plain(label)}]({url.replace(')', '%29').replace(' ', '%20')})"
     return plain(label)
-
-
-def placeholder(what: str, issue: str, items: list[str]) -> None:
-    """A page owned by a later issue says plainly what it will hold."""
-    st.info(f"{what} arrives with the {issue} work. It will let you:")
-    for item in items:
-        st.markdown(f"- {item}")

@@ -29,6 +29,9 @@ app.add_typer(voice_app, name="voice")
 idea_app = typer.Typer(help="Ideas for new videos: validate one against the corpus, audience and competition.",
                        no_args_is_help=True)
 app.add_typer(idea_app, name="idea")
+eval_app = typer.Typer(help="Evaluate prompt variants and compiled programs on a creator's own transcripts.",
+                       no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
 drafts_app = typer.Typer(help="Draft versions: list, show, diff, restore, export, feedback.", no_args_is_help=True)
 app.add_typer(drafts_app, name="drafts")
 err = Console(stderr=True)
@@ -716,6 +719,87 @@ def drafts_feedback_export(project: str | None = typer.Option(None, "--project",
 
     for example in drafts.feedback_examples(get_settings(), project):
         typer.echo(json.dumps(example, default=str))
+
+
+@app.command()
+def optimize(creator: str = typer.Option(..., "--creator", "-c"),
+             program: str = typer.Option("script", help="the program to compile"),
+             optimizer: str = typer.Option("bootstrap", help="bootstrap, random-search, mipro or gepa"),
+             budget: int = typer.Option(4, help="demos / candidate programs / metric calls (x10) to spend"),
+             tag: str | None = TAG_OPTION, yes: bool = typer.Option(False, "--yes", help="skip the cost question")):
+    """Compile a program on the creator's train videos, score it on dev, save it under prompts/compiled/."""
+    from pipelines import evals
+
+    settings = get_settings()
+    eval_set = evals.build_eval_set(settings, creator, program)
+    n_train = sum(1 for e in eval_set["examples"] if e["split"] == "train")
+    estimate = evals.estimate_cost(settings, n_train * (budget + 2), 1500, settings.lm_max_tokens)
+    cost = "unknown" if estimate["usd"] is None else f"${estimate['usd']:.4f}"
+    out.print(f"Estimate: about {estimate['calls']} calls to {estimate['model']}, {cost} ({estimate['note']}).",
+              highlight=False)
+    if estimate["usd"] and not yes and not typer.confirm("Go ahead?"):
+        raise typer.Exit(1)
+    params = {"creator": creator, "program": program, "optimizer": optimizer, "budget": budget, "tag": tag}
+    r = _run_job("optimize", params, f"Compiling {program} with {optimizer}")["result"]
+    out.print(f"Compiled {program} v{r['version']} ({r['demos']} demos): dev score {r['dev_score']:.3f}; "
+              f"{r['lm_calls']} LM calls ({r['cached_calls']} cached), ${r['cost_usd']:.4f} → {r['path']}",
+              highlight=False, soft_wrap=True)
+
+
+@eval_app.command("run")
+def eval_run(creator: str = typer.Option(..., "--creator", "-c"), program: str = typer.Option("script"),
+             variant: list[str] = typer.Option(["stable"], "--variant", "-v",
+                                               help="a tag, prompt:VERSION or compiled:latest|vN (repeatable)"),
+             split: str = typer.Option("test"), as_json: bool = typer.Option(False, "--json")) -> None:
+    """Run variants on the creator's eval set; an identical re-run is served by the cache (0 LM calls)."""
+    done = []
+    for v in variant:
+        done.append(_run_job("eval-run", {"creator": creator, "program": program, "variant": v, "split": split},
+                             f"Evaluating {v}")["result"])
+    if as_json:
+        _print_json(done)
+        return
+    table = Table("run", "variant", "split", "examples", "mean", "LM calls", "cached", "cost $", "errors")
+    for r in done:
+        table.add_row(r["run_id"], r["variant"], r["split"], str(r["n"]), f"{r['mean']:.3f}", str(r["lm_calls"]),
+                      str(r["cached_calls"]) + (" (all cached)" if r["lm_calls"] == 0 and r["cached_calls"] else ""),
+                      f"{r['cost_usd']:.4f}", str(r["errors"]))
+    out.print(table)
+
+
+@eval_app.command("list")
+def eval_list(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Recent eval runs."""
+    from pipelines import evals
+
+    found = evals.list_runs(get_settings())
+    if as_json:
+        _print_json(found)
+        return
+    table = Table("run", "variant", "split", "mean", "LM calls", "cached", "eval set", "started")
+    for r in found:
+        table.add_row(r["id"], r["variant"], r["split"], f"{r['mean']:.3f}", str(r["lm_calls"]), str(r["cached_calls"]),
+                      r["eval_set_id"], str(r["started_at"])[:16])
+    out.print(table)
+
+
+@eval_app.command("compare")
+def eval_compare(run_a: str = typer.Argument(...), run_b: str = typer.Argument(...),
+                 as_json: bool = typer.Option(False, "--json")) -> None:
+    """B against A: mean difference with a paired bootstrap 95% CI, win/tie/loss, the worst regressions."""
+    from pipelines import evals
+
+    c = evals.compare_runs(get_settings(), run_a, run_b)
+    if as_json:
+        _print_json(c)
+        return
+    out.print(f"{c['b']['variant']} vs {c['a']['variant']} on {c['n']} examples: mean {c['mean_b']:.3f} vs "
+              f"{c['mean_a']:.3f}, difference {c['mean_diff']:+.3f} (95% CI {c['ci_low']:+.3f} to {c['ci_high']:+.3f})",
+              highlight=False)
+    out.print(f"win/tie/loss: {c['win']}/{c['tie']}/{c['loss']}", highlight=False)
+    for r in c["regressions"]:
+        if r["diff"] < 0:
+            out.print(f"  regressed: {r['example_id']} {r['a']:.3f} → {r['b']:.3f}", highlight=False)
 
 
 def main() -> None:

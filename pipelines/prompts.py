@@ -32,14 +32,14 @@ _VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 def registered_steps() -> dict[str, type[dspy.Signature]]:
     """Every step whose instructions come from prompts/: step name -> its signature."""
     from pipelines.programs.channel_summary import SummarizeChannel
-    from pipelines.programs.drafting import OutlineVideo, RateHook, WriteHook, WriteSection
+    from pipelines.programs.drafting import OutlineVideo, RateHook, WriteHook, WriteScript, WriteSection
     from pipelines.programs.evidence import ExtractClaims, JudgeClaim, ValidateIdea, WriteResearchNotes
     from pipelines.programs.style_guide import FindStories, WriteStyleGuide
 
     return {"channel_summary": SummarizeChannel, "style_guide": WriteStyleGuide, "story_library": FindStories,
             "idea_validation": ValidateIdea, "research_notes": WriteResearchNotes, "claim_extraction": ExtractClaims,
             "claim_verdict": JudgeClaim, "outline": OutlineVideo, "hook": WriteHook, "hook_rubric": RateHook,
-            "script_section": WriteSection}
+            "script_section": WriteSection, "script_writer": WriteScript}
 
 
 @dataclass(frozen=True)
@@ -224,6 +224,29 @@ class PromptService:
         a, b = self.load(step, old), self.load(step, new)
         return "".join(difflib.unified_diff(a.path.read_text().splitlines(True), b.path.read_text().splitlines(True),
                                             f"{step}/{old}.md", f"{step}/{new}.md"))
+
+    def promote(self, tag: str, step: str, version: str) -> None:
+        """Point a tag's step at a version in the tags file (comments kept); refused, and the file
+        left as it was, if the result does not validate."""
+        self.load(step, version)
+        path = self.root / TAGS_FILE
+        before = path.read_text(encoding="utf-8")
+        lines = before.splitlines()
+        start = next((i for i, text in enumerate(lines) if re.match(rf"{re.escape(tag)}\s*:", text)), None)
+        entry = f"  {step}: {version}"
+        if start is None:
+            lines += [f"{tag}:", entry]
+        else:
+            line = _entry_line(lines, tag, step)
+            if line:
+                lines[line - 1] = entry
+            else:
+                lines.insert(start + 1, entry)
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        problems = [p for p in self.validate() if p.path == path]
+        if problems:
+            path.write_text(before, encoding="utf-8")
+            raise ScriptwrightError(f"Not promoted: {problems[0]}")
 
     # validating
     def validate(self) -> list[Problem]:

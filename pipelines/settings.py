@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     lm_max_tokens: int = 512
     lm_temperature: float = 0.2
     prompts_dir: Path | None = Field(default=None, description="Prompt files (default: the repo's prompts/)")
+    compiled_dir: Path | None = Field(default=None, description="Compiled programs (default: <prompts>/compiled)")
     pipeline_tag: str = "stable"
     default_prompt_version: str = "v1"
     app_address: str = "127.0.0.1"
@@ -81,6 +82,10 @@ class Settings(BaseSettings):
     @property
     def prompts_root(self) -> Path:
         return self.prompts_dir or Path(__file__).resolve().parent.parent / "prompts"
+
+    @property
+    def compiled_root(self) -> Path:
+        return self.compiled_dir or self.prompts_root / "compiled"
 
     @property
     def sample_dir(self) -> Path:

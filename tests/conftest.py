@@ -20,6 +20,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point SCRIPTWRIGHT_DATA_DIR at a fresh folder and drop any cached settings."""
     path = tmp_path / "data"
     monkeypatch.setenv("SCRIPTWRIGHT_DATA_DIR", str(path))
+    monkeypatch.setenv("SCRIPTWRIGHT_COMPILED_DIR", str(tmp_path / "compiled"))
     for name in ("SCRIPTWRIGHT_LM", "SCRIPTWRIGHT_LM_WRITER", "SCRIPTWRIGHT_LM_RESEARCH", "SCRIPTWRIGHT_LM_JUDGE",
                  "SCRIPTWRIGHT_PIPELINE_TAG", "SCRIPTWRIGHT_VIDEO_SEARCH", "SCRIPTWRIGHT_WEB_SEARCH"):
         monkeypatch.delenv(name, raising=False)

@@ -1,7 +1,8 @@
 import streamlit as st
 
-from app.components import placeholder
-from app.state import settings
+from app.components import job_panel, pick_creator
+from app.state import settings, track_job
+from pipelines import corpus, evals, jobs
 from pipelines.errors import ScriptwrightError
 from pipelines.prompts import PromptService
 
@@ -60,7 +61,58 @@ if versions:
     except ScriptwrightError as exc:
         st.error(str(exc))
 
-placeholder("Compiling and evaluating programs", "Prompt Lab (issue 10)", [
-    "compile programs against a creator's own transcripts with DSPy optimizers",
-    "compare versions on eval sets with confidence intervals, then promote the winner to a tag",
-])
+st.subheader("Evaluate and compile on a creator's own transcripts")
+creators = corpus.list_creators(settings())
+creator = pick_creator(creators, "lab_creator", "No creators yet: ingest a channel first.")
+for job_id in st.session_state.active_jobs[-2:]:
+    job_panel(job_id)
+try:
+    eval_set = evals.build_eval_set(settings(), creator["slug"])
+except ScriptwrightError as exc:
+    st.info(str(exc))
+    st.stop()
+st.caption(f"Eval set {eval_set['id']}: split by video — " + ", ".join(
+    f"{name} {len(ids)}" for name, ids in eval_set["splits"].items()) + " videos; each example is a video's "
+    "opening passage with its key points.")
+compiled = evals.compiled_rows(settings(), "script", creator["slug"])
+variant_options = [*tag_names, *[f"prompt:{v}" for v in service.versions("script_writer")],
+                   *[f"compiled:v{c['version']}" for c in compiled]]
+left, right = st.columns(2)
+with left:
+    chosen = st.multiselect("Variants", variant_options, default=variant_options[:2], key="lab_variants")
+    split = st.selectbox("Split", ["test", "dev", "train"], key="lab_split")
+    if st.button("Run the evaluation", key="lab_eval", disabled=not chosen):
+        for variant in chosen:
+            job_id, _ = jobs.create(settings(), "eval-run", {"creator": creator["slug"], "variant": variant,
+                                                             "split": split})
+            jobs.start_in_thread(settings(), job_id)
+            track_job(job_id)
+        st.rerun()
+with right:
+    optimizer = st.selectbox("Optimizer", evals.OPTIMIZERS, key="lab_optimizer")
+    budget = st.number_input("Budget", 1, 50, value=4, key="lab_budget")
+    n_train = len(eval_set["splits"]["train"])
+    estimate = evals.estimate_cost(settings(), n_train * (int(budget) + 2), 1500, settings().lm_max_tokens)
+    st.caption(f"About {estimate['calls']} calls to {estimate['model']}: "
+               + ("cost unknown" if estimate["usd"] is None else f"${estimate['usd']:.4f}") + f" ({estimate['note']})")
+    if st.button("Compile", key="lab_compile"):
+        job_id, _ = jobs.create(settings(), "optimize", {"creator": creator["slug"], "optimizer": optimizer,
+                                                         "budget": int(budget), "tag": st.session_state.pipeline_tag})
+        jobs.start_in_thread(settings(), job_id)
+        track_job(job_id)
+        st.rerun()
+if compiled:
+    st.dataframe([{k: c[k] for k in ("version", "optimizer", "dev_score", "lm", "created_at", "path")} for c in compiled],
+                 hide_index=True, width="stretch")
+
+st.subheader("Promote a prompt version to a tag")
+cols = st.columns(4)
+p_tag = cols[0].text_input("Tag", value="stable", key="promote_tag")
+p_step = cols[1].selectbox("Step", service.steps(), key="promote_step")
+p_version = cols[2].selectbox("Version", service.versions(p_step), key="promote_version")
+if cols[3].button("Promote", key="promote"):
+    try:
+        service.promote(p_tag.strip(), p_step, p_version)
+        st.success(f"{p_tag}: {p_step} → {p_version} (pipeline-tags.yaml updated and validated)")
+    except ScriptwrightError as exc:
+        st.error(str(exc))

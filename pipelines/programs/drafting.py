@@ -61,3 +61,27 @@ class WriteSection(dspy.Signature):
     notes: str = dspy.InputField(desc="numbered research notes [N1], [N2], ... to use and cite")
     previous: str = dspy.InputField(desc="the end of the previous section, to continue from")
     sentences: list[Sentence] = dspy.OutputField(desc="the section's sentences, in order")
+
+
+class WriteScript(dspy.Signature):
+    """Write a passage of a video script in the creator's voice (instructions: prompts/script_writer/)."""
+
+    creator: str = dspy.InputField(desc="the creator's name")
+    voice: str = dspy.InputField(desc="the creator's style guide, measured habits and signature phrases")
+    title: str = dspy.InputField(desc="the video's title")
+    key_points: str = dspy.InputField(desc="the points the passage must make, in order")
+    target_words: int = dspy.InputField(desc="about how many words to write")
+    sentences: list[str] = dspy.OutputField(desc="the passage, one spoken sentence per item")
+
+
+class ScriptWriter(dspy.Module):
+    """The program the Prompt Lab evaluates and compiles: title + key points → a passage in the voice."""
+
+    def __init__(self, signature: type[dspy.Signature] = WriteScript) -> None:
+        super().__init__()
+        self.write = dspy.Predict(signature)
+
+    def forward(self, creator: str, voice: str, title: str, key_points: list[str], target_words: int) -> dspy.Prediction:
+        pred = self.write(creator=creator, voice=voice, title=title,
+                          key_points="\n".join(f"- {p}" for p in key_points), target_words=target_words)
+        return dspy.Prediction(script=" ".join(s.strip() for s in pred.sentences if s.strip()))

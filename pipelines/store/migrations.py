@@ -214,4 +214,60 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        6,
+        "Prompt Lab: eval sets, eval runs and results, compiled programs",
+        """
+        CREATE TABLE eval_sets (
+            id VARCHAR PRIMARY KEY,
+            creator_id INTEGER NOT NULL,
+            program VARCHAR NOT NULL,
+            seed INTEGER NOT NULL,
+            splits JSON NOT NULL,
+            examples JSON NOT NULL,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        );
+        CREATE TABLE eval_runs (
+            id VARCHAR PRIMARY KEY,
+            eval_set_id VARCHAR NOT NULL,
+            program VARCHAR NOT NULL,
+            variant VARCHAR NOT NULL,
+            split VARCHAR NOT NULL,
+            prompt_versions JSON,
+            compiled_id VARCHAR,
+            lm VARCHAR,
+            metric VARCHAR NOT NULL,
+            mean DOUBLE,
+            lm_calls INTEGER,
+            cached_calls INTEGER,
+            cost_usd DOUBLE,
+            job_id VARCHAR,
+            started_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            finished_at TIMESTAMP
+        );
+        CREATE TABLE eval_results (
+            run_id VARCHAR NOT NULL,
+            example_id VARCHAR NOT NULL,
+            score DOUBLE NOT NULL,
+            subscores JSON,
+            output VARCHAR,
+            error VARCHAR
+        );
+        CREATE TABLE compiled_programs (
+            id VARCHAR PRIMARY KEY,
+            program VARCHAR NOT NULL,
+            creator_id INTEGER NOT NULL,
+            version INTEGER NOT NULL,
+            optimizer VARCHAR NOT NULL,
+            metric VARCHAR NOT NULL,
+            dev_score DOUBLE,
+            trainset_ids JSON,
+            lm VARCHAR,
+            path VARCHAR NOT NULL,
+            job_id VARCHAR,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            UNIQUE (program, creator_id, version)
+        );
+        """,
+    ),
 ]

@@ -23,7 +23,7 @@ def test_home_shows_the_demo_creators(app: AppTest) -> None:
     assert int(metrics["Videos"]) >= 12
 
 
-def test_placeholder_pages_say_what_will_be_there(app: AppTest) -> None:
+def test_evaluations_without_runs_point_to_the_prompt_lab(app: AppTest) -> None:
     app.switch_page("app_pages/evaluations.py")
     app.run()
     assert "Prompt Lab" in app.info[0].value

@@ -169,3 +169,16 @@ def test_cli_list_show_diff(prompts_dir: Path, data_dir: Path) -> None:
     assert "You are helping a video creator" in shown.stdout
     diff = cli(["prompts", "diff", "channel_summary", "v1", "v2"], prompts_dir, data_dir)
     assert diff.stdout.startswith("--- channel_summary/v1.md") and "+You are helping" in diff.stdout
+
+
+def test_promote_rewrites_one_entry_and_keeps_comments(service: PromptService, prompts_dir: Path) -> None:
+    tags = prompts_dir / "pipeline-tags.yaml"
+    service.promote("stable", "channel_summary", "v2")
+    assert service.tags()["stable"]["channel_summary"] == "v2"
+    assert tags.read_text().startswith("#") and service.validate() == []
+    service.promote("candidate", "channel_summary", "v1")
+    assert service.tags()["candidate"] == {"channel_summary": "v1"}
+    before = tags.read_text()
+    with pytest.raises(ScriptwrightError, match="prompt file not found"):
+        service.promote("stable", "channel_summary", "v7")
+    assert tags.read_text() == before

@@ -1,0 +1,336 @@
+"""Evaluating and compiling programs against a creator's own transcripts.
+
+An eval set is built once per creator, program and seed from the creator's videos and
+split **by video** into train/dev/test (the video ids are stored, so a split is
+reproducible). For the script program an example is one video's opening passage: inputs
+are its title, its key points (the passage's most central sentences, extracted once and
+stored) and its length; the label is the real passage. Variants are pipeline tags
+(`stable`, `experimental`), a prompt version (`prompt:v2`) or a compiled program
+(`compiled:latest`, `compiled:v3`). Runs store one result per example with the metric's
+parts; an identical re-run is answered by the LM cache and reports zero LM calls.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import uuid
+from pathlib import Path
+from typing import Any
+
+import dspy
+
+from pipelines import corpus
+from pipelines.compare import compare_scores
+from pipelines.embed import embed
+from pipelines.errors import ScriptwrightError
+from pipelines.evidence.sources import split_sentences
+from pipelines.jobs import JobContext, job_kind
+from pipelines.metrics import ScriptMetric
+from pipelines.programs.drafting import ScriptWriter
+from pipelines.prompts import PromptService
+from pipelines.settings import Settings
+from pipelines.store.duckdb import connect, rows, transaction
+from pipelines.voice.documents import load_documents
+
+PROGRAMS = ("script",)
+PASSAGE_WORDS = 220
+N_POINTS = 3
+MIN_VIDEOS = 5
+OPTIMIZERS = ("bootstrap", "random-search", "mipro", "gepa")
+
+
+# ---------------------------------------------------------------- eval sets
+
+def key_points(text: str, n: int = N_POINTS, max_words: int = 30) -> list[str]:
+    """The n most central sentences of a passage (mean similarity to the others), in text order."""
+    sentences = [s for s in split_sentences(text) if len(s.split()) >= 4]
+    if len(sentences) <= n:
+        return [" ".join(s.split()[:max_words]) for s in sentences]
+    vecs = embed(sentences)
+    centrality = (vecs @ vecs.T).mean(axis=1)
+    picked = sorted(sorted(range(len(sentences)), key=lambda i: -centrality[i])[:n])
+    return [" ".join(sentences[i].split()[:max_words]) for i in picked]
+
+
+def split_videos(video_ids: list[str], seed: int) -> dict[str, list[str]]:
+    """Train/dev/test by video: 60/20/20 with at least one video in dev and test."""
+    ids = sorted(video_ids)
+    random.Random(seed).shuffle(ids)
+    n_test = max(1, round(0.2 * len(ids)))
+    n_dev = max(1, round(0.2 * len(ids)))
+    return {"test": sorted(ids[:n_test]), "dev": sorted(ids[n_test:n_test + n_dev]),
+            "train": sorted(ids[n_test + n_dev:])}
+
+
+def build_eval_set(settings: Settings, creator: str, program: str = "script", seed: int = 0) -> dict[str, Any]:
+    """The creator's eval set for a program (stored once; the same corpus and seed return the same set)."""
+    if program not in PROGRAMS:
+        raise ScriptwrightError(f"Unknown program '{program}'; programs with eval sets: {', '.join(PROGRAMS)}.")
+    c = corpus.get_creator(settings, creator)
+    docs = [d for d in load_documents(settings, [c["slug"]]) if d.n_words >= 80]
+    if len(docs) < MIN_VIDEOS:
+        raise ScriptwrightError(f"{c['name']} has {len(docs)} videos with transcripts; an eval set split by video "
+                                f"needs at least {MIN_VIDEOS}.")
+    digest = hashlib.sha256(json.dumps([(d.video_id, hashlib.sha256(d.text.encode()).hexdigest()) for d in docs])
+                            .encode()).hexdigest()[:10]
+    set_id = f"{c['slug']}-{program}-s{seed}-{digest}"
+    found = get_eval_set(settings, set_id, missing_ok=True)
+    if found:
+        return found
+    splits = split_videos([d.video_id for d in docs], seed)
+    where = {vid: name for name, ids in splits.items() for vid in ids}
+    examples = []
+    for d in docs:
+        passage = " ".join(d.text.split()[:PASSAGE_WORDS])
+        examples.append({"id": d.video_id, "split": where[d.video_id], "title": d.title,
+                         "key_points": key_points(passage), "target_words": len(passage.split()),
+                         "reference": passage})
+    with transaction(settings.duckdb_path, settings.lock_retry_s) as conn:
+        conn.execute("INSERT INTO eval_sets (id, creator_id, program, seed, splits, examples) VALUES (?, ?, ?, ?, ?, ?)",
+                     [set_id, c["id"], program, seed, json.dumps(splits), json.dumps(examples)])
+    return get_eval_set(settings, set_id)
+
+
+def get_eval_set(settings: Settings, set_id: str, missing_ok: bool = False) -> dict[str, Any] | None:
+    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+        found = rows(conn, "SELECT e.*, c.slug AS creator, c.name AS creator_name FROM eval_sets e"
+                           " JOIN creators c ON c.id = e.creator_id WHERE e.id = ?", [set_id])
+    if not found:
+        if missing_ok:
+            return None
+        raise ScriptwrightError(f"No eval set '{set_id}'.")
+    row = found[0]
+    row["splits"], row["examples"] = json.loads(row["splits"]), json.loads(row["examples"])
+    return row
+
+
+def examples(eval_set: dict[str, Any], split: str, voice: str) -> list[dspy.Example]:
+    """One split as DSPy examples; `sentences` (the real passage) serves as a labelled demo when compiling."""
+    if split not in ("train", "dev", "test"):
+        raise ScriptwrightError(f"Split '{split}': expected train, dev or test.")
+    out = []
+    for e in eval_set["examples"]:
+        if e["split"] == split:
+            out.append(dspy.Example(
+                creator=eval_set["creator_name"], voice=voice, title=e["title"], key_points=e["key_points"],
+                target_words=e["target_words"], reference=e["reference"], creator_slug=eval_set["creator"],
+                sentences=split_sentences(e["reference"]), example_id=e["id"],
+            ).with_inputs("creator", "voice", "title", "key_points", "target_words"))
+    return out
+
+
+# ---------------------------------------------------------------- variants and compiled programs
+
+def compiled_rows(settings: Settings, program: str, creator: str) -> list[dict[str, Any]]:
+    c = corpus.get_creator(settings, creator)
+    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+        return rows(conn, "SELECT * FROM compiled_programs WHERE program = ? AND creator_id = ? ORDER BY version DESC",
+                    [program, c["id"]])
+
+
+def load_variant(settings: Settings, program: str, creator: str, variant: str) -> tuple[ScriptWriter, dict, str | None]:
+    """The program for a variant, the prompt versions it carries, and the compiled program id if any."""
+    service = PromptService(settings)
+    if variant.startswith("compiled:"):
+        wanted = variant.split(":", 1)[1]
+        found = compiled_rows(settings, program, creator)
+        if wanted != "latest":
+            found = [r for r in found if f"v{r['version']}" == wanted]
+        if not found:
+            raise ScriptwrightError(f"No compiled {program} program '{wanted}' for {creator}; run "
+                                    f"`scriptwright optimize --creator {creator} --program {program}` first.")
+        saved = json.loads(Path(found[0]["path"]).read_text(encoding="utf-8"))
+        selection = service.select(saved["metadata"]["tag"])
+        module = ScriptWriter(selection.signature("script_writer"))
+        module.load_state(saved["state"])
+        return module, selection.record, found[0]["id"]
+    if variant.startswith("prompt:"):
+        selection = service.select(None, {"script_writer": variant.split(":", 1)[1]})
+    else:
+        selection = service.select(variant)
+    return ScriptWriter(selection.signature("script_writer")), selection.record, None
+
+
+def _metric(settings: Settings, creator: str) -> ScriptMetric:
+    from pipelines.voice import scorer
+    from pipelines.voice.dna import latest
+
+    try:
+        model = scorer.current_model(settings)
+    except ScriptwrightError:
+        model = None
+    snap = latest(settings, creator)
+    medians = {creator: {k: v.get("median") for k, v in snap["features"].items() if isinstance(v, dict)}} if snap else {}
+    return ScriptMetric(voice_model=model, creator_medians=medians)
+
+
+def _ledger(settings: Settings, job_id: str) -> tuple[int, int, float]:
+    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+        calls, cached, cost = conn.execute(
+            "SELECT count(*) FILTER (WHERE NOT coalesce(cache_hit, false)), count(*) FILTER (WHERE cache_hit),"
+            " coalesce(sum(cost_usd), 0) FROM lm_calls WHERE job_id = ?", [job_id]).fetchone()
+    return int(calls), int(cached), float(cost)
+
+
+# ---------------------------------------------------------------- runs
+
+@job_kind("eval-run")
+def run_eval(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Run one variant on one split of the creator's eval set; one stored result per example."""
+    from pipelines.drafting.steps import voice_brief
+    from pipelines.lm import lm_for_role
+
+    settings = ctx.settings
+    program, creator, variant = params.get("program", "script"), params["creator"], params["variant"]
+    split = params.get("split", "test")
+    eval_set = build_eval_set(settings, creator, program, int(params.get("seed", 0)))
+    module, prompt_versions, compiled_id = load_variant(settings, program, creator, variant)
+    items = examples(eval_set, split, voice_brief(settings, eval_set["creator"]))
+    metric = _metric(settings, eval_set["creator"])
+    lm = lm_for_role(settings, "writer")
+    results = []
+    for i, ex in enumerate(items):
+        ctx.progress(i / max(1, len(items)), f"{variant}: example {i + 1} of {len(items)}")
+        try:
+            with dspy.context(lm=lm, adapter=dspy.JSONAdapter()):
+                pred = module(**ex.inputs())
+            details, error = metric.details(ex, pred), None
+            output = pred.script
+        except Exception as exc:  # noqa: BLE001 - a failed example scores 0 and the run goes on, with the reason kept
+            details, error, output = {"score": 0.0}, f"{type(exc).__name__}: {str(exc)[:300]}", None
+        results.append((ex.example_id, details, output, error))
+    calls, cached, cost = _ledger(settings, ctx.job_id)
+    run_id = uuid.uuid4().hex[:12]
+    mean = sum(d["score"] for _, d, _, _ in results) / max(1, len(results))
+    with transaction(settings.duckdb_path, settings.lock_retry_s) as conn:
+        conn.execute(
+            "INSERT INTO eval_runs (id, eval_set_id, program, variant, split, prompt_versions, compiled_id, lm, metric,"
+            " mean, lm_calls, cached_calls, cost_usd, job_id, finished_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
+            [run_id, eval_set["id"], program, variant, split, json.dumps(prompt_versions), compiled_id, lm.model,
+             "script-metric-v1", mean, calls, cached, cost, ctx.job_id])
+        conn.executemany("INSERT INTO eval_results VALUES (?, ?, ?, ?, ?, ?)",
+                         [[run_id, ex_id, d["score"], json.dumps(d, default=str), out, err]
+                          for ex_id, d, out, err in results])
+    return {"run_id": run_id, "variant": variant, "split": split, "eval_set": eval_set["id"], "n": len(results),
+            "mean": round(mean, 4), "lm_calls": calls, "cached_calls": cached, "cost_usd": cost,
+            "errors": sum(1 for r in results if r[3])}
+
+
+def get_run(settings: Settings, run_id: str) -> dict[str, Any]:
+    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+        found = rows(conn, "SELECT * FROM eval_runs WHERE id = ?", [run_id])
+        if not found:
+            raise ScriptwrightError(f"No eval run '{run_id}'. See `scriptwright eval list`.")
+        results = rows(conn, "SELECT * FROM eval_results WHERE run_id = ? ORDER BY example_id", [run_id])
+    run = found[0]
+    run["results"] = [{**r, "subscores": json.loads(r["subscores"]) if r["subscores"] else {}} for r in results]
+    return run
+
+
+def list_runs(settings: Settings, limit: int = 50) -> list[dict[str, Any]]:
+    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+        return rows(conn, "SELECT id, eval_set_id, program, variant, split, mean, lm_calls, cached_calls, cost_usd,"
+                          " lm, started_at FROM eval_runs ORDER BY started_at DESC LIMIT ?", [limit])
+
+
+def compare_runs(settings: Settings, run_a: str, run_b: str) -> dict[str, Any]:
+    """B against A on the examples both scored: mean difference with a paired bootstrap CI, W/T/L, regressions."""
+    a, b = get_run(settings, run_a), get_run(settings, run_b)
+    if a["eval_set_id"] != b["eval_set_id"] or a["split"] != b["split"]:
+        raise ScriptwrightError(f"Runs {run_a} and {run_b} are on different eval sets or splits; compare like with "
+                                "like.")
+    sa = {r["example_id"]: r["score"] for r in a["results"]}
+    sb = {r["example_id"]: r["score"] for r in b["results"]}
+    ids = sorted(set(sa) & set(sb))
+    return {"a": {k: a[k] for k in ("id", "variant", "mean")}, "b": {k: b[k] for k in ("id", "variant", "mean")},
+            **compare_scores(ids, [sa[i] for i in ids], [sb[i] for i in ids])}
+
+
+# ---------------------------------------------------------------- compiling
+
+def estimate_cost(settings: Settings, n_calls: int, prompt_tokens: int, completion_tokens: int) -> dict[str, Any]:
+    """Calls × tokens × the provider's price where litellm knows it; the local model is free."""
+    from pipelines.settings import EMBEDDED_LM
+
+    model = settings.lm_for("writer")
+    if model == EMBEDDED_LM:
+        return {"model": model, "calls": n_calls, "usd": 0.0, "note": "free: the embedded local model"}
+    import litellm
+
+    price = litellm.model_cost.get(model) or litellm.model_cost.get(model.split("/", 1)[-1]) or {}
+    if not price:
+        return {"model": model, "calls": n_calls, "usd": None, "note": "price unknown to litellm"}
+    usd = n_calls * (prompt_tokens * price.get("input_cost_per_token", 0) +
+                     completion_tokens * price.get("output_cost_per_token", 0))
+    return {"model": model, "calls": n_calls, "usd": round(usd, 4), "note": "estimate"}
+
+
+def optimizer_for(name: str, metric: ScriptMetric, budget: int, settings: Settings):
+    from dspy.teleprompt import BootstrapFewShot, BootstrapFewShotWithRandomSearch, MIPROv2
+
+    if name == "bootstrap":
+        return BootstrapFewShot(metric=metric, max_bootstrapped_demos=min(2, budget), max_labeled_demos=2)
+    if name == "random-search":
+        return BootstrapFewShotWithRandomSearch(metric=metric, max_bootstrapped_demos=2, max_labeled_demos=2,
+                                                num_candidate_programs=budget)
+    if name == "mipro":
+        return MIPROv2(metric=metric, auto="light")
+    if name == "gepa":
+        from pipelines.lm import lm_for_role
+        from pipelines.metrics import gepa_metric
+
+        return dspy.GEPA(metric=gepa_metric(metric), max_metric_calls=budget * 10,
+                         reflection_lm=lm_for_role(settings, "judge"))
+    raise ScriptwrightError(f"Unknown optimizer '{name}'; choose one of {', '.join(OPTIMIZERS)}.")
+
+
+@job_kind("optimize")
+def run_optimize(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Compile the program on the train split, score it on dev, save it with its metadata."""
+    from pipelines.drafting.steps import voice_brief
+    from pipelines.lm import lm_for_role
+
+    settings = ctx.settings
+    program, creator = params.get("program", "script"), params["creator"]
+    name, budget, tag = params.get("optimizer", "bootstrap"), int(params.get("budget") or 4), params.get("tag") or settings.pipeline_tag
+    eval_set = build_eval_set(settings, creator, program, int(params.get("seed", 0)))
+    selection = ctx.prompts(tag, params.get("prompts"))
+    student = ScriptWriter(selection.signature("script_writer"))
+    voice = voice_brief(settings, eval_set["creator"])
+    train, dev = examples(eval_set, "train", voice), examples(eval_set, "dev", voice)
+    metric = _metric(settings, eval_set["creator"])
+    lm = lm_for_role(settings, "writer")
+    ctx.progress(0.1, f"Compiling with {name} on {len(train)} training videos")
+    with dspy.context(lm=lm, adapter=dspy.JSONAdapter()):
+        optimizer = optimizer_for(name, metric, budget, settings)
+        compiled = (optimizer.compile(student, trainset=train, valset=dev) if name in ("mipro", "gepa")
+                    else optimizer.compile(student, trainset=train))
+        ctx.progress(0.7, f"Scoring on {len(dev)} dev videos")
+        dev_scores = [metric(ex, compiled(**ex.inputs())) for ex in dev]
+    dev_score = sum(dev_scores) / max(1, len(dev_scores))
+    rows_before = compiled_rows(settings, program, creator)
+    version = (rows_before[0]["version"] if rows_before else 0) + 1
+    path = settings.compiled_root / eval_set["creator"] / program / f"v{version}.json"
+    metadata = {"program": program, "creator": eval_set["creator"], "version": version, "optimizer": name,
+                "budget": budget, "metric": "script-metric-v1", "dev_score": round(dev_score, 4), "tag": tag,
+                "prompt_versions": selection.record, "trainset_ids": [ex.example_id for ex in train],
+                "eval_set": eval_set["id"], "lm": lm.model, "job_id": ctx.job_id}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps({"metadata": metadata, "state": compiled.dump_state()}, indent=2, default=str),
+                   encoding="utf-8")
+    tmp.replace(path)
+    compiled_id = uuid.uuid4().hex[:12]
+    c = corpus.get_creator(settings, creator)
+    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+        conn.execute("INSERT INTO compiled_programs (id, program, creator_id, version, optimizer, metric, dev_score,"
+                     " trainset_ids, lm, path, job_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     [compiled_id, program, c["id"], version, name, metadata["metric"], dev_score,
+                      json.dumps(metadata["trainset_ids"]), lm.model, str(path), ctx.job_id])
+    calls, cached, cost = _ledger(settings, ctx.job_id)
+    return {"compiled_id": compiled_id, "version": version, "path": str(path), "dev_score": round(dev_score, 4),
+            "demos": sum(len(p.demos) for p in compiled.predictors()), "lm_calls": calls, "cached_calls": cached,
+            "cost_usd": cost}
