@@ -219,7 +219,7 @@ class ScriptMetric:
         parts = {"voice": voice, "coverage": cov, "length": length_score(n_words, int(example.target_words)),
                  "structure": structure}
         weights = _weights(parts)
-        combined = sum(weights[k] * parts[k] for k in weights) - penalty
+        combined = sum(weights[k] * parts[k] for k in weights) - penalty if n_words else 0.0  # nothing written: 0
         return {"score": min(1.0, max(0.0, combined)), **parts, "missed": missed, "structure_problems": problems,
                 "penalty": penalty, "unsupported": unsupported, "voice_message": voice_message,
                 "n_words": n_words, "target_words": int(example.target_words)}

@@ -11,8 +11,8 @@ import pytest
 BIN = Path(sys.executable).parent / "scriptwright"
 
 
-def run(args, data_dir, **env):
-    return subprocess.run([str(BIN), *args], capture_output=True, text=True, timeout=600,
+def run(args, data_dir, timeout: float = 600, **env):
+    return subprocess.run([str(BIN), *args], capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, "SCRIPTWRIGHT_DATA_DIR": str(data_dir), **env})
 
 
@@ -44,8 +44,9 @@ def test_user_errors_are_one_line_and_non_zero(data_dir, args, needle) -> None:
     assert needle in lines[0] and "Traceback" not in out.stderr
 
 
+@pytest.mark.timeout(1800)
 def test_demo_runs_the_main_job_end_to_end(data_dir) -> None:
-    out = run(["demo"], data_dir)
+    out = run(["demo"], data_dir, timeout=1500)  # ingest, summaries and a whole draft with the embedded LM
     assert out.returncode == 0, out.stderr
     assert "Demo finished" in out.stdout
     assert "Pip Halloran" in out.stdout and "Dr. Amara Okafor" in out.stdout

@@ -157,3 +157,12 @@ def test_gepa_metric_returns_score_and_feedback() -> None:
     out = gepa_metric(metric)(ex, pred, None, "write", None)
     assert isinstance(out, dspy.Prediction)
     assert out.score == pytest.approx(metric(ex, pred)) and "length" in out.feedback
+
+
+def test_an_empty_script_scores_zero() -> None:
+    import dspy
+
+    from pipelines.metrics import ScriptMetric
+
+    example = dspy.Example(key_points=["a point"], target_words=100, reference="Some text.", creator="pip")
+    assert ScriptMetric()(example, dspy.Prediction(script="")) == 0.0
