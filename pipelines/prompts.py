@@ -228,6 +228,8 @@ class PromptService:
     def promote(self, tag: str, step: str, version: str) -> None:
         """Point a tag's step at a version in the tags file (comments kept); refused, and the file
         left as it was, if the result does not validate."""
+        if not _VERSION.match(tag):
+            raise ScriptwrightError(f"'{tag}' is not a usable tag name; use letters, digits, '-', '_' or '.'.")
         self.load(step, version)
         path = self.root / TAGS_FILE
         before = path.read_text(encoding="utf-8")

@@ -182,3 +182,5 @@ def test_promote_rewrites_one_entry_and_keeps_comments(service: PromptService, p
     with pytest.raises(ScriptwrightError, match="prompt file not found"):
         service.promote("stable", "channel_summary", "v7")
     assert tags.read_text() == before
+    with pytest.raises(ScriptwrightError, match="not a usable tag name"):
+        service.promote("my tag!", "channel_summary", "v1")
