@@ -18,10 +18,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+import duckdb
+
 from pipelines.errors import ScriptwrightError
 from pipelines.prompts import PromptService, Selection
 from pipelines.settings import Settings
-from pipelines.store.duckdb import connect, rows
+from pipelines.store.duckdb import connect, execute, rows
 
 STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
 FINAL = {"succeeded", "failed", "cancelled"}
@@ -59,11 +61,10 @@ class JobContext:
     def progress(self, fraction: float, message: str = "") -> None:
         """Record progress (0..1) and a heartbeat; raises JobCancelled if a cancel was asked."""
         fraction = self.span[0] + (self.span[1] - self.span[0]) * max(0.0, min(1.0, fraction))
-        with connect(self.settings.duckdb_path, self.settings.lock_retry_s) as conn:
-            conn.execute(
+        execute(self.settings.duckdb_path,
                 "UPDATE jobs SET progress = ?, message = ?, heartbeat_at = now()::TIMESTAMP WHERE id = ?",
-                [fraction, message, self.job_id],
-            )
+                [fraction, message, self.job_id], self.settings.lock_retry_s)
+        with connect(self.settings.duckdb_path, self.settings.lock_retry_s) as conn:
             cancel = conn.execute("SELECT cancel_requested FROM jobs WHERE id = ?", [self.job_id]).fetchone()
         if self.on_progress:
             self.on_progress(fraction, message)
@@ -73,8 +74,8 @@ class JobContext:
     def item(self, name: str, status: str, detail: str = "") -> None:
         """Record the outcome of one item (a video, an example) so a batch can partly fail."""
         self.items.append({"name": name, "status": status, "detail": detail})
-        with connect(self.settings.duckdb_path, self.settings.lock_retry_s) as conn:
-            conn.execute("UPDATE jobs SET items = ? WHERE id = ?", [json.dumps(self.items), self.job_id])
+        execute(self.settings.duckdb_path, "UPDATE jobs SET items = ? WHERE id = ?",
+                [json.dumps(self.items), self.job_id], self.settings.lock_retry_s)
 
 
 JobFn = Callable[[JobContext, dict[str, Any]], dict[str, Any]]
@@ -133,13 +134,12 @@ def create(settings: Settings, kind: str, params: dict[str, Any], idempotency_ke
 
 def _finish(settings: Settings, job_id: str, status: str, *, result: dict | None = None, error: str | None = None,
             message: str | None = None) -> None:
-    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
-        conn.execute(
+    execute(settings.duckdb_path,
             "UPDATE jobs SET status = ?, result = ?, error = ?, message = coalesce(?, message),"
             " progress = CASE WHEN ? = 'succeeded' THEN 1.0 ELSE progress END,"
             " finished_at = now()::TIMESTAMP, heartbeat_at = now()::TIMESTAMP WHERE id = ?",
             [status, json.dumps(result, default=str) if result is not None else None, error, message, status, job_id],
-        )
+            settings.lock_retry_s)
 
 
 def run(settings: Settings, job_id: str, on_progress: ProgressCallback | None = None) -> dict[str, Any]:
@@ -190,10 +190,10 @@ def _heartbeat(settings: Settings, job_id: str, stop: threading.Event) -> None:
     interval = max(1.0, settings.job_stale_after_s / 4)
     while not stop.wait(interval):
         try:
-            with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
-                conn.execute("UPDATE jobs SET heartbeat_at = now()::TIMESTAMP WHERE id = ? AND status = 'running'",
-                             [job_id])
-        except ScriptwrightError:
+            execute(settings.duckdb_path,
+                    "UPDATE jobs SET heartbeat_at = now()::TIMESTAMP WHERE id = ? AND status = 'running'",
+                    [job_id], settings.lock_retry_s)
+        except (ScriptwrightError, duckdb.TransactionException):
             continue
 
 
@@ -241,14 +241,12 @@ def cancel(settings: Settings, job_id: str) -> dict[str, Any]:
     job = get(settings, job_id)
     if job["status"] in FINAL:
         raise ScriptwrightError(f"Job {job_id} already {job['status']}; nothing to cancel.")
-    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
-        conn.execute(
+    execute(settings.duckdb_path,
             "UPDATE jobs SET cancel_requested = true,"
             " status = CASE WHEN status = 'queued' THEN 'cancelled' ELSE status END,"
             " finished_at = CASE WHEN status = 'queued' THEN now()::TIMESTAMP ELSE finished_at END"
             " WHERE id = ?",
-            [job_id],
-        )
+            [job_id], settings.lock_retry_s)
     return get(settings, job_id)
 
 

@@ -132,3 +132,17 @@ def rows(conn: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = N
     cur = conn.execute(sql, params or [])
     cols = [d[0] for d in cur.description]
     return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def execute(path: Path, sql: str, params: list[Any] | None = None, retry_s: float = 20.0, attempts: int = 8) -> None:
+    """One autocommitted statement, retried when another thread's write to the same rows wins
+    (DuckDB's optimistic "Conflict on update"), e.g. a job's heartbeat racing its progress."""
+    for attempt in range(attempts):
+        try:
+            with connect(path, retry_s) as conn:
+                conn.execute(sql, params or [])
+            return
+        except duckdb.TransactionException as exc:
+            if "Conflict" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))

@@ -115,3 +115,31 @@ def test_unknown_job_is_a_user_error(settings) -> None:
         jobs.get(settings, "nope")
     with pytest.raises(ScriptwrightError, match="Unknown job kind"):
         jobs.create(settings, "no-such-kind", {})
+
+
+def test_concurrent_updates_of_one_job_row_never_conflict(settings) -> None:
+    """A heartbeat thread and progress reports write the same jobs row at once (DuckDB's
+    optimistic "Conflict on update" used to fail a long ingest)."""
+    import threading
+
+    from pipelines.store.duckdb import execute
+
+    job_id, _ = jobs.create(settings, "load-sample", {})
+    errors: list[Exception] = []
+
+    items = "[" + ",".join(['{"name": "video", "status": "added"}'] * 200) + "]"
+
+    def hammer(column: str) -> None:
+        try:
+            for _ in range(200):
+                execute(settings.duckdb_path, f"UPDATE jobs SET {column}, items = ? WHERE id = ?", [items, job_id])
+        except Exception as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=hammer, args=(c,)) for c in
+               ("heartbeat_at = now()::TIMESTAMP", "progress = progress + 0.001", "message = 'x'") * 2]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
