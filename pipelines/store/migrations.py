@@ -270,4 +270,32 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        7,
+        "assistant: chat sessions and messages",
+        """
+        CREATE TABLE chat_sessions (
+            id VARCHAR PRIMARY KEY,
+            creator_id INTEGER NOT NULL,
+            project_id VARCHAR,
+            title VARCHAR,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        );
+        CREATE SEQUENCE IF NOT EXISTS chat_messages_id_seq;
+        CREATE TABLE chat_messages (
+            id INTEGER PRIMARY KEY DEFAULT nextval('chat_messages_id_seq'),
+            session_id VARCHAR NOT NULL,
+            turn INTEGER NOT NULL,
+            role VARCHAR NOT NULL,
+            content VARCHAR NOT NULL,
+            tool_name VARCHAR,
+            tool_args JSON,
+            tool_result JSON,
+            status VARCHAR NOT NULL DEFAULT 'ok',
+            job_id VARCHAR,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        );
+        """,
+    ),
 ]
