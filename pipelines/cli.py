@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from pipelines.errors import ScriptwrightError
-from pipelines.settings import get_settings
+from pipelines.settings import Settings, get_settings
 
 app = typer.Typer(help="Scriptwright: from idea to a researched script in your own voice.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -204,15 +204,21 @@ def run_app(port: int | None = typer.Option(None, help="port (default SCRIPTWRIG
     from pipelines.demo import sample_needed
 
     settings = get_settings()
+    cmd = app_command(settings, port, address)
     if sample_needed(settings):
         _run_job("load-sample", {}, "Loading the demo creators", idempotency_key="load-sample")
-    entry = Path(__file__).resolve().parent.parent / "app" / "streamlit_app.py"
-    cmd = [sys.executable, "-m", "streamlit", "run", str(entry), "--server.headless", "true",
-           "--server.address", address or settings.app_address, "--server.port", str(port or settings.app_port),
-           "--browser.gatherUsageStats", "false"]
-    out.print(f"Scriptwright on http://{address or settings.app_address}:{port or settings.app_port}")
+    out.print(f"Scriptwright on http://{settings.app_host(address)}:{port or settings.app_port}")
     # become the server process, so a stop signal (Ctrl-C, terminate) reaches Streamlit itself
     os.execv(sys.executable, cmd)
+
+
+def app_command(settings: Settings, port: int | None = None, address: str | None = None) -> list[str]:
+    """The Streamlit command line `scriptwright app` becomes (refused for a non-loopback address
+    unless SCRIPTWRIGHT_ALLOW_REMOTE=1)."""
+    entry = Path(__file__).resolve().parent.parent / "app" / "streamlit_app.py"
+    return [sys.executable, "-m", "streamlit", "run", str(entry), "--server.headless", "true",
+            "--server.address", settings.app_host(address), "--server.port", str(port or settings.app_port),
+            "--browser.gatherUsageStats", "false"]
 
 
 TAG_OPTION = typer.Option(None, "--tag", help="pipeline tag (default SCRIPTWRIGHT_PIPELINE_TAG)")

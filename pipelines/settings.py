@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -49,6 +50,8 @@ class Settings(BaseSettings):
     default_prompt_version: str = "v1"
     app_address: str = "127.0.0.1"
     app_port: int = 8501
+    allow_remote: bool = Field(default=False, description="Let `scriptwright app` listen on a non-loopback address "
+                                                          "(the workbench has no login of its own)")
     video_search: str = Field(default="", description="Competition search: '' (off), 'youtube' (yt-dlp, online) "
                                                       "or a SearxNG base URL")
     web_search: str = Field(default="", description="Web search for research: '' (off) or a SearxNG base URL")
@@ -106,9 +109,30 @@ class Settings(BaseSettings):
                  "MISTRAL_API_KEY", "TOGETHER_API_KEY", "OPENROUTER_API_KEY")
         return {name: bool(os.environ.get(name)) for name in names}
 
+    def app_host(self, address: str | None = None) -> str:
+        """The address the app listens on; anything but loopback needs SCRIPTWRIGHT_ALLOW_REMOTE=1."""
+        host = address or self.app_address
+        if not (_is_loopback(host) or self.allow_remote):
+            from pipelines.errors import ScriptwrightError
+
+            raise ScriptwrightError(
+                f"Refusing to serve the workbench on '{host}': it has no login, so anyone who can reach that address "
+                "could use it. Keep 127.0.0.1, or set SCRIPTWRIGHT_ALLOW_REMOTE=1 once it sits behind authentication "
+                "(see the README).")
+        return host
+
     def ensure_dirs(self) -> None:
         for path in (self.root, self.lancedb_dir, self.dspy_cache_dir, self.downloads_dir, self.exports_dir):
             path.mkdir(parents=True, exist_ok=True)
+
+
+def _is_loopback(host: str) -> bool:
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 @lru_cache(maxsize=1)
