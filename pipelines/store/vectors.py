@@ -78,9 +78,12 @@ class VectorStore:
         return set(tbl.search().where(where).select(["id"]).limit(None).to_arrow()["id"].to_pylist())
 
     def reindex_text(self, table: str = CHUNKS) -> None:
-        """(Re)build the full-text index after writes so FTS and hybrid search see new rows."""
+        """After a batch of writes: merge the small fragments each video's commit leaves (hybrid search
+        over 1,000 of them measured 7x slower than compacted), then (re)build the full-text index so
+        FTS and hybrid search see new rows."""
         tbl = self._table(table)
         if tbl.count_rows():
+            tbl.optimize()
             tbl.create_fts_index("text", replace=True)
 
     def search(self, text: str, vector: np.ndarray | None, where: str | None = None, k: int = 10,

@@ -42,6 +42,23 @@ def test_replacing_a_videos_chunks_removes_the_old_ones(settings) -> None:
     assert store.count("video_id = 2") == 1
 
 
+def test_reindexing_merges_the_fragment_each_video_commit_leaves(settings) -> None:
+    store = VectorStore(settings.lancedb_dir)
+    for video_id in (1, 2, 3):
+        store.replace_video_chunks(video_id, _records(video_id, TEXTS))
+    store.replace_video_chunks(2, _records(2, TEXTS[:1]))
+
+    def fragments() -> int:
+        return store.db.open_table("chunks").stats()["fragment_stats"]["num_fragments"]
+
+    assert fragments() >= 3
+    store.reindex_text()
+    assert fragments() == 1
+    assert store.count() == 7 and store.count("video_id = 2") == 1
+    hits = store.search("why does bread rise", embed_one("why does bread rise"), "video_id = 3", 1, "fts")
+    assert hits[0]["text"] == TEXTS[1]
+
+
 def test_transaction_rolls_back_on_error(settings) -> None:
     with pytest.raises(RuntimeError):
         with transaction(settings.duckdb_path) as conn:
