@@ -24,6 +24,7 @@ nav = st.navigation(
             st.Page(PAGES / "voice.py", title="Voice", icon="🗣️"),
             st.Page(PAGES / "new_video.py", title="New video", icon="💡"),
             st.Page(PAGES / "drafts.py", title="Drafts", icon="📝"),
+            st.Page(PAGES / "assistant.py", title="Assistant", icon="💬"),
         ],
         "Research": [
             st.Page(PAGES / "prompt_lab.py", title="Prompt Lab", icon="🧪"),

@@ -282,13 +282,18 @@ def user_facing_lm_errors(step: str, model: str) -> Iterator[None]:
         raise ScriptwrightError(f"{step}: could not reach {model} ({exc}).") from exc
 
 
-def predict(step: str, lm: dspy.LM, signature: type[dspy.Signature], **inputs: Any) -> dspy.Prediction:
-    """One structured call. An answer that does not parse is asked for once more past the cache
-    (a new rollout at a higher temperature); a second failure is one readable error."""
+def retry_unparsed(predictor: dspy.Predict, **inputs: Any) -> dspy.Prediction:
+    """Call a predictor; an answer that does not parse is asked for once more past the cache
+    (a new rollout at a higher temperature). Wrap in user_facing_lm_errors for a readable failure."""
     from dspy.utils.exceptions import AdapterParseError
 
+    try:
+        return predictor(**inputs)
+    except AdapterParseError:
+        return predictor(**inputs, config={"rollout_id": 1, "temperature": 0.7})
+
+
+def predict(step: str, lm: dspy.LM, signature: type[dspy.Signature], **inputs: Any) -> dspy.Prediction:
+    """One structured call with `lm`, retried once if unparseable; a second failure is one readable error."""
     with user_facing_lm_errors(step, lm.model), dspy.context(lm=lm, adapter=dspy.JSONAdapter()):
-        try:
-            return dspy.Predict(signature)(**inputs)
-        except AdapterParseError:
-            return dspy.Predict(signature)(**inputs, config={"rollout_id": 1, "temperature": 0.7})
+        return retry_unparsed(dspy.Predict(signature), **inputs)

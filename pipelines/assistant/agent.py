@@ -1,0 +1,167 @@
+"""The assistant's turn: a tool-using DSPy agent whose every step is stored as it happens.
+
+Each turn loops: the model picks a tool (or `finish`) with its arguments, the tool runs,
+its result is stored as a `tool` message and shown to the model; then the model writes
+the reply from what the tools returned. A tool the model names that does not exist,
+arguments that do not fit, or a tool that fails become readable `error`/`tool` messages
+the model also sees, never a lost conversation. Turns run as `chat-turn` jobs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import dspy
+
+from pipelines.assistant import chat
+from pipelines.assistant.tools import SUMMARY_CHARS, Toolbox, ToolResult
+from pipelines.errors import ScriptwrightError
+from pipelines.jobs import JobContext, job_kind
+from pipelines.programs.assistant import NextAction, Reply
+from pipelines.settings import Settings
+
+MAX_STEPS = 5
+FINISH = "finish"
+
+OnCall = Callable[[dict[str, Any]], None]
+
+
+def call_tool(tools: dict[str, dspy.Tool], name: str, args: Any) -> dict[str, Any]:
+    """Run one tool call and describe the outcome; never raises for the model's mistakes or a tool's failure."""
+    name = (name or "").strip()
+    record: dict[str, Any] = {"tool": name, "args": args if isinstance(args, dict) else {"value": args}}
+    if name not in tools:
+        return record | {"status": "error", "result": None,
+                         "summary": f"There is no tool called '{name}'. Tools: {', '.join(tools)}, {FINISH}."}
+    if not isinstance(args, dict):
+        return record | {"status": "error", "result": None,
+                         "summary": f"{name} needs its arguments as a JSON object, got {type(args).__name__}."}
+    try:
+        result: ToolResult = tools[name](**args)
+    except ScriptwrightError as exc:
+        return record | {"status": "error", "result": None, "summary": f"{name}: {exc}"}
+    except (TypeError, ValueError) as exc:
+        wanted = ", ".join(tools[name].args) or "no arguments"
+        return record | {"status": "error", "result": None,
+                         "summary": f"{name} was called with arguments that do not fit ({exc}); it takes: {wanted}."}
+    except Exception as exc:  # noqa: BLE001 - a failing tool is reported to the model and the creator, the turn goes on
+        return record | {"status": "error", "result": None, "summary": f"{name} failed: {type(exc).__name__}: {exc}"}
+    return record | {"status": "ok", "result": result.data, "wrote": result.wrote,
+                     "summary": result.summary[:SUMMARY_CHARS]}
+
+
+def trajectory_text(calls: list[dict[str, Any]]) -> str:
+    if not calls:
+        return "(no tools called yet)"
+    return "\n".join(f"[{i}] {c['tool']}({json.dumps(c['args'], default=str)[:300]}) -> "
+                     f"{'ERROR: ' if c['status'] == 'error' else ''}{c['summary']}"
+                     for i, c in enumerate(calls, start=1))
+
+
+def fallback_reply(calls: list[dict[str, Any]]) -> str:
+    """A reply from the tool results when the model wrote none."""
+    done = [c for c in calls if c["status"] == "ok"]
+    if not done:
+        return "I could not get an answer from the tools this time. Try rephrasing, or name what you want me to do."
+    return "Here is what I found:\n" + "\n".join(f"- {c['tool']}: {c['summary'][:500]}" for c in done)
+
+
+class Assistant(dspy.Module):
+    """Think, call a tool, read its result; then reply. `on_call` sees each tool call as it completes."""
+
+    def __init__(self, toolbox: Toolbox, step_signature: type[dspy.Signature] = NextAction,
+                 reply_signature: type[dspy.Signature] = Reply, max_steps: int = MAX_STEPS) -> None:
+        super().__init__()
+        self.toolbox = toolbox
+        self.step = dspy.Predict(step_signature)
+        self.reply = dspy.Predict(reply_signature)
+        self.max_steps = max_steps
+
+    def forward(self, context: str, history: str, message: str, on_call: OnCall | None = None) -> dspy.Prediction:
+        from pipelines.lm import retry_unparsed, user_facing_lm_errors
+
+        model = getattr(dspy.settings.lm, "model", "the LM")
+        tools = self.toolbox.tools()
+        catalogue = self.toolbox.catalogue()
+        calls: list[dict[str, Any]] = []
+        for _ in range(self.max_steps):
+            with user_facing_lm_errors("Assistant", model):
+                action = retry_unparsed(self.step, context=context, history=history, message=message, tools=catalogue,
+                                        trajectory=trajectory_text(calls))
+            if (action.tool or "").strip() == FINISH:
+                break
+            call = call_tool(tools, action.tool, action.args) | {"thought": action.thought}
+            calls.append(call)
+            if on_call:
+                on_call(call)
+        with user_facing_lm_errors("Assistant reply", model):
+            reply = retry_unparsed(self.reply, context=context, history=history, message=message,
+                                   trajectory=trajectory_text(calls)).reply.strip()
+        return dspy.Prediction(reply=reply or fallback_reply(calls), calls=calls)
+
+
+def build(settings: Settings, creator: str, project: str | None, selection) -> Assistant:
+    """The assistant for a conversation, its instructions from prompts/assistant/ under the run's tag."""
+    base = selection.signature("assistant").instructions
+    return Assistant(Toolbox(settings, creator, project, selection),
+                     NextAction.with_instructions(f"{base}\n\n{NextAction.instructions}"),
+                     Reply.with_instructions(f"{base}\n\n{Reply.instructions}"))
+
+
+def send(settings: Settings, session_id: str, text: str) -> tuple[int, str]:
+    """Store the creator's message and queue the turn that answers it; (turn, job id)."""
+    from pipelines import jobs
+
+    text = chat.check_message(text)
+    chat.get_session(settings, session_id)
+    turn = chat.next_turn(settings, session_id)
+    chat.add_message(settings, session_id, turn, "user", text)
+    job_id, _ = jobs.create(settings, "chat-turn", {"session": session_id, "turn": turn})
+    return turn, job_id
+
+
+@job_kind("chat-turn")
+def run_turn(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Answer the creator's message of one turn with the tools; every step lands in chat_messages."""
+    from pipelines.lm import lm_for_role
+
+    settings = ctx.settings
+    session = chat.get_session(settings, params["session"])
+    turn = int(params["turn"])
+    earlier = chat.messages(settings, session["id"])
+    asked = [m for m in earlier if m["turn"] == turn and m["role"] == "user"]
+    if not asked:
+        raise ScriptwrightError(f"Conversation {session['id']} has no message for turn {turn}.")
+    history = chat.history_text([m for m in earlier if m["turn"] < turn])
+    try:
+        selection = ctx.prompts(params.get("tag"), params.get("prompts"))
+        agent = build(settings, session["creator"], session["project_id"], selection)
+        context = chat.context_text(settings, agent.toolbox.creator, session["project_id"])
+        lm = lm_for_role(settings, "research")
+        steps = {"n": 0}
+
+        def on_call(call: dict[str, Any]) -> None:
+            steps["n"] += 1
+            chat.add_message(settings, session["id"], turn, "tool", call["summary"], tool_name=call["tool"], tool_args=call["args"],
+                             tool_result={k: call.get(k) for k in ("result", "wrote", "thought")},
+                             status=call["status"], job_id=ctx.job_id)
+            ctx.progress(min(0.9, steps["n"] / agent.max_steps), f"Called {call['tool']}")
+
+        ctx.progress(0.02, f"Thinking with {lm.model}")
+        with dspy.context(lm=lm, adapter=dspy.JSONAdapter()):
+            pred = agent(context=context, history=history, message=asked[-1]["content"], on_call=on_call)
+    except ScriptwrightError as exc:
+        chat.add_message(settings, session["id"], turn, "error", str(exc), status="error", job_id=ctx.job_id)
+        return {"session": session["id"], "turn": turn, "error": str(exc)}
+    except Exception as exc:
+        chat.add_message(settings, session["id"], turn, "error",
+                         f"The turn stopped: {type(exc).__name__}: {exc}. The conversation is kept; try again.",
+                         status="error", job_id=ctx.job_id)
+        raise
+    wrote = [c["wrote"] for c in pred.calls if c.get("wrote")]
+    chat.add_message(settings, session["id"], turn, "assistant", pred.reply, job_id=ctx.job_id,
+                     tool_result={"wrote": wrote} if wrote else None)
+    return {"session": session["id"], "turn": turn, "reply": pred.reply, "tools": [c["tool"] for c in pred.calls],
+            "errors": sum(c["status"] == "error" for c in pred.calls), "wrote": wrote}

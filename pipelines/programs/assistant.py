@@ -1,0 +1,49 @@
+"""The assistant's programs: one agent step (think, pick a tool, give its arguments), the
+reply after the tools have run, and a rewrite of a passage on request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dspy
+
+
+class AssistantTurn(dspy.Signature):
+    """Answer the creator, using the workbench's tools (instructions: prompts/assistant/)."""
+
+    context: str = dspy.InputField(desc="who the creator is and the state of the project")
+    history: str = dspy.InputField(desc="the conversation so far, oldest first")
+    message: str = dspy.InputField(desc="the creator's new message")
+    reply: str = dspy.OutputField(desc="the answer to the creator, built on the tool results")
+
+
+class NextAction(dspy.Signature):
+    """Pick the next tool to call, or `finish` when the tool results answer the message."""
+
+    context: str = dspy.InputField(desc="who the creator is and the state of the project")
+    history: str = dspy.InputField(desc="the conversation so far, oldest first")
+    message: str = dspy.InputField(desc="the creator's new message")
+    tools: str = dspy.InputField(desc="the tools that can be called, one per line: name(arguments): what it does")
+    trajectory: str = dspy.InputField(desc="the tools called so far this turn and what they returned")
+    thought: str = dspy.OutputField(desc="one sentence: what is still needed to answer")
+    tool: str = dspy.OutputField(desc="the name of the next tool, exactly as listed, or finish")
+    args: dict[str, Any] = dspy.OutputField(desc="the tool's arguments as a JSON object")
+
+
+class Reply(dspy.Signature):
+    """Write the reply from what the tools returned."""
+
+    context: str = dspy.InputField(desc="who the creator is and the state of the project")
+    history: str = dspy.InputField(desc="the conversation so far, oldest first")
+    message: str = dspy.InputField(desc="the creator's new message")
+    trajectory: str = dspy.InputField(desc="the tools called this turn and what they returned")
+    reply: str = dspy.OutputField(desc="the answer to the creator, built on the tool results")
+
+
+class RewritePassage(dspy.Signature):
+    """Rewrite a passage of a script as asked, in the creator's voice (instructions: prompts/rewrite/)."""
+
+    voice: str = dspy.InputField(desc="the creator's style guide, measured habits and signature phrases")
+    passage: str = dspy.InputField(desc="the passage to rewrite")
+    request: str = dspy.InputField(desc="what the creator wants changed")
+    sentences: list[str] = dspy.OutputField(desc="the rewritten passage, one spoken sentence per item")

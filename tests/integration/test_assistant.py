@@ -1,0 +1,109 @@
+"""The assistant over real stores: tools are the pipeline's own functions, every step is stored."""
+
+from __future__ import annotations
+
+import dspy
+import pytest
+
+import pipelines.lm as lm_module
+from pipelines import jobs
+from pipelines.assistant import agent, chat
+from pipelines.drafting import drafts
+from pipelines.errors import ScriptwrightError
+from pipelines.evidence import projects
+
+HOOK = ("What if the door you picked first is the worst bet in the room? Here's the thing: most people stick. "
+        "Let's count it out together, and you'll never see three doors the same way again.")
+
+
+def use_lm(monkeypatch: pytest.MonkeyPatch, answers: list[dict]) -> dspy.utils.DummyLM:
+    lm = dspy.utils.DummyLM(answers, adapter=dspy.JSONAdapter())
+    monkeypatch.setattr(lm_module, "lm_for_role", lambda settings, role: lm)
+    return lm
+
+
+def act(tool: str, **args) -> dict:
+    return {"thought": f"use {tool}", "tool": tool, "args": args}
+
+
+@pytest.fixture
+def session(sample_settings) -> dict:
+    project = projects.ensure_project(sample_settings, "pip-halloran", "Monty Hall", "Why switching doors wins")
+    return chat.start_session(sample_settings, "pip-halloran", project["id"])
+
+
+def turn(settings, session_id: str, text: str) -> dict:
+    """Send a message and run its job here; the job row (status, result)."""
+    _, job_id = agent.send(settings, session_id, text)
+    return jobs.run(settings, job_id)
+
+
+def test_search_write_and_save_a_hook_as_a_new_version(sample_settings, session, monkeypatch) -> None:
+    use_lm(monkeypatch, [act("search_corpus", query="prime numbers"), act("write_hook", style="question"),
+                         {"hook": HOOK}, act("save_hook", text=HOOK), act("finish"),
+                         {"reply": "I found your primes video and saved the hook as draft v1."}])
+    result = turn(sample_settings, session["id"], "Give me a question hook in my style and save it")["result"]
+    assert result["tools"] == ["search_corpus", "write_hook", "save_hook"] and result["errors"] == 0
+    assert result["wrote"] == ["draft v1"]
+    saved = drafts.get(sample_settings, session["project_id"])
+    assert saved["version"] == 1 and saved["step"] == "assistant" and saved["content"]["hook"]["text"] == HOOK
+
+    stored = chat.messages(sample_settings, session["id"])
+    assert [m["role"] for m in stored] == ["assistant", "user", "tool", "tool", "tool", "assistant"]
+    search = stored[2]
+    assert search["tool_name"] == "search_corpus" and search["tool_args"] == {"query": "prime numbers"}
+    passages = search["tool_result"]["result"]["passages"]
+    assert passages and all(p["title"] and p["at"] for p in passages)
+    assert stored[4]["tool_result"]["wrote"] == "draft v1" and "Saved as draft v1" in stored[4]["content"]
+
+    # a second turn sees the first in its history and its write adds a version, never overwrites
+    lm = use_lm(monkeypatch, [act("save_hook", text=HOOK + " Ready?"), act("finish"), {"reply": "Saved v2."}])
+    turn(sample_settings, session["id"], "Add 'Ready?' at the end")
+    assert [v["version"] for v in drafts.versions(sample_settings, session["project_id"])] == [2, 1]
+    assert "Give me a question hook" in str(lm.history[0]["messages"])
+
+
+def test_greeting_knows_the_creator_and_the_project(sample_settings, session) -> None:
+    greeting = chat.messages(sample_settings, session["id"])[0]
+    assert greeting["role"] == "assistant" and greeting["content"].startswith("Hi Pip!")
+    assert "videos" in greeting["content"] and "Monty Hall" in greeting["content"]
+    again = chat.latest_session(sample_settings, "pip-halloran", session["project_id"])
+    assert again["id"] == session["id"]
+
+
+def test_bad_messages_are_refused_before_anything_is_stored(sample_settings, session) -> None:
+    for text, match in (("   ", "Type a message first"), ("x" * 20_000, "20,000 characters.*up to 8,000")):
+        with pytest.raises(ScriptwrightError, match=match):
+            agent.send(sample_settings, session["id"], text)
+    assert len(chat.messages(sample_settings, session["id"])) == 1
+
+
+def test_unknown_tool_bad_arguments_and_a_failing_tool_are_readable(sample_settings, session, monkeypatch) -> None:
+    use_lm(monkeypatch, [act("delete_everything"), act("search_corpus", wrong="x"),
+                         act("rewrite_section", section_id="s9", request="simpler"), act("finish"),
+                         {"reply": "Sorry, none of that worked."}])
+    result = turn(sample_settings, session["id"], "Make section 9 simpler")["result"]
+    assert result["errors"] == 3
+    tools = [m for m in chat.messages(sample_settings, session["id"]) if m["role"] == "tool"]
+    assert [m["status"] for m in tools] == ["error"] * 3
+    assert "There is no tool called 'delete_everything'" in tools[0]["content"]
+    assert "arguments that do not fit" in tools[1]["content"] and "query" in tools[1]["content"]
+    assert "has no draft" in tools[2]["content"]
+    assert chat.messages(sample_settings, session["id"])[-1]["content"] == "Sorry, none of that worked."
+
+
+def test_an_unreadable_lm_answer_becomes_an_error_message(sample_settings, session, monkeypatch) -> None:
+    use_lm(monkeypatch, [{"nonsense": 1}] * 4)
+    result = turn(sample_settings, session["id"], "Hello?")
+    assert result["status"] == "succeeded"
+    last = chat.messages(sample_settings, session["id"])[-1]
+    assert last["role"] == "error" and "did not match the expected fields" in last["content"]
+    assert [m["role"] for m in chat.messages(sample_settings, session["id"])] == ["assistant", "user", "error"]
+
+
+@pytest.mark.slow
+def test_one_turn_with_the_embedded_lm_is_stored(sample_settings, session) -> None:
+    job = turn(sample_settings, session["id"], "Where did I talk about prime numbers before?")
+    assert job["status"] == "succeeded", job["error"]
+    last = chat.messages(sample_settings, session["id"])[-1]
+    assert last["turn"] == 1 and last["role"] in ("assistant", "error") and last["content"].strip()
