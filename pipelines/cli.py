@@ -808,6 +808,76 @@ def eval_compare(run_a: str = typer.Argument(...), run_b: str = typer.Argument(.
             out.print(f"  regressed: {r['example_id']} {r['a']:.3f} → {r['b']:.3f}", highlight=False)
 
 
+def _print_chat(items: list[dict[str, Any]]) -> None:
+    colours = {"user": "bold", "assistant": "green", "error": "red"}
+    for m in items:
+        if m["role"] == "tool":
+            mark = "[red]✗[/]" if m["status"] == "error" else "[dim]↳[/]"
+            out.print(f"  {mark} [dim]{escape(m['tool_name'] or '')}({escape(json.dumps(m['tool_args'] or {}))[:120]})"
+                      f" → {escape(m['content'][:300])}[/]", highlight=False, soft_wrap=True)
+        else:
+            who = {"user": "you", "assistant": "assistant", "error": "error"}[m["role"]]
+            out.print(f"[{colours[m['role']]}]{who}>[/] {escape(m['content'])}", highlight=False, soft_wrap=True)
+
+
+def _chat_turn(session_id: str, text: str, after: int) -> int:
+    """Send one message, run its turn with a progress bar, print what it added; the last message id."""
+    from pipelines import jobs
+    from pipelines.assistant import agent, chat
+    from pipelines.progress import progress_bar
+
+    settings = get_settings()
+    _, job_id = agent.send(settings, session_id, text)
+    with progress_bar("Assistant") as update:
+        job = jobs.run(settings, job_id, on_progress=update)
+    added = [m for m in chat.messages(settings, session_id, after) if m["role"] != "user"]
+    _print_chat(added)
+    if job["status"] != "succeeded":
+        err.print(f"[red]Error:[/] {escape(job['error'] or 'the turn failed')}", highlight=False, soft_wrap=True)
+    return max([after] + [m["id"] for m in chat.messages(settings, session_id, after)])
+
+
+@app.command()
+def chat(creator: str = typer.Option(..., "--creator", "-c"),
+         project: str | None = typer.Option(None, "--project", "-p", help="the project the conversation is about"),
+         message: list[str] = typer.Option(None, "--message", "-m", help="send these messages and exit (repeatable)"),
+         new: bool = typer.Option(False, "--new", help="start a new conversation instead of resuming the last"),
+         list_only: bool = typer.Option(False, "--list", help="list the creator's conversations")) -> None:
+    """Talk to the assistant: search your videos, write hooks, check claims, rewrite sections."""
+    from pipelines.assistant import chat as chats
+
+    settings = get_settings()
+    if list_only:
+        table = Table("id", "project", "title", "turns", "updated")
+        for s in chats.list_sessions(settings, creator, project):
+            table.add_row(s["id"], s["project_id"] or "", escape(s["title"] or ""), str(s["turns"]),
+                          str(s["updated_at"])[:16])
+        out.print(table)
+        return
+    session = (chats.start_session(settings, creator, project) if new
+               else chats.latest_session(settings, creator, project))
+    history = chats.messages(settings, session["id"])
+    out.print(f"[dim]Conversation {session['id']} ({len(history)} messages). Type /quit to leave.[/]")
+    _print_chat(history[-8:])
+    last = history[-1]["id"] if history else 0
+    if message:
+        for text in message:
+            out.print(f"[bold]you>[/] {escape(text)}", highlight=False, soft_wrap=True)
+            last = _chat_turn(session["id"], text, last)
+        return
+    while True:
+        try:
+            text = input("you> ")
+        except EOFError:
+            break
+        if text.strip() in ("/quit", "/exit"):
+            break
+        try:
+            last = _chat_turn(session["id"], text, last)
+        except ScriptwrightError as exc:
+            err.print(f"[red]Error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+
+
 def main() -> None:
     """Entry point: user-facing errors become one line on stderr and a non-zero exit."""
     try:

@@ -94,6 +94,7 @@ def job_kind(name: str) -> Callable[[JobFn], JobFn]:
 
 def _registered(kind: str) -> JobFn:
     # Importing the modules that define job kinds fills the registry lazily.
+    import pipelines.assistant.agent  # noqa: F401
     import pipelines.demo  # noqa: F401
     import pipelines.drafting.steps  # noqa: F401
     import pipelines.evals  # noqa: F401

@@ -31,6 +31,7 @@ _VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 def registered_steps() -> dict[str, type[dspy.Signature]]:
     """Every step whose instructions come from prompts/: step name -> its signature."""
+    from pipelines.programs.assistant import AssistantTurn, RewritePassage
     from pipelines.programs.channel_summary import SummarizeChannel
     from pipelines.programs.drafting import OutlineVideo, RateHook, WriteHook, WriteScript, WriteSection
     from pipelines.programs.evidence import ExtractClaims, JudgeClaim, ValidateIdea, WriteResearchNotes
@@ -39,7 +40,8 @@ def registered_steps() -> dict[str, type[dspy.Signature]]:
     return {"channel_summary": SummarizeChannel, "style_guide": WriteStyleGuide, "story_library": FindStories,
             "idea_validation": ValidateIdea, "research_notes": WriteResearchNotes, "claim_extraction": ExtractClaims,
             "claim_verdict": JudgeClaim, "outline": OutlineVideo, "hook": WriteHook, "hook_rubric": RateHook,
-            "script_section": WriteSection, "script_writer": WriteScript}
+            "script_section": WriteSection, "script_writer": WriteScript,
+            "assistant": AssistantTurn, "rewrite": RewritePassage}
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ def get(settings: Settings, project: str, version: int | None = None) -> dict[st
     """One version (the latest by default); a clear error when there is none."""
     found = find(settings, project, version)
     if found is None:
-        which = f"version {version}" if version else "any draft"
+        which = f"version {version}" if version else "draft yet"
         raise ScriptwrightError(f"Project {project} has no {which}; run the outline step first "
                                 f"(`scriptwright draft --project {project}`).")
     return found

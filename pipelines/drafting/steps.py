@@ -87,7 +87,7 @@ def numbered_notes(items: list[dict[str, Any]], picked: list[int]) -> str:
     return "\n".join(f"[N{n + 1}] {items[i]['text']}" for n, i in enumerate(picked)) or "(no research notes yet)"
 
 
-def _base(settings: Settings, project: dict[str, Any], params: dict[str, Any]) -> tuple[dict[str, Any], int | None]:
+def base_content(settings: Settings, project: dict[str, Any], params: dict[str, Any]) -> tuple[dict[str, Any], int | None]:
     """The content a step starts from and its version (a fresh draft when there is none)."""
     found = drafts.find(settings, project["id"], params.get("base_version"))
     if params.get("base_version") and found is None:
@@ -295,7 +295,7 @@ def run_steps(ctx: JobContext, params: dict[str, Any], steps: list[str]) -> dict
     ctx.prompts(params.get("tag"), params.get("prompts"))
     for step in ("outline", "hook", "hook_rubric", "script_section"):
         ctx.selection.signature(step)  # a broken prompt stops the run before any work
-    content, parent = _base(settings, project, params)
+    content, parent = base_content(settings, project, params)
     saved, roles = [], {}
     for i, step in enumerate(steps):
         share = (i / len(steps), (i + 1) / len(steps))
