@@ -738,7 +738,7 @@ def optimize(creator: str = typer.Option(..., "--creator", "-c"),
 
     settings = get_settings()
     eval_set = evals.build_eval_set(settings, creator, program)
-    n_train = sum(1 for e in eval_set["examples"] if e["split"] == "train")
+    n_train = evals.check_trainset(eval_set, optimizer)
     estimate = evals.estimate_cost(settings, n_train * (budget + 2), 1500, settings.lm_max_tokens)
     cost = "unknown" if estimate["usd"] is None else f"${estimate['usd']:.4f}"
     out.print(f"Estimate: about {estimate['calls']} calls to {estimate['model']}, {cost} ({estimate['note']}).",
@@ -771,6 +771,20 @@ def eval_run(creator: str = typer.Option(..., "--creator", "-c"), program: str =
                       str(r["cached_calls"]) + (" (all cached)" if r["lm_calls"] == 0 and r["cached_calls"] else ""),
                       f"{r['cost_usd']:.4f}", str(r["errors"]))
     out.print(table)
+
+
+@eval_app.command("add-feedback")
+def eval_add_feedback(creator: str = typer.Option(..., "--creator", "-c"),
+                      project: str | None = typer.Option(None, "--project", "-p", help="only this project's feedback"),
+                      seed: int = typer.Option(0, help="the eval set's split seed")) -> None:
+    """Add wizard feedback on script sections to the creator's eval set, train split only."""
+    from pipelines import evals
+
+    r = evals.add_feedback_examples(get_settings(), creator, project, seed)
+    skipped = f"; {r['skipped']} skipped (a thumbs down on a section never rewritten)" if r["skipped"] else ""
+    out.print(f"Added {r['added']} feedback examples to {r['eval_set']}{skipped}. The train split now has "
+              f"{r['train']} examples, {r['from_feedback']} from feedback; dev and test are unchanged.",
+              highlight=False, soft_wrap=True)
 
 
 @eval_app.command("list")

@@ -7,7 +7,9 @@ are its title, its key points (the passage's most central sentences, extracted o
 stored) and its length; the label is the real passage. Variants are pipeline tags
 (`stable`, `experimental`), a prompt version (`prompt:v2`) or a compiled program
 (`compiled:latest`, `compiled:v3`). Runs store one result per example with the metric's
-parts; an identical re-run is answered by the LM cache and reports zero LM calls.
+parts; an identical re-run is answered by the LM cache and reports zero LM calls. Wizard
+feedback on script sections can join a set's train split (never dev or test). With
+SCRIPTWRIGHT_MLFLOW_URI set, eval and optimize jobs trace their DSPy calls to MLflow.
 """
 
 from __future__ import annotations
@@ -16,12 +18,11 @@ import hashlib
 import json
 import random
 import uuid
-from pathlib import Path
 from typing import Any
 
 import dspy
 
-from pipelines import corpus
+from pipelines import compiled, corpus
 from pipelines.compare import compare_scores
 from pipelines.embed import embed
 from pipelines.errors import ScriptwrightError
@@ -39,6 +40,10 @@ PASSAGE_WORDS = 220
 N_POINTS = 3
 MIN_VIDEOS = 5
 OPTIMIZERS = ("bootstrap", "random-search", "mipro", "gepa")
+# The fewest training examples each optimizer works with, checked before any LM call. Every
+# optimizer here fills 2 demo slots; random-search and MIPROv2 also need examples left out of a
+# candidate's demos for the candidates to differ (4); GEPA reflects on minibatches of 3.
+MIN_TRAIN = {"bootstrap": 2, "random-search": 4, "mipro": 4, "gepa": 3}
 
 
 # ---------------------------------------------------------------- eval sets
@@ -106,6 +111,18 @@ def get_eval_set(settings: Settings, set_id: str, missing_ok: bool = False) -> d
     return row
 
 
+def split_summary(eval_set: dict[str, Any]) -> str:
+    """What each split holds, e.g. 'train 5 videos + 2 from feedback, dev 1 video, test 1 video'."""
+    parts = []
+    for name in ("train", "dev", "test"):
+        held = [e for e in eval_set["examples"] if e["split"] == name]
+        feedback = sum(1 for e in held if e.get("source") == "feedback")
+        videos = len(held) - feedback
+        parts.append(f"{name} {videos} video{'' if videos == 1 else 's'}"
+                     + (f" + {feedback} from feedback" if feedback else ""))
+    return ", ".join(parts)
+
+
 def examples(eval_set: dict[str, Any], split: str, voice: str) -> list[dspy.Example]:
     """One split as DSPy examples; `sentences` (the real passage) serves as a labelled demo when compiling."""
     if split not in ("train", "dev", "test"):
@@ -121,36 +138,92 @@ def examples(eval_set: dict[str, Any], split: str, voice: str) -> list[dspy.Exam
     return out
 
 
-# ---------------------------------------------------------------- variants and compiled programs
+def add_feedback_examples(settings: Settings, creator: str, project: str | None = None,
+                          seed: int = 0) -> dict[str, Any]:
+    """Wizard feedback on script sections as training examples of the creator's script eval set.
 
-def compiled_rows(settings: Settings, program: str, creator: str) -> list[dict[str, Any]]:
-    c = corpus.get_creator(settings, creator)
-    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
-        return rows(conn, "SELECT * FROM compiled_programs WHERE program = ? AND creator_id = ? ORDER BY version DESC",
-                    [program, c["id"]])
+    An example's inputs come from the draft as the wizard would give them to the script writer
+    (the section's title, its beats plus the closest research notes, its length); its reference is
+    the creator's own text for the section (see drafts.feedback_examples). They only ever join the
+    train split, so dev and test stay the creator's real videos; they are stored in the eval set
+    under their feedback id, so adding the same feedback again changes nothing.
+    """
+    from pipelines.drafting import drafts
+    from pipelines.drafting.steps import note_items, section_key_points
+    from pipelines.evidence import projects
+
+    eval_set = build_eval_set(settings, creator, "script", seed)
+    have = {e["id"] for e in eval_set["examples"]}
+    notes: dict[str, list[dict[str, Any]]] = {}
+    new, skipped = [], 0
+    for fb in drafts.feedback_examples(settings, project):
+        example_id = f"feedback-{fb['feedback_id']}"
+        if fb["program"] != "script" or fb["creator"] != eval_set["creator"] or example_id in have:
+            continue
+        plan = fb["inputs"].get("plan")
+        if not fb.get("reference") or not plan:
+            skipped += 1
+            continue
+        if fb["project"] not in notes:
+            research = projects.result(settings, fb["project"], "research")
+            notes[fb["project"]] = note_items(research["content"] if research else None)
+        new.append({"id": example_id, "split": "train", "source": "feedback", "project": fb["project"],
+                    "version": fb["version"], "section": fb["target"], "title": plan["title"],
+                    "key_points": section_key_points(plan, notes[fb["project"]])[0], "target_words": plan["words"],
+                    "reference": fb["reference"]})
+    if new:
+        with transaction(settings.duckdb_path, settings.lock_retry_s) as conn:
+            splits_json, examples_json = conn.execute("SELECT splits, examples FROM eval_sets WHERE id = ?",
+                                                      [eval_set["id"]]).fetchone()
+            splits, stored = json.loads(splits_json), json.loads(examples_json)
+            fresh = [e for e in new if e["id"] not in {x["id"] for x in stored}]
+            splits["train"] = sorted(splits["train"] + [e["id"] for e in fresh])
+            conn.execute("UPDATE eval_sets SET splits = ?, examples = ? WHERE id = ?",
+                         [json.dumps(splits), json.dumps(stored + fresh), eval_set["id"]])
+    eval_set = get_eval_set(settings, eval_set["id"])
+    train = [e for e in eval_set["examples"] if e["split"] == "train"]
+    return {"eval_set": eval_set["id"], "added": len(new), "skipped": skipped, "train": len(train),
+            "from_feedback": sum(1 for e in train if e.get("source") == "feedback")}
 
 
-def load_variant(settings: Settings, program: str, creator: str, variant: str) -> tuple[ScriptWriter, dict, str | None]:
-    """The program for a variant, the prompt versions it carries, and the compiled program id if any."""
-    service = PromptService(settings)
+# ---------------------------------------------------------------- variants
+
+def load_variant(settings: Settings, program: str, creator: str, variant: str) -> tuple[dspy.Module, dict, str | None]:
+    """The program for a variant, the prompt versions it carries, and the compiled program id if any.
+
+    A tag that points the program's step at a compiled program gives the creator's compiled
+    program, or the default prompt version when the creator has none (the record says which).
+    """
+    step = compiled.PROGRAMS[program][0]
     if variant.startswith("compiled:"):
-        wanted = variant.split(":", 1)[1]
-        found = compiled_rows(settings, program, creator)
-        if wanted != "latest":
-            found = [r for r in found if f"v{r['version']}" == wanted]
-        if not found:
-            raise ScriptwrightError(f"No compiled {program} program '{wanted}' for {creator}; run "
-                                    f"`scriptwright optimize --creator {creator} --program {program}` first.")
-        saved = json.loads(Path(found[0]["path"]).read_text(encoding="utf-8"))
-        selection = service.select(saved["metadata"]["tag"])
-        module = ScriptWriter(selection.signature("script_writer"))
-        module.load_state(saved["state"])
-        return module, selection.record, found[0]["id"]
+        found = compiled.load(settings, program, creator, variant)
+        return found.module, {step: found.record()}, found.id
+    service = PromptService(settings)
     if variant.startswith("prompt:"):
-        selection = service.select(None, {"script_writer": variant.split(":", 1)[1]})
+        selection = service.select(None, {step: variant.split(":", 1)[1]})
     else:
         selection = service.select(variant)
-    return ScriptWriter(selection.signature("script_writer")), selection.record, None
+    signature = selection.signature(step)
+    found = selection.compiled(step, creator)
+    if found:
+        return found.module, selection.record, found.id
+    return ScriptWriter(signature), selection.record, None
+
+
+def trace_with_mlflow(settings: Settings, experiment: str) -> None:
+    """When SCRIPTWRIGHT_MLFLOW_URI is set, trace the DSPy calls of this run to that MLflow server.
+    mlflow is an optional extra, so a missing install is one clear error before any LM call."""
+    if not settings.mlflow_uri:
+        return
+    try:
+        import mlflow
+        import mlflow.dspy
+    except ImportError as exc:
+        raise ScriptwrightError("SCRIPTWRIGHT_MLFLOW_URI is set but mlflow is not installed: run `pip install mlflow` "
+                                "in Scriptwright's environment, or unset SCRIPTWRIGHT_MLFLOW_URI.") from exc
+    mlflow.set_tracking_uri(settings.mlflow_uri)
+    mlflow.set_experiment(experiment)
+    mlflow.dspy.autolog()
 
 
 def _metric(settings: Settings, creator: str) -> ScriptMetric:
@@ -187,6 +260,7 @@ def run_eval(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     split = params.get("split", "test")
     eval_set = build_eval_set(settings, creator, program, int(params.get("seed", 0)))
     module, prompt_versions, compiled_id = load_variant(settings, program, creator, variant)
+    trace_with_mlflow(settings, f"scriptwright-eval-{program}")
     items = examples(eval_set, split, voice_brief(settings, eval_set["creator"]))
     metric = _metric(settings, eval_set["creator"])
     lm = lm_for_role(settings, "writer")
@@ -268,6 +342,19 @@ def estimate_cost(settings: Settings, n_calls: int, prompt_tokens: int, completi
     return {"model": model, "calls": n_calls, "usd": round(usd, 4), "note": "estimate"}
 
 
+def check_trainset(eval_set: dict[str, Any], optimizer: str) -> int:
+    """The number of training examples, or one clear error naming the optimizer's minimum."""
+    if optimizer not in OPTIMIZERS:
+        raise ScriptwrightError(f"Unknown optimizer '{optimizer}'; choose one of {', '.join(OPTIMIZERS)}.")
+    n = sum(1 for e in eval_set["examples"] if e["split"] == "train")
+    if n < MIN_TRAIN[optimizer]:
+        raise ScriptwrightError(f"{optimizer} needs at least {MIN_TRAIN[optimizer]} training examples; "
+                                f"{eval_set['creator_name']}'s eval set has {n}. Ingest more videos, or add wizard "
+                                f"feedback to the train split (`scriptwright eval add-feedback --creator "
+                                f"{eval_set['creator']}`).")
+    return n
+
+
 def optimizer_for(name: str, metric: ScriptMetric, budget: int, settings: Settings):
     from dspy.teleprompt import BootstrapFewShot, BootstrapFewShotWithRandomSearch, MIPROv2
 
@@ -277,7 +364,12 @@ def optimizer_for(name: str, metric: ScriptMetric, budget: int, settings: Settin
         return BootstrapFewShotWithRandomSearch(metric=metric, max_bootstrapped_demos=2, max_labeled_demos=2,
                                                 num_candidate_programs=budget)
     if name == "mipro":
-        return MIPROv2(metric=metric, auto="light")
+        try:
+            import optuna  # noqa: F401 - MIPROv2's search needs it only once it runs
+        except ImportError as exc:
+            raise ScriptwrightError("mipro needs optuna, which is not installed: run `pip install optuna` in "
+                                    "Scriptwright's environment, or choose another optimizer.") from exc
+        return MIPROv2(metric=metric, auto="light", max_bootstrapped_demos=2, max_labeled_demos=2)
     if name == "gepa":
         from pipelines.lm import lm_for_role
         from pipelines.metrics import gepa_metric
@@ -297,40 +389,30 @@ def run_optimize(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     program, creator = params.get("program", "script"), params["creator"]
     name, budget, tag = params.get("optimizer", "bootstrap"), int(params.get("budget") or 4), params.get("tag") or settings.pipeline_tag
     eval_set = build_eval_set(settings, creator, program, int(params.get("seed", 0)))
+    check_trainset(eval_set, name)
     selection = ctx.prompts(tag, params.get("prompts"))
     student = ScriptWriter(selection.signature("script_writer"))
     voice = voice_brief(settings, eval_set["creator"])
     train, dev = examples(eval_set, "train", voice), examples(eval_set, "dev", voice)
     metric = _metric(settings, eval_set["creator"])
     lm = lm_for_role(settings, "writer")
-    ctx.progress(0.1, f"Compiling with {name} on {len(train)} training videos")
+    trace_with_mlflow(settings, f"scriptwright-optimize-{program}")
+    ctx.progress(0.1, f"Compiling with {name} on {len(train)} training examples")
     with dspy.context(lm=lm, adapter=dspy.JSONAdapter()):
-        optimizer = optimizer_for(name, metric, budget, settings)
-        compiled = (optimizer.compile(student, trainset=train, valset=dev) if name in ("mipro", "gepa")
-                    else optimizer.compile(student, trainset=train))
-        ctx.progress(0.7, f"Scoring on {len(dev)} dev videos")
-        dev_scores = [metric(ex, compiled(**ex.inputs())) for ex in dev]
+        optimizer = optimizer_for(name, metric, budget, settings)  # MIPROv2 takes its LMs from the context
+        tuned = (optimizer.compile(student, trainset=train, valset=dev) if name in ("mipro", "gepa")
+                 else optimizer.compile(student, trainset=train))
+        dev_scores = []
+        for i, ex in enumerate(dev):
+            ctx.progress(0.7 + 0.2 * i / len(dev), f"Scoring on dev: video {i + 1} of {len(dev)}")
+            dev_scores.append(metric(ex, tuned(**ex.inputs())))
     dev_score = sum(dev_scores) / max(1, len(dev_scores))
-    rows_before = compiled_rows(settings, program, creator)
-    version = (rows_before[0]["version"] if rows_before else 0) + 1
-    path = settings.compiled_root / eval_set["creator"] / program / f"v{version}.json"
-    metadata = {"program": program, "creator": eval_set["creator"], "version": version, "optimizer": name,
-                "budget": budget, "metric": "script-metric-v1", "dev_score": round(dev_score, 4), "tag": tag,
-                "prompt_versions": selection.record, "trainset_ids": [ex.example_id for ex in train],
-                "eval_set": eval_set["id"], "lm": lm.model, "job_id": ctx.job_id}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps({"metadata": metadata, "state": compiled.dump_state()}, indent=2, default=str),
-                   encoding="utf-8")
-    tmp.replace(path)
-    compiled_id = uuid.uuid4().hex[:12]
-    c = corpus.get_creator(settings, creator)
-    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
-        conn.execute("INSERT INTO compiled_programs (id, program, creator_id, version, optimizer, metric, dev_score,"
-                     " trainset_ids, lm, path, job_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     [compiled_id, program, c["id"], version, name, metadata["metric"], dev_score,
-                      json.dumps(metadata["trainset_ids"]), lm.model, str(path), ctx.job_id])
+    ctx.progress(0.95, "Saving the compiled program")  # the last point a cancel stops the job: nothing written yet
+    saved = compiled.save(settings, program, creator, tuned, {
+        "optimizer": name, "budget": budget, "metric": "script-metric-v1", "dev_score": round(dev_score, 4),
+        "tag": tag, "prompt_versions": selection.record, "trainset_ids": [ex.example_id for ex in train],
+        "eval_set": eval_set["id"], "lm": lm.model, "job_id": ctx.job_id})
     calls, cached, cost = _ledger(settings, ctx.job_id)
-    return {"compiled_id": compiled_id, "version": version, "path": str(path), "dev_score": round(dev_score, 4),
-            "demos": sum(len(p.demos) for p in compiled.predictors()), "lm_calls": calls, "cached_calls": cached,
-            "cost_usd": cost}
+    return {"compiled_id": saved.id, "version": saved.version, "path": str(saved.path),
+            "dev_score": round(dev_score, 4), "demos": sum(len(p.demos) for p in tuned.predictors()),
+            "lm_calls": calls, "cached_calls": cached, "cost_usd": cost}

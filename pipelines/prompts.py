@@ -5,8 +5,10 @@
 the front matter must list the same fields, so a prompt cannot silently drift from code.
 `prompts/pipeline-tags.yaml` maps a tag (stable, experimental, ...) to {step: version}.
 
-Resolution for a step: per-run override, then the tag's entry (SCRIPTWRIGHT_PIPELINE_TAG
-or a per-run tag), then SCRIPTWRIGHT_DEFAULT_PROMPT_VERSION.
+Resolution for a step: per-run override, then the creator's compiled program when the tag's
+entry is `compiled:latest` or `compiled:vN` (compilable steps only), then the tag's entry
+(SCRIPTWRIGHT_PIPELINE_TAG or a per-run tag), then SCRIPTWRIGHT_DEFAULT_PROMPT_VERSION — which
+is also what a compiled entry falls back to for a creator with no compiled program.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dspy
 import yaml
@@ -25,8 +27,29 @@ import yaml
 from pipelines.errors import ScriptwrightError
 from pipelines.settings import Settings
 
+if TYPE_CHECKING:
+    from pipelines.compiled import Compiled
+
 TAGS_FILE = "pipeline-tags.yaml"
 _VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_COMPILED = re.compile(r"^compiled:(latest|v[1-9][0-9]*)$")
+# Steps a tag may point at a compiled program, and the program (pipelines.compiled) that serves each.
+COMPILABLE = {"script_writer": "script"}
+
+
+def is_compiled(entry: str) -> bool:
+    """Whether a tag entry names a compiled program rather than a prompt version."""
+    return entry.startswith("compiled:")
+
+
+def compiled_entry_problem(step: str, entry: str) -> str | None:
+    """What is wrong with pointing a step at a compiled program, or None when it is allowed."""
+    if step not in COMPILABLE:
+        return (f"step '{step}' cannot use a compiled program (steps that can: "
+                f"{', '.join(sorted(COMPILABLE))})")
+    if not _COMPILED.match(entry):
+        return f"'{entry}' is not compiled:latest or compiled:vN"
+    return None
 
 
 def registered_steps() -> dict[str, type[dspy.Signature]]:
@@ -122,6 +145,31 @@ class Selection:
         self.record[step] = {"version": prompt.version, "sha256": prompt.sha256, "tag": self.tag}
         return registered_steps()[step].with_instructions(prompt.instructions)
 
+    def compiled(self, step: str, creator: str) -> Compiled | None:
+        """The creator's compiled program when the tag points the step at one and no override is set.
+
+        None means the step runs on its prompt. When the tag asks for a compiled program the creator
+        does not have, the record names the default prompt version used instead and says why; a
+        compiled file that is missing, corrupt or someone else's is an error naming the file.
+        """
+        entry = None if step in self.overrides else self.service.entry(step, self.tag)
+        if entry is None or not is_compiled(entry):
+            return None
+        problem = compiled_entry_problem(step, entry)
+        if problem:
+            raise ScriptwrightError(f"{self.service.root / TAGS_FILE}: tag '{self.tag}': {problem}.")
+        from pipelines import compiled
+
+        found = compiled.find(self.service.settings, COMPILABLE[step], creator, entry)
+        if found is None:
+            prompt = self.service.load(step, self.service.settings.default_prompt_version)
+            self.record[step] = {"version": prompt.version, "sha256": prompt.sha256, "tag": self.tag, "compiled": None,
+                                 "note": f"{creator} has no {entry} {COMPILABLE[step]} program: used the default "
+                                         f"prompt version {prompt.version}"}
+            return None
+        self.record[step] = {**found.record(), "tag": self.tag}
+        return found
+
 
 class PromptService:
     """Reads prompt files and tags with an in-process cache keyed by file mtime."""
@@ -204,16 +252,23 @@ class PromptService:
                           hashlib.sha256(raw).hexdigest()[:16])
 
     # resolving
-    def resolve(self, step: str, tag: str | None = None, overrides: dict[str, str] | None = None) -> PromptFile:
-        """The prompt a run uses for a step: override, then the tag, then the default version."""
-        if overrides and step in overrides:
-            return self.load(step, overrides[step])
+    def entry(self, step: str, tag: str | None = None) -> str | None:
+        """What a tag says for a step: a version, compiled:latest|vN, or None when it omits the step."""
         tag = tag or self.settings.pipeline_tag
         tags = self.tags()
         if tag not in tags:
             raise ScriptwrightError(f"Unknown pipeline tag '{tag}'; tags in {self.root / TAGS_FILE}: "
                                     f"{', '.join(tags)}.")
-        return self.load(step, tags[tag].get(step, self.settings.default_prompt_version))
+        return tags[tag].get(step)
+
+    def resolve(self, step: str, tag: str | None = None, overrides: dict[str, str] | None = None) -> PromptFile:
+        """The prompt a run uses for a step: override, then the tag, then the default version. A tag
+        entry naming a compiled program resolves to the default version here: the compiled program
+        itself belongs to a creator (Selection.compiled)."""
+        if overrides and step in overrides:
+            return self.load(step, overrides[step])
+        entry = self.entry(step, tag)
+        return self.load(step, self.settings.default_prompt_version if entry is None or is_compiled(entry) else entry)
 
     def select(self, tag: str | None = None, overrides: dict[str, str] | None = None) -> Selection:
         """A run's prompt selection; unknown override steps are refused up front."""
@@ -228,11 +283,16 @@ class PromptService:
                                             f"{step}/{old}.md", f"{step}/{new}.md"))
 
     def promote(self, tag: str, step: str, version: str) -> None:
-        """Point a tag's step at a version in the tags file (comments kept); refused, and the file
-        left as it was, if the result does not validate."""
+        """Point a tag's step at a version, or at compiled:latest|vN for a compilable step, in the tags
+        file (comments kept); refused, and the file left as it was, if the result does not validate."""
         if not _VERSION.match(tag):
             raise ScriptwrightError(f"'{tag}' is not a usable tag name; use letters, digits, '-', '_' or '.'.")
-        self.load(step, version)
+        if is_compiled(version):
+            problem = compiled_entry_problem(step, version)
+            if problem:
+                raise ScriptwrightError(f"Not promoted: {problem}.")
+        else:
+            self.load(step, version)
         path = self.root / TAGS_FILE
         before = path.read_text(encoding="utf-8")
         lines = before.splitlines()
@@ -272,6 +332,11 @@ class PromptService:
                     problems.append(Problem(tags_path, f"tag '{tag}' names unknown step '{step}' "
                                                        f"(known: {', '.join(sorted(known))})", line, step))
                     continue
+                if is_compiled(version):
+                    problem = compiled_entry_problem(step, version)
+                    if problem:
+                        problems.append(Problem(tags_path, f"tag '{tag}': {problem}", line, step))
+                    continue
                 try:
                     self.load(step, version)
                 except ScriptwrightError as exc:
@@ -284,9 +349,10 @@ class PromptService:
                     problem = Problem(self.root / step / f"{version}.md", str(exc), step=step)
                     if all(str(exc) not in p.message for p in problems):
                         problems.append(problem)
-            default_needed = any(step not in m for m in tags.values())
+            default_needed = any(step not in m or is_compiled(m[step]) for m in tags.values())
             if default_needed and self.settings.default_prompt_version not in self.versions(step):
-                problems.append(Problem(self.root / step, f"a tag omits '{step}' and the default version "
+                problems.append(Problem(self.root / step, f"a tag omits '{step}' or points it at a compiled program, "
+                                                          f"and the default version "
                                                           f"'{self.settings.default_prompt_version}' does not exist",
                                         step=step))
         return problems

@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     video_search: str = Field(default="", description="Competition search: '' (off), 'youtube' (yt-dlp, online) "
                                                       "or a SearxNG base URL")
     web_search: str = Field(default="", description="Web search for research: '' (off) or a SearxNG base URL")
+    mlflow_uri: str = Field(default="", description="MLflow tracking URI: when set, eval and optimize jobs trace "
+                                                     "their DSPy calls there (needs `pip install mlflow`)")
     job_stale_after_s: float = 120.0
     lock_retry_s: float = 20.0
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import copy
 import difflib
 import json
+import random
+import time
 from typing import Any
 
 import duckdb
@@ -22,13 +24,14 @@ from pipelines.settings import Settings
 from pipelines.store.duckdb import connect, rows, transaction
 
 FEEDBACK_TARGETS = ("draft", "hook", "section")
+SAVE_ATTEMPTS = 12
 
 
 def save_version(settings: Settings, project: str, content: dict[str, Any], step: str, *, parent: int | None = None,
                  note: str | None = None, tag: str | None = None, prompt_versions: dict | None = None,
                  lm: dict | None = None, cost: float | None = None, job_id: str | None = None) -> int:
     """Store content as the project's next version; concurrent savers each get their own number."""
-    for attempt in range(8):
+    for attempt in range(SAVE_ATTEMPTS):
         try:
             with transaction(settings.duckdb_path, settings.lock_retry_s) as conn:
                 version = conn.execute("SELECT coalesce(max(version), 0) + 1 FROM drafts WHERE project_id = ?",
@@ -41,9 +44,12 @@ def save_version(settings: Settings, project: str, content: dict[str, Any], step
                 conn.execute("UPDATE projects SET updated_at = now()::TIMESTAMP, status = 'drafting' WHERE id = ?",
                              [project])
             return version
-        except (duckdb.ConstraintException, duckdb.TransactionException):
-            if attempt == 7:
-                raise
+        except (duckdb.ConstraintException, duckdb.TransactionException) as exc:
+            if attempt == SAVE_ATTEMPTS - 1:
+                raise ScriptwrightError(f"Could not save a new version of {project}: other saves kept taking "
+                                        "the same number. Try again.") from exc
+            # a random wait, so savers that collided do not collide again in lockstep
+            time.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
     raise AssertionError("unreachable")
 
 
@@ -153,22 +159,49 @@ def list_feedback(settings: Settings, project: str | None = None) -> list[dict[s
                     [project, project])
 
 
+def section_text(content: dict[str, Any], section_id: str) -> str | None:
+    """One section's script as a single text, or None when the draft has no such section."""
+    section = next((s for s in content.get("sections") or [] if s["id"] == section_id), None)
+    return " ".join(s["text"] for s in section["sentences"]) if section else None
+
+
+def rewritten_section(settings: Settings, project: str, version: int, section_id: str, rated: str) -> str | None:
+    """The creator's own rewrite of a section rated on `version` (whose text was `rated`): its text in
+    the newest edit saved from that version on that changed it, or None when they never rewrote it."""
+    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+        edits = rows(conn, "SELECT content FROM drafts WHERE project_id = ? AND version >= ? AND step = 'edit'"
+                           " ORDER BY version DESC", [project, version])
+    for edit in edits:
+        text = section_text(json.loads(edit["content"]), section_id)
+        if text and text != rated:
+            return text
+    return None
+
+
 def feedback_examples(settings: Settings, project: str | None = None) -> list[dict[str, Any]]:
-    """Feedback as evaluation examples for the Prompt Lab: the program, its inputs, the rated output."""
+    """Feedback as evaluation examples for the Prompt Lab: the program, its inputs, the rated output.
+
+    A rated section also gets a `reference`, the creator's own text for it: their latest rewrite of
+    it, else the rated text when they gave it a thumbs up; none for a thumbs down never rewritten.
+    """
     out = []
     for fb in list_feedback(settings, project):
         draft = get(settings, fb["project_id"], fb["draft_version"])["content"]
+        reference = None
         if fb["target_type"] == "hook":
             program, output = "hooks", (draft.get("hook") or {}).get("text", "")
             inputs = {"idea": draft.get("idea")}
         elif fb["target_type"] == "section":
-            section = next((s for s in draft.get("sections") or [] if s["id"] == fb["target_id"]), None)
-            program, output = "script", " ".join(s["text"] for s in section["sentences"]) if section else ""
-            plan = next((o for o in draft.get("outline") or [] if o["id"] == fb["target_id"]), {})
-            inputs = {"idea": draft.get("idea"), "section": plan.get("title"), "goal": plan.get("goal")}
+            program, output = "script", section_text(draft, fb["target_id"]) or ""
+            plan = next((o for o in draft.get("outline") or [] if o["id"] == fb["target_id"]), None)
+            inputs = {"idea": draft.get("idea"), "section": (plan or {}).get("title"),
+                      "goal": (plan or {}).get("goal"), "plan": plan}
+            reference = (rewritten_section(settings, fb["project_id"], fb["draft_version"], fb["target_id"], output)
+                         or (output if fb["rating"] > 0 and output else None))
         else:
             program, output, inputs = "draft", plain_text(draft), {"idea": draft.get("idea")}
-        out.append({"program": program, "creator": draft.get("creator"), "project": fb["project_id"],
-                    "version": fb["draft_version"], "target": fb["target_id"], "inputs": inputs, "output": output,
-                    "rating": fb["rating"], "comment": fb["comment"]})
+        out.append({"feedback_id": fb["id"], "program": program, "creator": draft.get("creator"),
+                    "project": fb["project_id"], "version": fb["draft_version"], "target": fb["target_id"],
+                    "inputs": inputs, "output": output, "reference": reference, "rating": fb["rating"],
+                    "comment": fb["comment"]})
     return out

@@ -34,6 +34,8 @@ AUDIENCE_LEVELS = ("beginner", "general", "advanced")
 DEFAULT_WPM = 150.0
 N_NOTES = 6
 N_EXAMPLES = 2
+# Notes a compiled script writer gets with a section's beats: its eval-set examples have three key points.
+N_KEY_NOTES = 3
 # A script sentence is re-grounded to the note it restates at this cosine: restatements of a
 # note measured 0.69-0.76, sentences that only mention its topic ("imagine a hundred doors") 0.61-0.63.
 SENTENCE_REGROUND_MIN = 0.68
@@ -212,14 +214,25 @@ def choose_hook(content: dict[str, Any], hook_id: str, text: str | None = None) 
     return out
 
 
+def section_key_points(plan: dict[str, Any], items: list[dict[str, Any]]) -> tuple[list[str], list[int]]:
+    """What the compiled script writer is asked to cover in a section: its beats, then the research
+    notes closest to it (their indices come back too, to re-ground the written sentences)."""
+    picked = relevant_notes(items, f"{plan['title']}. {plan['goal']}", N_KEY_NOTES)
+    return [*plan["beats"], *(items[i]["text"] for i in picked)], picked
+
+
 def script(ctx: JobContext, project: dict[str, Any], content: dict[str, Any], share: tuple[float, float]) -> dict:
+    """Each section by the creator's compiled script writer when the run's tag points script_writer
+    at one (its sentences cite by re-grounding), else by the section writer with the creator's
+    passages and numbered notes."""
     from pipelines.lm import lm_for_role, predict
 
     settings = ctx.settings
     if not content.get("outline"):
         raise ScriptwrightError("Write the outline first: the script follows its sections.")
     writer = lm_for_role(settings, "writer")
-    signature = ctx.selection.signature("script_section")
+    tuned = ctx.selection.compiled("script_writer", content["creator"])
+    signature = None if tuned else ctx.selection.signature("script_section")
     notes = projects.result(settings, project["id"], "research")
     items = note_items(notes["content"] if notes else None)
     voice = voice_brief(settings, content["creator"])
@@ -227,18 +240,22 @@ def script(ctx: JobContext, project: dict[str, Any], content: dict[str, Any], sh
     sections = []
     for n, plan in enumerate(content["outline"]):
         ctx.progress(share[0] + (share[1] - share[0]) * n / len(content["outline"]), f"Writing '{plan['title']}'")
-        query = f"{plan['title']}. {plan['goal']}"
-        examples = [h["text"][:500] for h in corpus.search(settings, query, content["creator"], k=N_EXAMPLES)]
-        picked = relevant_notes(items, query)
-        pred = predict("Script", writer, signature, creator=content["creator_name"], voice=voice,
-                       examples="\n\n".join(examples) or "(none)",
-                       section=f"{plan['title']}\nGoal: {plan['goal']}\nBeats: {'; '.join(plan['beats'])}\n"
-                               f"Length: about {plan['words']} words",
-                       notes=numbered_notes(items, picked), previous=previous[-300:])
-        sentences = []
-        for s in pred.sentences:
-            if s.text.strip():
-                sentences.append({"text": s.text.strip(), "cites": sentence_cites(s.text, s.cites, items, picked)})
+        if tuned:
+            key_points, picked = section_key_points(plan, items)
+            pred = tuned.generate("Script", writer, creator=content["creator_name"], voice=voice, title=plan["title"],
+                                  key_points=key_points, target_words=plan["words"])
+            written = [(text, []) for text in pred.sentences]
+        else:
+            query = f"{plan['title']}. {plan['goal']}"
+            examples = [h["text"][:500] for h in corpus.search(settings, query, content["creator"], k=N_EXAMPLES)]
+            picked = relevant_notes(items, query)
+            pred = predict("Script", writer, signature, creator=content["creator_name"], voice=voice,
+                           examples="\n\n".join(examples) or "(none)",
+                           section=f"{plan['title']}\nGoal: {plan['goal']}\nBeats: {'; '.join(plan['beats'])}\n"
+                                   f"Length: about {plan['words']} words",
+                           notes=numbered_notes(items, picked), previous=previous[-300:])
+            written = [(s.text.strip(), s.cites) for s in pred.sentences if s.text.strip()]
+        sentences = [{"text": text, "cites": sentence_cites(text, cites, items, picked)} for text, cites in written]
         words = sum(len(s["text"].split()) for s in sentences)
         sections.append({"id": plan["id"], "title": plan["title"], "sentences": sentences,
                          "duration_s": round(words / content["wpm"] * 60, 1)})
@@ -296,6 +313,8 @@ def run_steps(ctx: JobContext, params: dict[str, Any], steps: list[str]) -> dict
     for step in ("outline", "hook", "hook_rubric", "script_section"):
         ctx.selection.signature(step)  # a broken prompt stops the run before any work
     content, parent = base_content(settings, project, params)
+    if "script" in steps:
+        ctx.selection.compiled("script_writer", content["creator"])  # and so does a broken compiled program
     saved, roles = [], {}
     for i, step in enumerate(steps):
         share = (i / len(steps), (i + 1) / len(steps))

@@ -81,7 +81,12 @@ class ScriptWriter(dspy.Module):
         super().__init__()
         self.write = dspy.Predict(signature)
 
-    def forward(self, creator: str, voice: str, title: str, key_points: list[str], target_words: int) -> dspy.Prediction:
+    def forward(self, creator: str, voice: str, title: str, key_points: list[str], target_words: int,
+                config: dict | None = None) -> dspy.Prediction:
+        """`config` passes call options (a retry's rollout id) to the predictor; the prediction has
+        the passage as one text (`script`) and as its non-empty sentences."""
         pred = self.write(creator=creator, voice=voice, title=title,
-                          key_points="\n".join(f"- {p}" for p in key_points), target_words=target_words)
-        return dspy.Prediction(script=" ".join(s.strip() for s in pred.sentences if s.strip()))
+                          key_points="\n".join(f"- {p}" for p in key_points), target_words=target_words,
+                          config=config or {})
+        sentences = [s.strip() for s in pred.sentences if s.strip()]
+        return dspy.Prediction(script=" ".join(sentences), sentences=sentences)

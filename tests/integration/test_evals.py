@@ -4,6 +4,8 @@ compile → save → load, paired comparison, and (embedded LM) a cached re-run 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import dspy
@@ -91,3 +93,268 @@ def test_embedded_lm_compile_then_eval_and_a_cached_rerun(sample_settings) -> No
     assert again["lm_calls"] == 0 and again["cached_calls"] >= 1 and again["mean"] == before["mean"]
     c = evals.compare_runs(sample_settings, before["run_id"], after["run_id"])
     assert c["ci_low"] <= c["mean_diff"] <= c["ci_high"] and compiled["version"] == 1
+
+
+# ---------------------------------------------------------------- compiled programs through pipeline tags
+
+RESTATED = "Switching wins the car with probability 2/3, while staying wins with probability 1/3."
+UNSOURCED = "My grandmother loved watching game shows on Sunday evenings."
+
+
+def compile_for_pip(settings, **params) -> dict:
+    return run(settings, "optimize", creator="pip-halloran", optimizer="bootstrap", budget=2, **params)
+
+
+def test_a_tag_points_the_script_writer_at_each_creators_compiled_program(sample_settings, scripted) -> None:
+    before, record, compiled_id = evals.load_variant(sample_settings, "script", "pip-halloran", "tuned")
+    assert compiled_id is None and record["script_writer"]["compiled"] is None
+    assert record["script_writer"]["version"] == "v1" and "no compiled:latest script program" in \
+        record["script_writer"]["note"]
+    r = compile_for_pip(sample_settings)
+    module, record, compiled_id = evals.load_variant(sample_settings, "script", "pip-halloran", "tuned")
+    assert compiled_id == r["compiled_id"]
+    assert record["script_writer"]["compiled"] == {"id": r["compiled_id"], "version": 1, "path": r["path"]}
+    assert record["script_writer"]["tag"] == "tuned"
+    assert [len(p.demos) for p in module.predictors()] == [r["demos"]] and not before.predictors()[0].demos
+    # another creator on the same tag has no compiled program: the default prompt version, said so
+    other = run(sample_settings, "eval-run", creator="rex-moreno", variant="tuned", split="test")
+    stored = evals.get_run(sample_settings, other["run_id"])
+    assert stored["compiled_id"] is None
+    assert "rex-moreno has no compiled:latest" in json.loads(stored["prompt_versions"])["script_writer"]["note"]
+    mine = run(sample_settings, "eval-run", creator="pip-halloran", variant="tuned", split="test")
+    assert evals.get_run(sample_settings, mine["run_id"])["compiled_id"] == r["compiled_id"]
+
+
+def break_file(path: Path, how: str) -> None:
+    saved = json.loads(path.read_text())
+    if how == "missing":
+        path.unlink()
+    elif how == "corrupt":
+        path.write_text(path.read_text()[:200])
+    elif how == "other creator":
+        saved["metadata"]["creator"] = "rex-moreno"
+        path.write_text(json.dumps(saved))
+    elif how == "other program":
+        saved["metadata"]["program"] = "hooks"
+        path.write_text(json.dumps(saved))
+    elif how == "wrong state":
+        saved["state"] = {"writer": {"demos": []}}
+        path.write_text(json.dumps(saved))
+
+
+BROKEN = {"missing": "compiled program file not found",
+          "corrupt": "invalid JSON at line",
+          "other creator": "holds 'script' v1 of rex-moreno, not 'script' v1 of pip-halloran",
+          "other program": "holds 'hooks' v1 of pip-halloran, not 'script' v1 of pip-halloran",
+          "wrong state": "the saved state does not fit the script program"}
+
+
+def test_a_bad_compiled_file_is_one_error_naming_it_and_stable_still_works(sample_settings, scripted) -> None:
+    path = Path(compile_for_pip(sample_settings)["path"])
+    good = path.read_text()
+    for how, problem in BROKEN.items():
+        break_file(path, how)
+        for variant in ("compiled:latest", "tuned"):
+            with pytest.raises(ScriptwrightError, match=problem) as caught:
+                evals.load_variant(sample_settings, "script", "pip-halloran", variant)
+            assert str(caught.value).startswith(f"{path}: "), how
+        path.write_text(good)
+    break_file(path, "other creator")
+    failed = jobs.submit_and_run(sample_settings, "eval-run",
+                                 {"creator": "pip-halloran", "variant": "compiled:latest", "split": "test"})
+    assert failed["status"] == "failed" and failed["error"].startswith(f"{path}: ")
+    assert run(sample_settings, "eval-run", creator="pip-halloran", variant="stable", split="test")["errors"] == 0
+
+
+def test_a_failed_save_leaves_no_file_and_no_row(sample_settings) -> None:
+    from pipelines import compiled
+    from pipelines.programs.drafting import ScriptWriter
+
+    with pytest.raises(Exception, match="NOT NULL"):
+        compiled.save(sample_settings, "script", "pip-halloran", ScriptWriter(), {"optimizer": None})
+    assert not [p for p in sample_settings.compiled_root.rglob("*") if p.is_file()]
+    assert compiled.list_compiled(sample_settings, "script", "pip-halloran") == []
+
+
+# ---------------------------------------------------------------- the wizard writes with the compiled program
+
+@pytest.fixture
+def wizard_lm(monkeypatch: pytest.MonkeyPatch) -> dspy.LM:
+    from tests.integration.test_drafting import ANSWERS
+
+    lm = dspy.utils.DummyLM({**ANSWERS, "[[ ## title ## ]]": {"sentences": [RESTATED, UNSOURCED]}},
+                            adapter=dspy.JSONAdapter())
+    monkeypatch.setattr(lm_module, "lm_for_role", lambda settings, role: lm)
+    return lm
+
+
+def wizard_step(settings, project: str, name: str, **params) -> dict:
+    from pipelines.drafting import drafts
+
+    job = jobs.submit_and_run(settings, f"draft-{name}", {"project": project, **params})
+    assert job["status"] == "succeeded", job["error"]
+    return drafts.get(settings, project, job["result"]["version"])
+
+
+def test_the_wizard_writes_sections_with_the_creators_compiled_program(sample_settings, wizard_lm) -> None:
+    from pipelines.evidence import projects
+    from tests.integration.test_drafting import IDEA, NOTES, SECTION, SOURCE
+
+    pid = projects.ensure_project(sample_settings, "pip-halloran", IDEA)["id"]
+    assert jobs.submit_and_run(sample_settings, "research", {"project": pid, "sources": [str(SOURCE)]})[
+        "status"] == "succeeded"
+    outline = wizard_step(sample_settings, pid, "outline", tag="tuned")["content"]["outline"]
+    # no compiled program yet: the section writer, and the record says why
+    plain = wizard_step(sample_settings, pid, "script", tag="tuned")
+    assert plain["content"]["sections"][0]["sentences"][0]["text"] == SECTION["sentences"][0]["text"]
+    assert plain["prompt_versions"]["script_writer"]["compiled"] is None
+    assert "pip-halloran has no compiled:latest script program" in plain["prompt_versions"]["script_writer"]["note"]
+
+    r = compile_for_pip(sample_settings)
+    wizard_lm.history.clear()
+    tuned = wizard_step(sample_settings, pid, "script", tag="tuned")
+    assert tuned["pipeline_tag"] == "tuned"
+    assert tuned["prompt_versions"]["script_writer"]["compiled"] == {"id": r["compiled_id"], "version": 1,
+                                                                     "path": r["path"]}
+    first = tuned["content"]["sections"][0]
+    assert [s["text"] for s in first["sentences"]] == [RESTATED, UNSOURCED]
+    assert first["sentences"][0]["cites"] and first["sentences"][0]["cites"][0]["uri"].endswith("monty-hall-notes.md")
+    assert first["sentences"][1]["cites"] == []
+    calls = [h["messages"] for h in wizard_lm.history if "[[ ## title ## ]]" in h["messages"][-1]["content"]]
+    assert len(calls) == len(outline)
+    asked = calls[0][-1]["content"]
+    assert outline[0]["title"] in asked and f"- {outline[0]['beats'][0]}" in asked
+    assert NOTES["key_points"][0]["text"] in asked and str(outline[0]["words"]) in asked
+    assert len(calls[0]) > 2, "the compiled program's demos come before the question"
+    # the same project on the stable tag keeps the section writer
+    stable = wizard_step(sample_settings, pid, "script")
+    assert stable["content"]["sections"][0]["sentences"][0]["text"] == SECTION["sentences"][0]["text"]
+    assert "script_writer" not in stable["prompt_versions"]
+
+
+def test_a_broken_compiled_program_stops_the_wizard_before_any_work(sample_settings, wizard_lm) -> None:
+    from pipelines.drafting import drafts
+    from pipelines.evidence import projects
+    from tests.integration.test_drafting import IDEA
+
+    pid = projects.ensure_project(sample_settings, "pip-halloran", IDEA)["id"]
+    wizard_step(sample_settings, pid, "outline")
+    path = Path(compile_for_pip(sample_settings)["path"])
+    break_file(path, "corrupt")
+    job = jobs.submit_and_run(sample_settings, "draft-script", {"project": pid, "tag": "tuned"})
+    assert job["status"] == "failed" and job["error"].startswith(f"{path}: not a compiled program")
+    assert [v["version"] for v in drafts.versions(sample_settings, pid)] == [1]
+    assert wizard_step(sample_settings, pid, "script")["version"] == 2
+
+
+# ---------------------------------------------------------------- bad input
+
+def test_too_few_training_examples_is_one_message_naming_the_minimum(sample_settings, scripted) -> None:
+    from tests.conftest import SAMPLE
+
+    files = sorted((SAMPLE / "pip-and-the-primes").glob("*.srt"))[:5]
+    ingest = jobs.submit_and_run(sample_settings, "ingest", {"creator": "Tiny Pip", "sources": [str(f) for f in files]})
+    assert ingest["status"] == "succeeded", ingest["error"]
+    eval_set = evals.build_eval_set(sample_settings, "tiny-pip")
+    assert len(eval_set["splits"]["train"]) == 3
+    for optimizer in ("random-search", "mipro"):
+        job = jobs.submit_and_run(sample_settings, "optimize", {"creator": "tiny-pip", "optimizer": optimizer})
+        assert job["status"] == "failed"
+        assert job["error"].startswith(f"{optimizer} needs at least {evals.MIN_TRAIN[optimizer]} training examples; "
+                                       "Tiny Pip's eval set has 3.")
+    assert scripted.history == []
+    from pipelines import compiled
+
+    assert compiled.list_compiled(sample_settings, "script", "tiny-pip") == []
+    cli = subprocess.run([str(Path(sys.executable).parent / "scriptwright"), "optimize", "--creator", "tiny-pip",
+                          "--optimizer", "random-search"], capture_output=True, text=True, timeout=300)
+    lines = [line for line in cli.stderr.splitlines() if line.strip()]
+    assert cli.returncode == 1 and len(lines) == 1 and "random-search needs at least 4 training examples" in lines[0]
+
+
+def test_a_cancelled_compile_leaves_no_program_file_and_no_row(sample_settings, monkeypatch) -> None:
+    from pipelines import compiled
+
+    class CancellingLM(dspy.utils.DummyLM):
+        def forward(self, *args, **kwargs):
+            job = jobs.get(sample_settings, jobs.current_job_id.get())
+            if not job["cancel_requested"]:
+                jobs.cancel(sample_settings, job["id"])
+            return super().forward(*args, **kwargs)
+
+    lm = CancellingLM({"[[ ## title ## ]]": PASSAGE}, adapter=dspy.JSONAdapter())
+    monkeypatch.setattr(lm_module, "lm_for_role", lambda settings, role: lm)
+    job = jobs.submit_and_run(sample_settings, "optimize", {"creator": "pip-halloran", "optimizer": "bootstrap"})
+    assert job["status"] == "cancelled" and lm.history, "the cancel came while the optimizer was calling the LM"
+    assert [p for p in sample_settings.compiled_root.rglob("*") if p.is_file()] == []
+    assert compiled.list_compiled(sample_settings, "script", "pip-halloran") == []
+
+
+def test_mlflow_tracing_without_mlflow_fails_the_job_before_any_lm_call(sample_settings, scripted, monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "mlflow", None)
+    monkeypatch.setattr(sample_settings, "mlflow_uri", "http://127.0.0.1:5000")
+    job = jobs.submit_and_run(sample_settings, "eval-run", {"creator": "pip-halloran", "variant": "stable"})
+    assert job["status"] == "failed" and "pip install mlflow" in job["error"] and scripted.history == []
+
+
+# ---------------------------------------------------------------- wizard feedback as training examples
+
+REWRITE = "Here's the thing: the host knows where the car is, so he never opens that door."
+
+
+def rated_draft(settings) -> str:
+    """A Pip project whose draft got a thumbs up on s1, a thumbs down on s2 (then rewritten by the
+    creator), a thumbs down on s3 (never rewritten) and a thumbs up on the hook; returns its id."""
+    from pipelines.drafting import drafts
+    from pipelines.evidence import projects
+    from tests.integration.test_drafting import NOTES
+
+    chunk = {"chunk_id": "src-1-0", "title": "Notes", "uri": "notes.md", "n": 1}
+    notes = {**NOTES, "key_points": [{**k, "cites": [chunk]} for k in NOTES["key_points"]], "numbers": []}
+    pid = projects.ensure_project(settings, "pip-halloran", "Monty Hall")["id"]
+    projects.save_result(settings, pid, "research", notes)
+    plans = [{"id": f"s{i}", "title": title, "goal": goal, "beats": beats, "words": 60, "duration_s": 24.0}
+             for i, (title, goal, beats) in enumerate([
+                 ("The tempting answer", "See why 50/50 feels right", ["two doors left"]),
+                 ("The host knows", "The host never opens the car", ["the host avoids the car"]),
+                 ("A hundred doors", "Make switching obvious", ["99 goats"])], start=1)]
+    sections = [{"id": p["id"], "title": p["title"], "sentences": [{"text": f"Model text for {p['title']}.",
+                                                                    "cites": []}]} for p in plans]
+    content = {"idea": "Monty Hall", "creator": "pip-halloran", "creator_name": "Pip Halloran", "outline": plans,
+               "sections": sections, "hook": {"id": "h1", "style": "question", "text": "Would you switch?"}}
+    v1 = drafts.save_version(settings, pid, content, "script")
+    drafts.add_feedback(settings, pid, v1, "section", "s1", 1, "Sounds like me")
+    drafts.add_feedback(settings, pid, v1, "section", "s2", -1, "Not how I'd say it")
+    drafts.add_feedback(settings, pid, v1, "section", "s3", -1, "Meh")
+    drafts.add_feedback(settings, pid, v1, "hook", "hook", 1, "")
+    drafts.save_edit(settings, pid, v1, drafts.edit_section(content, "s2", REWRITE), "edited s2")
+    return pid
+
+
+def test_wizard_feedback_joins_the_train_split_only(sample_settings, scripted) -> None:
+    from tests.integration.test_drafting import NOTES
+
+    pid = rated_draft(sample_settings)
+    before = evals.build_eval_set(sample_settings, "pip-halloran")
+    r = evals.add_feedback_examples(sample_settings, "pip-halloran")
+    assert (r["added"], r["skipped"], r["from_feedback"]) == (2, 1, 2) and r["eval_set"] == before["id"]
+    after = evals.build_eval_set(sample_settings, "pip-halloran")
+    assert after["splits"]["test"] == before["splits"]["test"] and after["splits"]["dev"] == before["splits"]["dev"]
+    added = {e["section"]: e for e in after["examples"] if e.get("source") == "feedback"}
+    assert set(added) == {"s1", "s2"} and all(e["split"] == "train" and e["id"] in after["splits"]["train"]
+                                              for e in added.values())
+    assert added["s1"]["reference"] == "Model text for The tempting answer."
+    assert added["s2"]["reference"] == REWRITE and added["s2"]["title"] == "The host knows"
+    assert added["s2"]["key_points"][0] == "the host avoids the car" and added["s2"]["target_words"] == 60
+    assert NOTES["key_points"][1]["text"] in added["s2"]["key_points"]
+    assert evals.split_summary(after) == "train 5 videos + 2 from feedback, dev 1 video, test 1 video"
+
+    again = evals.add_feedback_examples(sample_settings, "pip-halloran")
+    assert again["added"] == 0 and again["train"] == r["train"] == len(before["splits"]["train"]) + 2
+    train = run(sample_settings, "eval-run", creator="pip-halloran", variant="stable", split="train")
+    assert train["n"] == 7 and train["errors"] == 0
+
+    cli = subprocess.run([str(Path(sys.executable).parent / "scriptwright"), "eval", "add-feedback", "--creator",
+                          "pip-halloran", "--project", pid], capture_output=True, text=True, timeout=300)
+    assert cli.returncode == 0, cli.stderr
+    assert "Added 0 feedback examples" in cli.stdout and "7 examples, 2 from feedback" in cli.stdout

@@ -184,3 +184,43 @@ def test_promote_rewrites_one_entry_and_keeps_comments(service: PromptService, p
     assert tags.read_text() == before
     with pytest.raises(ScriptwrightError, match="not a usable tag name"):
         service.promote("my tag!", "channel_summary", "v1")
+
+
+def test_a_compilable_step_may_point_at_a_compiled_program(service: PromptService, prompts_dir: Path) -> None:
+    tags = prompts_dir / "pipeline-tags.yaml"
+    tags.write_text(tags.read_text() + "pinned:\n  script_writer: compiled:v3\n")
+    assert service.validate() == []
+    assert service.tags()["tuned"]["script_writer"] == "compiled:latest"
+    assert service.entry("script_writer", "pinned") == "compiled:v3"
+    # without a creator there is no compiled program: the prompt under it is the default version
+    assert service.resolve("script_writer", "pinned").version == "v1"
+    assert service.select("pinned", {"script_writer": "v2"}).compiled("script_writer", "anyone") is None
+
+
+@pytest.mark.parametrize("entry,message", [
+    ("  hook: compiled:latest", "tag 'tuned': step 'hook' cannot use a compiled program (steps that can: "
+                                "script_writer)"),
+    ("  script_writer: compiled:best", "tag 'tuned': 'compiled:best' is not compiled:latest or compiled:vN"),
+])
+def test_a_compiled_entry_where_it_cannot_be(service: PromptService, prompts_dir: Path, entry, message) -> None:
+    tags = prompts_dir / "pipeline-tags.yaml"
+    text = tags.read_text().replace("  script_writer: compiled:latest\n", "")
+    tags.write_text(text + entry + "\n")
+    line = len(tags.read_text().splitlines())
+    assert only(service.validate()) == f"{tags.resolve()}:{line}: {message}"
+    with pytest.raises(ScriptwrightError, match="cannot use a compiled program|is not compiled:latest"):
+        service.select("tuned").compiled(entry.split(":")[0].strip(), "anyone")
+
+
+def test_promote_a_compiled_program(service: PromptService, prompts_dir: Path) -> None:
+    tags = prompts_dir / "pipeline-tags.yaml"
+    service.promote("stable", "script_writer", "compiled:latest")
+    service.promote("candidate", "script_writer", "compiled:v2")
+    assert service.tags()["stable"]["script_writer"] == "compiled:latest"
+    assert service.tags()["candidate"] == {"script_writer": "compiled:v2"} and service.validate() == []
+    before = tags.read_text()
+    with pytest.raises(ScriptwrightError, match="Not promoted: step 'hook' cannot use a compiled program"):
+        service.promote("stable", "hook", "compiled:latest")
+    with pytest.raises(ScriptwrightError, match="Not promoted: 'compiled:newest' is not compiled:latest"):
+        service.promote("stable", "script_writer", "compiled:newest")
+    assert tags.read_text() == before
