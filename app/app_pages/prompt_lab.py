@@ -3,8 +3,9 @@ import streamlit as st
 from app.components import job_panel, pick_creator
 from app.state import settings, track_job
 from pipelines import corpus, evals, jobs
+from pipelines.compiled import list_compiled
 from pipelines.errors import ScriptwrightError
-from pipelines.prompts import PromptService
+from pipelines.prompts import COMPILABLE, PromptService
 
 st.title("Prompt Lab")
 service = PromptService(settings())
@@ -71,10 +72,21 @@ try:
 except ScriptwrightError as exc:
     st.info(str(exc))
     st.stop()
-st.caption(f"Eval set {eval_set['id']}: split by video — " + ", ".join(
-    f"{name} {len(ids)}" for name, ids in eval_set["splits"].items()) + " videos; each example is a video's "
-    "opening passage with its key points.")
-compiled = evals.compiled_rows(settings(), "script", creator["slug"])
+if st.button("Add wizard feedback to the train split", key="lab_add_feedback",
+             help="Sections the creator rated or rewrote in the wizard become training examples: the draft's inputs, "
+                  "the creator's own text as the reference. Dev and test stay the creator's real videos."):
+    try:
+        added = evals.add_feedback_examples(settings(), creator["slug"])
+        st.success(f"Added {added['added']} example{'' if added['added'] == 1 else 's'} from wizard feedback"
+                   + (f" ({added['skipped']} skipped: a thumbs down on a section never rewritten)"
+                      if added["skipped"] else "")
+                   + f". The train split now has {added['train']} examples, {added['from_feedback']} from feedback.")
+        eval_set = evals.get_eval_set(settings(), added["eval_set"])
+    except ScriptwrightError as exc:
+        st.error(str(exc))
+st.caption(f"Eval set {eval_set['id']}: split by video — {evals.split_summary(eval_set)}; a video's example is its "
+           "opening passage with its key points.")
+compiled = list_compiled(settings(), "script", creator["slug"])
 variant_options = [*tag_names, *[f"prompt:{v}" for v in service.versions("script_writer")],
                    *[f"compiled:v{c['version']}" for c in compiled]]
 left, right = st.columns(2)
@@ -91,11 +103,15 @@ with left:
 with right:
     optimizer = st.selectbox("Optimizer", evals.OPTIMIZERS, key="lab_optimizer")
     budget = st.number_input("Budget", 1, 50, value=4, key="lab_budget")
-    n_train = len(eval_set["splits"]["train"])
+    try:
+        n_train, too_few = evals.check_trainset(eval_set, optimizer), None
+    except ScriptwrightError as exc:
+        n_train, too_few = 0, str(exc)
+        st.warning(too_few)
     estimate = evals.estimate_cost(settings(), n_train * (int(budget) + 2), 1500, settings().lm_max_tokens)
     st.caption(f"About {estimate['calls']} calls to {estimate['model']}: "
                + ("cost unknown" if estimate["usd"] is None else f"${estimate['usd']:.4f}") + f" ({estimate['note']})")
-    if st.button("Compile", key="lab_compile"):
+    if st.button("Compile", key="lab_compile", disabled=too_few is not None):
         job_id, _ = jobs.create(settings(), "optimize", {"creator": creator["slug"], "optimizer": optimizer,
                                                          "budget": int(budget), "tag": st.session_state.pipeline_tag})
         jobs.start_in_thread(settings(), job_id)
@@ -105,11 +121,18 @@ if compiled:
     st.dataframe([{k: c[k] for k in ("version", "optimizer", "dev_score", "lm", "created_at", "path")} for c in compiled],
                  hide_index=True, width="stretch")
 
-st.subheader("Promote a prompt version to a tag")
+st.subheader("Promote a prompt version or a compiled program to a tag")
+st.caption("A tag can point " + ", ".join(COMPILABLE) + " at a compiled program: `compiled:latest` or `compiled:vN`. "
+           "Runs on that tag then use each creator's own compiled program (`vN` is each creator's version N), the "
+           "wizard's script step too; a creator with none gets the default prompt version, and the record says so.")
 cols = st.columns(4)
 p_tag = cols[0].text_input("Tag", value="stable", key="promote_tag")
 p_step = cols[1].selectbox("Step", service.steps(), key="promote_step")
-p_version = cols[2].selectbox("Version", service.versions(p_step), key="promote_version")
+p_options = service.versions(p_step)
+if p_step in COMPILABLE:
+    p_options += ["compiled:latest", *[f"compiled:v{c['version']}"
+                                       for c in list_compiled(settings(), COMPILABLE[p_step], creator["slug"])]]
+p_version = cols[2].selectbox("Version", p_options, key="promote_version")
 if cols[3].button("Promote", key="promote"):
     try:
         service.promote(p_tag.strip(), p_step, p_version)

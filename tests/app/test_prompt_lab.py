@@ -1,5 +1,6 @@
 """Prompt Lab and Evaluations pages (AppTest): launch eval runs from the page, read the
-variants × metrics matrix and the paired comparison, promote a prompt version to a tag."""
+variants × metrics matrix and the paired comparison, promote a prompt version or a compiled
+program to a tag, add wizard feedback to the train split."""
 
 import shutil
 
@@ -7,6 +8,7 @@ import dspy
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from pipelines import jobs
 from pipelines import lm as lm_module
 from pipelines.settings import get_settings
 from tests.app.conftest import ENTRY, wait_for_jobs
@@ -51,3 +53,31 @@ def test_promote_writes_the_tags_file(lab: AppTest) -> None:
     assert "script_writer → v2" in lab.success[0].value
     tags = (get_settings().prompts_root / "pipeline-tags.yaml").read_text()
     assert "  script_writer: v2" in tags.split("experimental:")[0]
+
+
+def test_wizard_feedback_joins_the_train_split_from_the_page(lab: AppTest) -> None:
+    from tests.integration.test_evals import rated_draft
+
+    rated_draft(get_settings())
+    lab.button(key="lab_add_feedback").click().run()
+    assert not lab.exception, lab.exception
+    assert lab.success[0].value == ("Added 2 examples from wizard feedback (1 skipped: a thumbs down on a section "
+                                    "never rewritten). The train split now has 7 examples, 2 from feedback.")
+    assert any("train 5 videos + 2 from feedback, dev 1 video, test 1 video" in c.value for c in lab.caption)
+
+
+def test_promote_a_compiled_program_to_a_tag(lab: AppTest) -> None:
+    job = jobs.submit_and_run(get_settings(), "optimize", {"creator": "pip-halloran", "optimizer": "bootstrap",
+                                                          "budget": 1})
+    assert job["status"] == "succeeded", job["error"]
+    lab.run()
+    lab.selectbox(key="promote_step").set_value("script_writer").run()
+    assert lab.selectbox(key="promote_version").options == ["v1", "v2", "compiled:latest", "compiled:v1"]
+    lab.text_input(key="promote_tag").set_value("experimental").run()
+    lab.selectbox(key="promote_version").set_value("compiled:v1").run()
+    lab.button(key="promote").click().run()
+    assert "script_writer → compiled:v1" in lab.success[0].value
+    tags = (get_settings().prompts_root / "pipeline-tags.yaml").read_text()
+    assert "  script_writer: compiled:v1" in tags.split("experimental:")[1].split("tuned:")[0]
+    lab.selectbox(key="promote_step").set_value("hook").run()
+    assert not [o for o in lab.selectbox(key="promote_version").options if o.startswith("compiled:")]
