@@ -18,26 +18,43 @@ import dspy
 from pipelines.assistant import chat
 from pipelines.assistant.tools import SUMMARY_CHARS, Toolbox, ToolResult
 from pipelines.errors import ScriptwrightError
+from pipelines.evidence.injection import redact
 from pipelines.jobs import JobContext, job_kind
 from pipelines.programs.assistant import NextAction, Reply
-from pipelines.settings import Settings
+from pipelines.settings import EMBEDDED_LM, Settings
 
 MAX_STEPS = 5
+# The embedded 135M model rarely picks a useful second tool and each call takes ~30 s on two
+# cores, so a turn with it stops after two tool calls.
+EMBEDDED_MAX_STEPS = 2
 FINISH = "finish"
 
 OnCall = Callable[[dict[str, Any]], None]
 
 
-def call_tool(tools: dict[str, dspy.Tool], name: str, args: Any) -> dict[str, Any]:
+def parse_args(text: str) -> dict[str, Any] | None:
+    """The model's arguments: a JSON object (empty text means none), else None."""
+    text = (text or "").strip()
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def call_tool(tools: dict[str, dspy.Tool], name: str, raw_args: str) -> dict[str, Any]:
     """Run one tool call and describe the outcome; never raises for the model's mistakes or a tool's failure."""
     name = (name or "").strip()
-    record: dict[str, Any] = {"tool": name, "args": args if isinstance(args, dict) else {"value": args}}
+    args = parse_args(raw_args)
+    record: dict[str, Any] = {"tool": name, "args": args if args is not None else {"unparsed": raw_args}}
     if name not in tools:
         return record | {"status": "error", "result": None,
                          "summary": f"There is no tool called '{name}'. Tools: {', '.join(tools)}, {FINISH}."}
-    if not isinstance(args, dict):
+    if args is None:
         return record | {"status": "error", "result": None,
-                         "summary": f"{name} needs its arguments as a JSON object, got {type(args).__name__}."}
+                         "summary": f"{name} needs its arguments as a JSON object, got: {str(raw_args)[:200]}"}
     try:
         result: ToolResult = tools[name](**args)
     except ScriptwrightError as exc:
@@ -48,8 +65,9 @@ def call_tool(tools: dict[str, dspy.Tool], name: str, args: Any) -> dict[str, An
                          "summary": f"{name} was called with arguments that do not fit ({exc}); it takes: {wanted}."}
     except Exception as exc:  # noqa: BLE001 - a failing tool is reported to the model and the creator, the turn goes on
         return record | {"status": "error", "result": None, "summary": f"{name} failed: {type(exc).__name__}: {exc}"}
+    # tool results quote transcripts, sources and titles: instructions in them are withheld from the model
     return record | {"status": "ok", "result": result.data, "wrote": result.wrote,
-                     "summary": result.summary[:SUMMARY_CHARS]}
+                     "summary": redact(result.summary)[:SUMMARY_CHARS]}
 
 
 def trajectory_text(calls: list[dict[str, Any]]) -> str:
@@ -102,12 +120,13 @@ class Assistant(dspy.Module):
         return dspy.Prediction(reply=reply or fallback_reply(calls), calls=calls)
 
 
-def build(settings: Settings, creator: str, project: str | None, selection) -> Assistant:
+def build(settings: Settings, creator: str, project: str | None, selection, model: str) -> Assistant:
     """The assistant for a conversation, its instructions from prompts/assistant/ under the run's tag."""
     base = selection.signature("assistant").instructions
     return Assistant(Toolbox(settings, creator, project, selection),
                      NextAction.with_instructions(f"{base}\n\n{NextAction.instructions}"),
-                     Reply.with_instructions(f"{base}\n\n{Reply.instructions}"))
+                     Reply.with_instructions(f"{base}\n\n{Reply.instructions}"),
+                     max_steps=EMBEDDED_MAX_STEPS if model == EMBEDDED_LM else MAX_STEPS)
 
 
 def send(settings: Settings, session_id: str, text: str) -> tuple[int, str]:
@@ -137,9 +156,9 @@ def run_turn(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     history = chat.history_text([m for m in earlier if m["turn"] < turn])
     try:
         selection = ctx.prompts(params.get("tag"), params.get("prompts"))
-        agent = build(settings, session["creator"], session["project_id"], selection)
-        context = chat.context_text(settings, agent.toolbox.creator, session["project_id"])
         lm = lm_for_role(settings, "research")
+        agent = build(settings, session["creator"], session["project_id"], selection, lm.model)
+        context = chat.context_text(settings, agent.toolbox.creator, session["project_id"])
         steps = {"n": 0}
 
         def on_call(call: dict[str, Any]) -> None:

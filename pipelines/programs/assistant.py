@@ -3,8 +3,6 @@ reply after the tools have run, and a rewrite of a passage on request."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import dspy
 
 
@@ -27,7 +25,9 @@ class NextAction(dspy.Signature):
     trajectory: str = dspy.InputField(desc="the tools called so far this turn and what they returned")
     thought: str = dspy.OutputField(desc="one sentence: what is still needed to answer")
     tool: str = dspy.OutputField(desc="the name of the next tool, exactly as listed, or finish")
-    args: dict[str, Any] = dspy.OutputField(desc="the tool's arguments as a JSON object")
+    # JSON text rather than a dict: a free-form object schema makes grammar-constrained local
+    # models crawl (one embedded-LM call ran over 5 minutes; as text it took 33 s, loaded machine).
+    args: str = dspy.OutputField(desc='the tool\'s arguments as a JSON object, e.g. {"query": "eigenvectors"}')
 
 
 class Reply(dspy.Signature):

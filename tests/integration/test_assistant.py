@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import dspy
 import pytest
 
@@ -23,7 +25,8 @@ def use_lm(monkeypatch: pytest.MonkeyPatch, answers: list[dict]) -> dspy.utils.D
 
 
 def act(tool: str, **args) -> dict:
-    return {"thought": f"use {tool}", "tool": tool, "args": args}
+    """The agent step's answer: call `tool` with these arguments."""
+    return {"thought": f"use {tool}", "tool": tool, "args": json.dumps(args)}
 
 
 @pytest.fixture
@@ -80,15 +83,17 @@ def test_bad_messages_are_refused_before_anything_is_stored(sample_settings, ses
 
 def test_unknown_tool_bad_arguments_and_a_failing_tool_are_readable(sample_settings, session, monkeypatch) -> None:
     use_lm(monkeypatch, [act("delete_everything"), act("search_corpus", wrong="x"),
+                         {"thought": "t", "tool": "search_corpus", "args": "query=primes"},
                          act("rewrite_section", section_id="s9", request="simpler"), act("finish"),
                          {"reply": "Sorry, none of that worked."}])
     result = turn(sample_settings, session["id"], "Make section 9 simpler")["result"]
-    assert result["errors"] == 3
+    assert result["errors"] == 4
     tools = [m for m in chat.messages(sample_settings, session["id"]) if m["role"] == "tool"]
-    assert [m["status"] for m in tools] == ["error"] * 3
+    assert [m["status"] for m in tools] == ["error"] * 4
     assert "There is no tool called 'delete_everything'" in tools[0]["content"]
     assert "arguments that do not fit" in tools[1]["content"] and "query" in tools[1]["content"]
-    assert "has no draft" in tools[2]["content"]
+    assert "needs its arguments as a JSON object, got: query=primes" in tools[2]["content"]
+    assert "has no draft yet" in tools[3]["content"]
     assert chat.messages(sample_settings, session["id"])[-1]["content"] == "Sorry, none of that worked."
 
 
@@ -107,3 +112,28 @@ def test_one_turn_with_the_embedded_lm_is_stored(sample_settings, session) -> No
     assert job["status"] == "succeeded", job["error"]
     last = chat.messages(sample_settings, session["id"])[-1]
     assert last["turn"] == 1 and last["role"] in ("assistant", "error") and last["content"].strip()
+
+
+def test_chat_command_prints_tool_calls_and_resumes_the_conversation(sample_settings, session, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
+    use_lm(monkeypatch, [act("search_corpus", query="prime numbers"), act("finish"),
+                         {"reply": "You covered primes in your sieve video."}])
+    runner = CliRunner()
+    args = ["chat", "--creator", "pip-halloran", "--project", session["project_id"]]
+    result = runner.invoke(app, [*args, "-m", "Where did I talk about primes?"])
+    assert result.exit_code == 0, result.output
+    assert "search_corpus" in result.output and "You covered primes in your sieve video." in result.output
+    again = runner.invoke(app, args, input="/quit\n")
+    assert again.exit_code == 0 and "Where did I talk about primes?" in again.output
+    assert f"Conversation {session['id']}" in again.output
+
+
+def test_chat_command_refuses_an_overlong_message_in_one_line(sample_settings, data_dir) -> None:
+    from tests.integration.test_cli import run
+
+    out = run(["chat", "--creator", "pip-halloran", "-m", "x" * 20_000], data_dir)
+    assert out.returncode == 1
+    assert out.stderr.strip().splitlines()[-1].startswith("Error: Your message is 20,000 characters")
