@@ -19,7 +19,7 @@ def _draw_final(job: dict) -> None:
     if failed:
         with st.expander(f"{len(failed)} item(s) failed", expanded=job["status"] != "failed"):
             for item in failed:
-                st.markdown(f"- {item['detail']}")
+                st.markdown(f"- {plain(item['detail'])}")
 
 
 @st.fragment(run_every=1.0)

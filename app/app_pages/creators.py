@@ -2,7 +2,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from app.components import job_panel, pick_creator
+from app.components import job_panel, link, pick_creator
 from app.state import settings, track_job
 from pipelines import corpus, jobs
 from pipelines.corpus import clock
@@ -89,8 +89,7 @@ with tab_search:
         if not hits:
             st.info("No passages found.")
         for h in hits:
-            where = f"[{h['title']} @ {clock(h['start_s'])}]({h['link']})" if h["link"] else \
-                f"{h['title']} @ {clock(h['start_s'])}"
+            where = link(f"{h['title']} @ {clock(h['start_s'])}", h["link"])
             st.markdown(f"**{where}** · score {h['score']:.3f}")
             st.text(h["text"][:600])
 

@@ -152,8 +152,8 @@ with tab_research:
     if res:
         notes = res["content"]
         for f in notes["flags"]:
-            st.warning(f"Instruction-like text in {f['source']} was treated as data and withheld from the model: "
-                       f"“{f['excerpt']}”")
+            st.warning(f"Instruction-like text in {plain(f['source'])} was treated as data and withheld from the "
+                       f"model: “{plain(f['excerpt'])}”")
 
         def cites(item: dict) -> str:
             return " ".join(link(f"[P{c['n']}]", c["uri"]) for c in item["cites"])

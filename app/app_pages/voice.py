@@ -2,7 +2,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from app.components import job_panel, pick_creator
+from app.components import job_panel, link, pick_creator, plain
 from app.state import settings, track_job
 from pipelines import corpus, jobs
 from pipelines.corpus import clock
@@ -89,8 +89,7 @@ with tab_dna:
             for p in phrases:
                 with st.expander(f"“{p['phrase']}” · said {p['count']}× in {p['videos']} videos"):
                     for e in p["examples"]:
-                        where = f"{e['title']} @ {clock(e['start_s'])}"
-                        st.markdown(f"[{where}]({e['link']})" if e.get("link") else where)
+                        st.markdown(link(f"{e['title']} @ {clock(e['start_s'])}", e.get("link")))
                         st.text(e["context"])
 
         with tab_stories:
@@ -98,8 +97,7 @@ with tab_dna:
                 st.info("No recurring stories were found in this build (the embedded model finds few; a real LM finds more).")
             for story in snap["stories"]:
                 where = f"{story['title']} @ {clock(story['start_s'])}" if story.get("title") else "not located"
-                link = f" — [{where}]({story['link']})" if story.get("link") else f" — {where}"
-                st.markdown(f"- **{story['kind']}**: {story['summary']}{link}")
+                st.markdown(f"- **{plain(story['kind'])}**: {plain(story['summary'])} — {link(where, story.get('link'))}")
 
         with tab_diff:
             if len(versions) < 2:

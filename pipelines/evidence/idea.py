@@ -13,6 +13,7 @@ from typing import Any
 from pipelines import corpus
 from pipelines.embed import embed
 from pipelines.evidence import audience, projects
+from pipelines.evidence.injection import redact
 from pipelines.evidence.search import video_search
 from pipelines.jobs import JobContext, job_kind
 from pipelines.settings import Settings
@@ -78,16 +79,16 @@ def competition(settings: Settings, idea: str) -> dict[str, Any]:
 
 
 def evidence_text(fit: dict[str, Any], wanted: dict[str, Any], rivals: dict[str, Any], gaps: list[dict]) -> str:
-    """The measured facts, as the verdict step reads them."""
+    """The measured facts, as the verdict step reads them (instructions in titles and comments withheld)."""
     lines = [f"Closest past videos ({fit['verdict']}):"]
-    lines += [f"- {v['title']} (similarity {v['similarity']:.2f})" for v in fit["videos"][:3]] or ["- none"]
+    lines += [f"- {redact(v['title'])} (similarity {v['similarity']:.2f})" for v in fit["videos"][:3]] or ["- none"]
     lines.append(f"Audience: {wanted['matching']} of {wanted['comments']} comments are about this; "
                  f"{wanted['asking']} ask or request it.")
-    lines += [f'- "{q["text"][:140]}"' for q in wanted["quotes"][:3]]
+    lines += [f'- "{redact(q["text"])[:140]}"' for q in wanted["quotes"][:3]]
     if rivals["configured"]:
         lines.append(f"Competing videos found: {rivals['count']}" +
                      (f", most viewed {rivals['top_views']:,} views" if rivals.get("top_views") else ""))
-        lines += [f"- {v['title']}" for v in rivals["videos"][:3]]
+        lines += [f"- {redact(v['title'])}" for v in rivals["videos"][:3]]
     else:
         lines.append("Competing videos: not searched.")
     if gaps:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dspy
 from pydantic import BaseModel, Field
 
+from pipelines.evidence.injection import redact
 from pipelines.prompts import Selection
 
 
@@ -40,7 +41,8 @@ class FindStories(dspy.Signature):
 
 
 def numbered(excerpts: list[str], max_chars: int = 500) -> str:
-    return "\n".join(f"[{i + 1}] {text[:max_chars]}" for i, text in enumerate(excerpts))
+    """Numbered transcript excerpts for a prompt; instruction-like sentences are withheld from the model."""
+    return "\n".join(f"[{i + 1}] {redact(text)[:max_chars]}" for i, text in enumerate(excerpts))
 
 
 def write_style_guide(selection: Selection, creator: str, measurements: str, phrases: list[str],
