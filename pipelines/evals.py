@@ -35,7 +35,7 @@ from pipelines.settings import Settings
 from pipelines.store.duckdb import connect, rows, transaction
 from pipelines.voice.documents import load_documents
 
-PROGRAMS = ("script",)
+PROGRAMS = ("script", "assistant")
 PASSAGE_WORDS = 220
 N_POINTS = 3
 MIN_VIDEOS = 5
@@ -74,14 +74,19 @@ def build_eval_set(settings: Settings, creator: str, program: str = "script", se
     if program not in PROGRAMS:
         raise ScriptwrightError(f"Unknown program '{program}'; programs with eval sets: {', '.join(PROGRAMS)}.")
     c = corpus.get_creator(settings, creator)
+    if program == "assistant":
+        from pipelines.assistant.tasks import build_tasks
+
+        tasks = [{**t, "split": "test"} for t in build_tasks(settings, c["slug"])]
+        splits = {"train": [], "dev": [], "test": [t["id"] for t in tasks]}
+        return _stored_eval_set(settings, c, program, seed, splits, tasks)
     docs = [d for d in load_documents(settings, [c["slug"]]) if d.n_words >= 80]
     if len(docs) < MIN_VIDEOS:
         raise ScriptwrightError(f"{c['name']} has {len(docs)} videos with transcripts; an eval set split by video "
                                 f"needs at least {MIN_VIDEOS}.")
     digest = hashlib.sha256(json.dumps([(d.video_id, hashlib.sha256(d.text.encode()).hexdigest()) for d in docs])
                             .encode()).hexdigest()[:10]
-    set_id = f"{c['slug']}-{program}-s{seed}-{digest}"
-    found = get_eval_set(settings, set_id, missing_ok=True)
+    found = get_eval_set(settings, f"{c['slug']}-{program}-s{seed}-{digest}", missing_ok=True)
     if found:
         return found
     splits = split_videos([d.video_id for d in docs], seed)
@@ -92,9 +97,19 @@ def build_eval_set(settings: Settings, creator: str, program: str = "script", se
         examples.append({"id": d.video_id, "split": where[d.video_id], "title": d.title,
                          "key_points": key_points(passage), "target_words": len(passage.split()),
                          "reference": passage})
-    with transaction(settings.duckdb_path, settings.lock_retry_s) as conn:
-        conn.execute("INSERT INTO eval_sets (id, creator_id, program, seed, splits, examples) VALUES (?, ?, ?, ?, ?, ?)",
-                     [set_id, c["id"], program, seed, json.dumps(splits), json.dumps(examples)])
+    return _stored_eval_set(settings, c, program, seed, splits, examples, digest)
+
+
+def _stored_eval_set(settings: Settings, c: dict[str, Any], program: str, seed: int, splits: dict[str, list[str]],
+                     items: list[dict[str, Any]], digest: str | None = None) -> dict[str, Any]:
+    """The eval set with these examples, stored once under an id naming the creator, program, seed and data."""
+    digest = digest or hashlib.sha256(json.dumps(items, sort_keys=True).encode()).hexdigest()[:10]
+    set_id = f"{c['slug']}-{program}-s{seed}-{digest}"
+    if get_eval_set(settings, set_id, missing_ok=True) is None:
+        with transaction(settings.duckdb_path, settings.lock_retry_s) as conn:
+            conn.execute("INSERT INTO eval_sets (id, creator_id, program, seed, splits, examples)"
+                         " VALUES (?, ?, ?, ?, ?, ?)", [set_id, c["id"], program, seed, json.dumps(splits),
+                                                        json.dumps(items)])
     return get_eval_set(settings, set_id)
 
 
@@ -249,20 +264,16 @@ def _ledger(settings: Settings, job_id: str) -> tuple[int, int, float]:
 
 # ---------------------------------------------------------------- runs
 
-@job_kind("eval-run")
-def run_eval(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
-    """Run one variant on one split of the creator's eval set; one stored result per example."""
+def _script_results(ctx: JobContext, eval_set: dict[str, Any], variant: str, split: str) -> tuple[list, dict, str | None, str, str]:
+    """The script program on one split: (results, prompt versions, compiled id, LM, metric name)."""
     from pipelines.drafting.steps import voice_brief
     from pipelines.lm import lm_for_role
 
-    settings = ctx.settings
-    program, creator, variant = params.get("program", "script"), params["creator"], params["variant"]
-    split = params.get("split", "test")
-    eval_set = build_eval_set(settings, creator, program, int(params.get("seed", 0)))
+    settings, program, creator = ctx.settings, eval_set["program"], eval_set["creator"]
     module, prompt_versions, compiled_id = load_variant(settings, program, creator, variant)
     trace_with_mlflow(settings, f"scriptwright-eval-{program}")
-    items = examples(eval_set, split, voice_brief(settings, eval_set["creator"]))
-    metric = _metric(settings, eval_set["creator"])
+    items = examples(eval_set, split, voice_brief(settings, creator))
+    metric = _metric(settings, creator)
     lm = lm_for_role(settings, "writer")
     results = []
     for i, ex in enumerate(items):
@@ -275,6 +286,48 @@ def run_eval(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         except Exception as exc:  # noqa: BLE001 - a failed example scores 0 and the run goes on, with the reason kept
             details, error, output = {"score": 0.0}, f"{type(exc).__name__}: {str(exc)[:300]}", None
         results.append((ex.example_id, details, output, error))
+    return results, prompt_versions, compiled_id, lm.model, "script-metric-v1"
+
+
+def _assistant_results(ctx: JobContext, eval_set: dict[str, Any], variant: str, split: str) -> tuple[list, dict, None, str, str]:
+    """The assistant on its tasks, in the creator's scratch project: tool use and outcome per task."""
+    from pipelines.assistant import agent
+    from pipelines.assistant.tasks import eval_project, run_task
+    from pipelines.lm import lm_for_role
+
+    settings, creator = ctx.settings, eval_set["creator"]
+    if variant.startswith("compiled:"):
+        raise ScriptwrightError("The assistant has no compiled programs; evaluate a tag or prompt:VERSION.")
+    service = PromptService(settings)
+    selection = (service.select(None, {"assistant": variant.split(":", 1)[1]}) if variant.startswith("prompt:")
+                 else service.select(variant))
+    trace_with_mlflow(settings, "scriptwright-eval-assistant")
+    project = eval_project(settings, creator)
+    lm = lm_for_role(settings, "research")
+    assistant = agent.build(settings, creator, project, selection, lm.model)
+    tasks = [e for e in eval_set["examples"] if e["split"] == split]
+    results = []
+    for i, task in enumerate(tasks):
+        ctx.progress(i / max(1, len(tasks)), f"{variant}: task {i + 1} of {len(tasks)}")
+        try:
+            with dspy.context(lm=lm, adapter=dspy.JSONAdapter()):
+                details, output = run_task(settings, assistant, task, project)
+            error = None
+        except Exception as exc:  # noqa: BLE001 - a failed task scores 0 and the run goes on, with the reason kept
+            details, error, output = {"score": 0.0}, f"{type(exc).__name__}: {str(exc)[:300]}", None
+        results.append((task["id"], details, output, error))
+    return results, selection.record, None, lm.model, "assistant-tasks-v1"
+
+
+@job_kind("eval-run")
+def run_eval(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Run one variant on one split of the creator's eval set; one stored result per example."""
+    settings = ctx.settings
+    program, creator, variant = params.get("program", "script"), params["creator"], params["variant"]
+    split = params.get("split", "test")
+    eval_set = build_eval_set(settings, creator, program, int(params.get("seed", 0)))
+    collect = _assistant_results if program == "assistant" else _script_results
+    results, prompt_versions, compiled_id, model, metric_name = collect(ctx, eval_set, variant, split)
     calls, cached, cost = _ledger(settings, ctx.job_id)
     run_id = uuid.uuid4().hex[:12]
     mean = sum(d["score"] for _, d, _, _ in results) / max(1, len(results))
@@ -283,8 +336,8 @@ def run_eval(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
             "INSERT INTO eval_runs (id, eval_set_id, program, variant, split, prompt_versions, compiled_id, lm, metric,"
             " mean, lm_calls, cached_calls, cost_usd, job_id, finished_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
-            [run_id, eval_set["id"], program, variant, split, json.dumps(prompt_versions), compiled_id, lm.model,
-             "script-metric-v1", mean, calls, cached, cost, ctx.job_id])
+            [run_id, eval_set["id"], program, variant, split, json.dumps(prompt_versions), compiled_id, model,
+             metric_name, mean, calls, cached, cost, ctx.job_id])
         conn.executemany("INSERT INTO eval_results VALUES (?, ?, ?, ?, ?, ?)",
                          [[run_id, ex_id, d["score"], json.dumps(d, default=str), out, err]
                           for ex_id, d, out, err in results])
@@ -388,6 +441,9 @@ def run_optimize(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     settings = ctx.settings
     program, creator = params.get("program", "script"), params["creator"]
     name, budget, tag = params.get("optimizer", "bootstrap"), int(params.get("budget") or 4), params.get("tag") or settings.pipeline_tag
+    if program not in compiled.PROGRAMS:
+        raise ScriptwrightError(f"The {program} program is evaluated, not compiled; compilable programs: "
+                                f"{', '.join(compiled.PROGRAMS)}.")
     eval_set = build_eval_set(settings, creator, program, int(params.get("seed", 0)))
     check_trainset(eval_set, name)
     selection = ctx.prompts(tag, params.get("prompts"))

@@ -137,3 +137,32 @@ def test_chat_command_refuses_an_overlong_message_in_one_line(sample_settings, d
     out = run(["chat", "--creator", "pip-halloran", "-m", "x" * 20_000], data_dir)
     assert out.returncode == 1
     assert out.stderr.strip().splitlines()[-1].startswith("Error: Your message is 20,000 characters")
+
+
+def test_assistant_tasks_run_as_an_eval_with_tool_use_and_outcomes_scored(sample_settings, monkeypatch) -> None:
+    from pipelines import evals
+    from pipelines.assistant.tasks import build_tasks
+
+    tasks = build_tasks(sample_settings, "pip-halloran")
+    first_title = tasks[0]["video_title"]
+    hook = next(t for t in tasks if t["id"] == "save-hook")["message"].split(": ", 1)[1]
+    # the model gets the first task right, calls the wrong tool on the second, and follows the rest
+    answers = [act("search_corpus", query=first_title), act("finish"), {"reply": "Found it."},
+               act("score_voice", text="hello"), act("finish"), {"reply": "Scored."},
+               act("score_voice", text=tasks[2]["message"].split("? ", 1)[1]), act("finish"), {"reply": "0.9"},
+               act("validate_idea", idea=tasks[3]["video_title"]), act("finish"), {"reply": "Covered."},
+               act("save_hook", text=hook), act("finish"), {"reply": "Saved."}]
+    use_lm(monkeypatch, answers)
+    job = jobs.submit_and_run(sample_settings, "eval-run", {"program": "assistant", "creator": "pip-halloran",
+                                                           "variant": "stable"})
+    assert job["status"] == "succeeded", job["error"]
+    run = evals.get_run(sample_settings, job["result"]["run_id"])
+    scores = {r["example_id"]: r["subscores"] for r in run["results"]}
+    assert set(scores) == {t["id"] for t in tasks}
+    assert scores["find-past-video"] == {**scores["find-past-video"], "score": 1.0, "tools": 1.0, "outcome": 1.0}
+    assert scores["signature-phrases"]["score"] == 0.0 and scores["signature-phrases"]["called"] == ["score_voice"]
+    assert scores["idea-fit"]["outcome"] == 1.0 and scores["save-hook"]["score"] == 1.0
+    assert run["metric"] == "assistant-tasks-v1"
+    assert drafts.find(sample_settings, "assistant-evaluation")["step"] == "assistant"
+    refused = jobs.submit_and_run(sample_settings, "optimize", {"program": "assistant", "creator": "pip-halloran"})
+    assert refused["status"] == "failed" and "evaluated, not compiled" in refused["error"]
