@@ -18,6 +18,7 @@ from pipelines.drafting.frameworks import catalogue, load_frameworks
 from pipelines.embed import embed
 from pipelines.errors import ScriptwrightError
 from pipelines.evidence import projects
+from pipelines.evidence.injection import redact
 from pipelines.evidence.sources import best_match, cited_ids
 from pipelines.jobs import JobContext, job_kind
 from pipelines.settings import Settings
@@ -247,7 +248,9 @@ def script(ctx: JobContext, project: dict[str, Any], content: dict[str, Any], sh
             written = [(text, []) for text in pred.sentences]
         else:
             query = f"{plan['title']}. {plan['goal']}"
-            examples = [h["text"][:500] for h in corpus.search(settings, query, content["creator"], k=N_EXAMPLES)]
+            # the creator's transcripts are data: instruction-like sentences in them are withheld from the model
+            examples = [redact(h["text"])[:500] for h in corpus.search(settings, query, content["creator"],
+                                                                        k=N_EXAMPLES)]
             picked = relevant_notes(items, query)
             pred = predict("Script", writer, signature, creator=content["creator_name"], voice=voice,
                            examples="\n\n".join(examples) or "(none)",
