@@ -89,7 +89,7 @@ def greeting(settings: Settings, creator: dict[str, Any], project: str | None) -
     lines.append("Ask me to find where you explained something before, write hooks in your style, check a claim "
                  "against the project's sources, score a passage's voice, or rewrite a section. "
                  "Anything I change is saved as a new draft version; nothing is overwritten.")
-    return " ".join(lines[:2]) + "\n\n" + lines[-1]
+    return " ".join(lines[:-1]) + "\n\n" + lines[-1]
 
 
 def start_session(settings: Settings, creator: str, project: str | None = None) -> dict[str, Any]:

@@ -70,6 +70,7 @@ def test_greeting_knows_the_creator_and_the_project(sample_settings, session) ->
     greeting = chat.messages(sample_settings, session["id"])[0]
     assert greeting["role"] == "assistant" and greeting["content"].startswith("Hi Pip!")
     assert "videos" in greeting["content"] and "Monty Hall" in greeting["content"]
+    assert greeting["content"].count("Ask me to") == 1
     again = chat.latest_session(sample_settings, "pip-halloran", session["project_id"])
     assert again["id"] == session["id"]
 
