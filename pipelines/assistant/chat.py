@@ -78,7 +78,8 @@ def greeting(settings: Settings, creator: dict[str, Any], project: str | None) -
     """The first message of a session: what the assistant knows and what it can do."""
     videos = corpus.list_videos(settings, creator["id"])
     snap = dna.latest(settings, creator["slug"])
-    first = creator["name"].split()[0]
+    words = creator["name"].split()
+    first = f"{words[0]} {words[-1]}" if words[0].endswith(".") and len(words) > 1 else words[0]  # "Dr. Okafor"
     lines = [f"Hi {first}! I know your {len(videos)} videos"
              + (f" and your Creator DNA (v{snap['version']})." if snap else "; your Creator DNA is not built yet.")]
     state = project_state(settings, project)
