@@ -43,7 +43,7 @@ demo: venv
 test: venv chromium
 	$(BIN)/python -m pytest
 
-bench: venv
+bench: venv chromium
 	$(BIN)/python -m pytest -m bench -s tests/bench
 
 clean:

@@ -1,22 +1,24 @@
 """How long scoring a 2,000-word script takes once the voice model is loaded (opt-in: -m bench).
 
-Prints the time and its ratio to a bare `vectorizer.transform` of the same text measured in
+Records the time and its ratio to a bare `vectorizer.transform` of the same text measured in
 the same run, so the figure means something on any machine; asserts nothing about time.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from pipelines.voice.attribution import VoiceModel
 from pipelines.voice.documents import documents_from_folder
+from tests.bench.report import Row
 from tests.conftest import SAMPLE
 
 
-def _best_of(fn, repeats: int = 5) -> float:
+def _best_of(fn: Callable[[], object], repeats: int = 5) -> float:
     best = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
@@ -26,7 +28,7 @@ def _best_of(fn, repeats: int = 5) -> float:
 
 
 @pytest.mark.bench
-def test_scoring_a_2000_word_script(tmp_path: Path) -> None:
+def test_scoring_a_2000_word_script(tmp_path: Path, bench_record: Callable[[Row], None]) -> None:
     docs = []
     for folder in sorted(p for p in SAMPLE.iterdir() if p.is_dir()):
         docs += documents_from_folder(folder, folder.name)
@@ -41,7 +43,7 @@ def test_scoring_a_2000_word_script(tmp_path: Path) -> None:
     score_s = _best_of(lambda: model.score_text(script, creator))
     transform_s = _best_of(lambda: model.experts.vectorizer.transform([script]))
     score = model.score_text(script, creator)
-    print(f"\nscore_text on {len(script.split())} words: {score_s * 1000:.1f} ms "
-          f"(fidelity {score.fidelity:.3f}, {score.n_windows} windows); "
-          f"bare vectorizer.transform: {transform_s * 1000:.1f} ms; ratio {score_s / transform_s:.1f}x")
     assert score.fidelity is not None
+    bench_record(Row.of(
+        "voice scoring per 2,000 words", score_s * 1000, "ms", transform_s * 1000,
+        f"best of 5, {score.n_windows} windows; baseline: a bare vectorizer.transform of the same text"))
