@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import dspy
 
@@ -121,11 +121,19 @@ class Assistant(dspy.Module):
 
 
 def build(settings: Settings, creator: str, project: str | None, selection, model: str) -> Assistant:
-    """The assistant for a conversation, its instructions from prompts/assistant/ under the run's tag."""
+    """The assistant for a conversation, its instructions from prompts/assistant/ under the run's tag.
+
+    With the embedded model the tool name is an enum, so its grammar keeps the tiny model to
+    real tools (unconstrained, it named the creator as a tool); other models name tools freely
+    and a wrong name is reported back to them.
+    """
     base = selection.signature("assistant").instructions
-    return Assistant(Toolbox(settings, creator, project, selection),
-                     NextAction.with_instructions(f"{base}\n\n{NextAction.instructions}"),
-                     Reply.with_instructions(f"{base}\n\n{Reply.instructions}"),
+    toolbox = Toolbox(settings, creator, project, selection)
+    step = NextAction.with_instructions(f"{base}\n\n{NextAction.instructions}")
+    if model == EMBEDDED_LM:
+        names = (*toolbox.tools(), FINISH)
+        step = step.with_updated_fields("tool", type_=Literal[names])
+    return Assistant(toolbox, step, Reply.with_instructions(f"{base}\n\n{Reply.instructions}"),
                      max_steps=EMBEDDED_MAX_STEPS if model == EMBEDDED_LM else MAX_STEPS)
 
 

@@ -67,6 +67,7 @@ def test_prompt_lab_browses_versions_and_diffs(app: AppTest) -> None:
     table = app.dataframe[0].value.set_index("step")
     assert {"channel_summary", "style_guide", "story_library"} <= set(table.index)
     assert table.loc["channel_summary", "stable"] == "v1" and table.loc["channel_summary", "experimental"] == "v2"
+    app.selectbox(key="lab_step").select("channel_summary").run()
     app.selectbox(key="lab_old").select("v1")
     app.selectbox(key="lab_new").select("v2").run()
     codes = [c.value for c in app.code]
