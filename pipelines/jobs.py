@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextvars
 import json
+import os
+import socket
 import threading
 import traceback
 import uuid
@@ -155,9 +157,9 @@ def run(settings: Settings, job_id: str, on_progress: ProgressCallback | None = 
     fn = _registered(job["kind"])
     with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
         conn.execute(
-            "UPDATE jobs SET status = 'running', started_at = now()::TIMESTAMP, heartbeat_at = now()::TIMESTAMP"
-            " WHERE id = ? AND status = 'queued'",
-            [job_id],
+            "UPDATE jobs SET status = 'running', runner = ?, started_at = now()::TIMESTAMP,"
+            " heartbeat_at = now()::TIMESTAMP WHERE id = ? AND status = 'queued'",
+            [_runner(), job_id],
         )
     ctx = JobContext(settings, job_id, on_progress)
     token = current_job_id.set(job_id)
@@ -251,14 +253,35 @@ def cancel(settings: Settings, job_id: str) -> dict[str, Any]:
     return get(settings, job_id)
 
 
+def _runner() -> str:
+    """This process as a job's runner: host and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _gone(runner: str | None) -> bool:
+    """Whether a runner is a process on this host that no longer exists (elsewhere: unknown, so no)."""
+    host, _, pid = (runner or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, run by another user
+        return False
+    return False
+
+
 def recover_stale(settings: Settings, now: datetime | None = None) -> list[str]:
-    """Mark jobs left `running` by a dead process (heartbeat older than the limit) as failed."""
+    """Mark jobs left `running` by a dead process as failed: its process is gone from this host
+    (a killed CLI or app, seen at once), or its heartbeat is older than the limit."""
     cutoff = (now or datetime.now()) - timedelta(seconds=settings.job_stale_after_s)
     with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
-        stale = [r[0] for r in conn.execute(
-            "SELECT id FROM jobs WHERE status = 'running' AND coalesce(heartbeat_at, started_at, created_at) < ?",
+        running = conn.execute(
+            "SELECT id, runner, coalesce(heartbeat_at, started_at, created_at) < ? FROM jobs WHERE status = 'running'",
             [cutoff],
-        ).fetchall()]
+        ).fetchall()
+        stale = [job_id for job_id, runner, silent in running if silent or _gone(runner)]
         for job_id in stale:
             conn.execute(
                 "UPDATE jobs SET status = 'failed', finished_at = now()::TIMESTAMP,"

@@ -298,4 +298,9 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        8,
+        "jobs record the process running them (host:pid), so a restart sees a killed job at once",
+        "ALTER TABLE jobs ADD COLUMN runner VARCHAR;",
+    ),
 ]

@@ -1,10 +1,15 @@
-"""A real `scriptwright ingest` process killed with SIGKILL mid-job: the stores stay whole.
+"""Real `scriptwright` processes killed with SIGKILL mid-job: the stores stay whole.
 
 The ingest embeds videos in batches (~40k words) and then writes each video in one
 DuckDB transaction followed by one LanceDB merge. Killing the process between two of
 those steps must leave every stored video complete (at most the one being written may
 lack its vectors), the job must be recovered as failed ("Interrupted") on the next
 start, and running the same ingest again must finish the corpus without duplicates.
+
+A DNA build and a draft are killed the same way: the snapshots and draft versions saved
+before the kill stay exactly as they were, nothing half-written appears, and running the
+work again adds the next version. The restart uses the default settings: a job whose
+process is gone is recovered at once, without waiting for its heartbeat to go stale.
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +33,7 @@ from pipelines.settings import Settings
 from pipelines.store.duckdb import connect, rows
 from pipelines.store.vectors import VectorStore
 from tests.conftest import REPO, SHARED_CORPORA
+from tests.integration.test_dna import scripted_lm  # noqa: F401  (a fixture)
 
 CLI = REPO / ".venv" / "bin" / "scriptwright"
 N_VIDEOS = 40
@@ -74,30 +82,53 @@ def stored_state(settings: Settings) -> dict[str, Any]:
             "n_vectors": store.count()}
 
 
-def test_sigkill_mid_ingest_then_recover_and_rerun(settings: Settings, captions: Path, tmp_path: Path):
-    # what a clean ingest of each file would store (parsing only: cheap)
-    groups, _ = collect(captions, tmp_path / "scratch")
-    expected = {g.key: doc_from_group(g)[0] for g in groups}
-    assert len(expected) == N_VIDEOS
+def run_cli(settings: Settings, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    """`scriptwright ARGS` to completion, as a user restarting after the crash would run it."""
+    return subprocess.run([str(CLI), *args], cwd=REPO, capture_output=True, text=True, env=env_for(settings),
+                          timeout=timeout, stdin=subprocess.DEVNULL)
 
-    query(settings, "SELECT 1")  # create and migrate the database before the race starts
-    log_out, log_err = (tmp_path / "ingest.out").open("w"), (tmp_path / "ingest.err").open("w")
-    proc = subprocess.Popen([str(CLI), "ingest", str(captions), "--creator", "K"], env=env_for(settings), cwd=REPO,
-                            stdout=log_out, stderr=log_err, stdin=subprocess.DEVNULL)
+
+def scripted_cli(roles: list[str], *args: str) -> list[str]:
+    """The real `scriptwright ARGS` in its own process, with the LM of these roles answered by
+    DummyLM (test_drafting's answers) and every other role the embedded model."""
+    return [sys.executable, "-c", SCRIPTED_CLI, ",".join(roles), *args]
+
+
+SCRIPTED_CLI = """
+import sys
+import dspy
+from pipelines import lm as lm_module
+from tests.integration.test_drafting import ANSWERS
+
+roles, real = sys.argv[1].split(","), lm_module.lm_for_role
+scripted = dspy.utils.DummyLM(ANSWERS, adapter=dspy.JSONAdapter())
+lm_module.lm_for_role = lambda settings, role: scripted if role in roles else real(settings, role)
+from pipelines.cli import main
+
+sys.argv = ["scriptwright", *sys.argv[2:]]
+main()
+"""
+
+
+def kill_when(settings: Settings, tmp_path: Path, cmd: list[str], ready: Callable[[], Any]) -> Any:
+    """Start a command, poll `ready()` (the database, as another process sees it) until it returns
+    something truthy, then SIGKILL the process; returns what `ready` saw."""
+    log_out, log_err = (tmp_path / "killed.out").open("w"), (tmp_path / "killed.err").open("w")
+    proc = subprocess.Popen(cmd, env=env_for(settings), cwd=REPO, stdout=log_out, stderr=log_err,
+                            stdin=subprocess.DEVNULL)
     try:
-        # wait until the job shows progress and some (not all) videos are committed, then kill
-        seen, deadline = 0, time.monotonic() + DEADLINE_S
+        deadline = time.monotonic() + DEADLINE_S
         while True:
-            assert proc.poll() is None, ("ingest ended before it could be killed mid-job:\n"
-                                         + (tmp_path / "ingest.err").read_text())
-            assert time.monotonic() < deadline, "ingest made no visible progress"
-            job = query(settings, "SELECT progress FROM jobs WHERE kind = 'ingest'")
-            seen = query(settings, "SELECT count(*) AS n FROM videos")[0]["n"]
-            if job and job[0]["progress"] > 0 and 0 < seen < N_VIDEOS:
+            assert proc.poll() is None, ("the process ended before it could be killed mid-job:\n"
+                                         + (tmp_path / "killed.err").read_text())
+            assert time.monotonic() < deadline, "the process never reached the point to kill it at"
+            seen = ready()
+            if seen:
                 break
             time.sleep(0.2)
         os.kill(proc.pid, signal.SIGKILL)
         assert proc.wait(timeout=60) == -signal.SIGKILL
+        return seen
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -105,22 +136,44 @@ def test_sigkill_mid_ingest_then_recover_and_rerun(settings: Settings, captions:
         log_out.close()
         log_err.close()
 
-    # ------------------------------------------------------------------ restart: the job is recovered
-    listed = subprocess.run([str(CLI), "jobs", "list", "--json"], cwd=REPO, capture_output=True, text=True,
-                            env=env_for(settings, SCRIPTWRIGHT_JOB_STALE_AFTER_S="0"), timeout=300,
-                            stdin=subprocess.DEVNULL)
+
+def recovered_on_restart(settings: Settings, job_id: str) -> dict[str, Any]:
+    """The next `scriptwright` start (default settings, right after the kill) marks the killed
+    job failed with a reason and says so once; returns the job row."""
+    listed = run_cli(settings, "jobs", "list", "--json")
     assert listed.returncode == 0, listed.stderr
-    (killed,) = json.loads(listed.stdout)
-    assert killed["kind"] == "ingest" and killed["status"] == "failed"
+    (killed,) = [j for j in json.loads(listed.stdout) if j["id"] == job_id]
+    assert killed["status"] == "failed", killed
     assert killed["error"].startswith("Interrupted: the process running this job stopped"), killed["error"]
-    assert killed["finished_at"] and killed["progress"] > 0
-    assert f"Job {killed['id']} was interrupted earlier and is now marked failed." in listed.stderr
-    # recovery happens once: a second start finds nothing stale
-    again = subprocess.run([str(CLI), "jobs", "list", "--json"], cwd=REPO, capture_output=True, text=True,
-                           env=env_for(settings, SCRIPTWRIGHT_JOB_STALE_AFTER_S="0"), timeout=300,
-                           stdin=subprocess.DEVNULL)
+    assert killed["finished_at"]
+    assert f"Job {job_id} was interrupted earlier and is now marked failed." in listed.stderr
+    # recovery happens once: a second start finds nothing to recover
+    again = run_cli(settings, "jobs", "list", "--json")
     assert again.returncode == 0 and "interrupted" not in again.stderr
-    assert json.loads(again.stdout)[0]["error"] == killed["error"]
+    assert [j["error"] for j in json.loads(again.stdout) if j["id"] == job_id] == [killed["error"]]
+    return killed
+
+
+def test_sigkill_mid_ingest_then_recover_and_rerun(settings: Settings, captions: Path, tmp_path: Path):
+    # what a clean ingest of each file would store (parsing only: cheap)
+    groups, _ = collect(captions, tmp_path / "scratch")
+    expected = {g.key: doc_from_group(g)[0] for g in groups}
+    assert len(expected) == N_VIDEOS
+
+    query(settings, "SELECT 1")  # create and migrate the database before the race starts
+
+    def some_videos_committed() -> tuple[str, int] | None:
+        job = query(settings, "SELECT id, progress FROM jobs WHERE kind = 'ingest'")
+        seen = query(settings, "SELECT count(*) AS n FROM videos")[0]["n"]
+        return (job[0]["id"], seen) if job and job[0]["progress"] > 0 and 0 < seen < N_VIDEOS else None
+
+    # kill once the job shows progress and some (not all) videos are committed
+    job_id, seen = kill_when(settings, tmp_path, [str(CLI), "ingest", str(captions), "--creator", "K"],
+                             some_videos_committed)
+
+    # ------------------------------------------------------------------ restart: the job is recovered
+    killed = recovered_on_restart(settings, job_id)
+    assert killed["kind"] == "ingest" and killed["progress"] > 0
 
     # ------------------------------------------------------------------ the stores hold whole videos only
     state = stored_state(settings)
@@ -144,8 +197,7 @@ def test_sigkill_mid_ingest_then_recover_and_rerun(settings: Settings, captions:
     assert not [i for i in killed["items"] if i["status"] == "failed"]
 
     # ------------------------------------------------------------------ the same ingest again completes the corpus
-    rerun = subprocess.run([str(CLI), "ingest", str(captions), "--creator", "K"], cwd=REPO, capture_output=True,
-                           text=True, env=env_for(settings), timeout=DEADLINE_S, stdin=subprocess.DEVNULL)
+    rerun = run_cli(settings, "ingest", str(captions), "--creator", "K", timeout=DEADLINE_S)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert "failed:" not in rerun.stderr
     n_unchanged = n_stored - len(missing)
@@ -176,3 +228,97 @@ def test_sigkill_mid_ingest_then_recover_and_rerun(settings: Settings, captions:
     assert final["vector_ids"] == set(final["chunk_ids"])
     (creator,) = query(settings, "SELECT count(*) AS n FROM creators")
     assert creator["n"] == 1
+
+
+# ---------------------------------------------------------------------- DNA build and draft
+
+def snapshots(settings: Settings) -> list[dict[str, Any]]:
+    return query(settings, "SELECT * FROM dna_snapshots ORDER BY creator_id, version")
+
+
+def test_sigkill_mid_dna_build_keeps_the_earlier_snapshot(sample_settings: Settings, scripted_lm: None,
+                                                          tmp_path: Path):
+    """`scriptwright dna build --force` killed while it waits on the writer LM (everything measured,
+    nothing saved yet)."""
+    s = sample_settings
+    # version 1, built in this process with a scripted writer (the content is not the point here)
+    seed = jobs.submit_and_run(s, "dna-build", {"creator": "pip-halloran"})
+    assert seed["status"] == "succeeded", seed["error"]
+    before = snapshots(s)
+    assert [r["version"] for r in before] == [1]
+
+    def writing_the_style_guide() -> str | None:  # measured everything, waiting on the writer LM
+        found = query(s, "SELECT id FROM jobs WHERE kind = 'dna-build' AND status = 'running'"
+                         " AND message LIKE 'Writing the style guide%'")
+        return found[0]["id"] if found else None
+
+    job_id = kill_when(s, tmp_path, [str(CLI), "dna", "build", "--creator", "pip-halloran", "--force"],
+                       writing_the_style_guide)
+
+    killed = recovered_on_restart(s, job_id)
+    assert killed["kind"] == "dna-build" and killed["params"]["force"] is True
+    assert snapshots(s) == before  # no half snapshot, version 1 untouched
+    shown = run_cli(s, "dna", "show", "--creator", "pip-halloran", "--json")
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["id"] == before[0]["id"]
+
+    # the build again (here with the scripted writer: the embedded LM's two long calls are what
+    # the killed process was doing, not what this checks) saves version 2 next to version 1
+    rerun = jobs.submit_and_run(s, "dna-build", {"creator": "pip-halloran", "force": True})
+    assert rerun["status"] == "succeeded", rerun["error"]
+    assert rerun["result"]["version"] == 2
+    after = snapshots(s)
+    assert [r["version"] for r in after] == [1, 2] and after[0] == before[0]
+    assert after[1]["corpus_hash"] == before[0]["corpus_hash"] and after[1]["job_id"] == rerun["id"]
+    assert len({r["id"] for r in after}) == 2
+
+
+IDEA = "Monty Hall with a hundred doors"
+
+
+def drafts_of(settings: Settings) -> list[dict[str, Any]]:
+    return query(settings, "SELECT * FROM drafts ORDER BY project_id, version")
+
+
+def test_sigkill_mid_draft_keeps_the_versions_saved_before(sample_settings: Settings, tmp_path: Path):
+    """`scriptwright draft` killed right after it saved its first version (the outline), while it
+    writes the hooks with the embedded LM. The outline's LM is scripted, so the kill point does not
+    wait on the embedded model; the hooks it is killed in are the real model's."""
+    s = sample_settings
+
+    def first_version_saved() -> str | None:  # the outline is saved, the hooks are being written
+        found = query(s, "SELECT j.id FROM jobs j WHERE j.kind = 'draft' AND j.status = 'running'"
+                         " AND EXISTS (SELECT 1 FROM drafts d WHERE d.job_id = j.id)")
+        return found[0]["id"] if found else None
+
+    job_id = kill_when(s, tmp_path, scripted_cli(["research"], "draft", "--creator", "pip-halloran", "--idea", IDEA,
+                                                 "--no-export"), first_version_saved)
+
+    killed = recovered_on_restart(s, job_id)
+    assert killed["kind"] == "draft"
+    (project,) = query(s, "SELECT id FROM projects")
+    (v1,) = drafts_of(s)  # exactly the version committed before the kill, whole
+    assert (v1["project_id"], v1["version"], v1["parent_version"], v1["step"], v1["job_id"]) == (
+        project["id"], 1, None, "outline", job_id)
+    outline = json.loads(v1["content"])
+    assert outline["idea"] == IDEA and outline["framework"]["id"] == "misconception-first"
+    assert len(outline["outline"]) == 5 and outline["hooks"] == [] and outline["sections"] == []
+    listed = run_cli(s, "drafts", "list", "--project", project["id"], "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert [v["version"] for v in json.loads(listed.stdout)] == [1]
+
+    # the same command again (every LM scripted: fast) finds the same project and drafts the whole
+    # video on top of the version that survived
+    rerun = subprocess.run(scripted_cli(["research", "writer", "judge"], "draft", "--creator", "pip-halloran",
+                                        "--idea", IDEA, "--no-export"),
+                           cwd=REPO, capture_output=True, text=True, env=env_for(s), timeout=DEADLINE_S,
+                           stdin=subprocess.DEVNULL)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert f"{project['id']} v5" in rerun.stdout, rerun.stdout
+    assert query(s, "SELECT id FROM projects") == [project]
+    after = drafts_of(s)
+    assert after[0] == v1
+    assert [(d["version"], d["parent_version"], d["step"]) for d in after] == [
+        (1, None, "outline"), (2, 1, "outline"), (3, 2, "hooks"), (4, 3, "script"), (5, 4, "checks")]
+    (done,) = query(s, "SELECT id, status FROM jobs WHERE kind = 'draft' AND id != ?", [job_id])
+    assert done["status"] == "succeeded" and {d["job_id"] for d in after[1:]} == {done["id"]}
