@@ -14,11 +14,14 @@ if not runs:
     st.info("No evaluation runs yet: start one in the Prompt Lab or with `scriptwright eval run`.")
     st.stop()
 
-PARTS = ["score", "voice", "coverage", "length", "structure", "penalty"]
-details = {r["id"]: evals.get_run(s, r["id"]) for r in runs[:20]}
+PARTS = {"script": ["score", "voice", "coverage", "length", "structure", "penalty"],
+         "assistant": ["score", "tools", "outcome", "errors"]}
+programs = sorted({r["program"] for r in runs}, key=lambda p: p != "script")
+program = st.selectbox("Program", programs, key="ev_program") if len(programs) > 1 else programs[0]
+details = {r["id"]: evals.get_run(s, r["id"]) for r in [r for r in runs if r["program"] == program][:20]}
 matrix = pd.DataFrame([{"run": run_id, "variant": d["variant"], "split": d["split"], "examples": len(d["results"]),
                         **{p: pd.Series([x["subscores"].get(p) for x in d["results"]], dtype="float").mean()
-                           for p in PARTS},
+                           for p in PARTS[program]},
                         "LM calls": d["lm_calls"], "cached": d["cached_calls"], "cost $": d["cost_usd"],
                         "eval set": d["eval_set_id"]} for run_id, d in details.items()])
 st.subheader("Variants × metrics")
@@ -45,13 +48,19 @@ try:
     eval_set = evals.get_eval_set(s, details[run_a]["eval_set_id"])
     refs = {e["id"]: e for e in eval_set["examples"]}
     example = st.selectbox("Example", sorted(set(a_results) & set(b_results)), key="ev_example",
-                           format_func=lambda i: refs[i]["title"] if i in refs else i)
+                           format_func=lambda i: (refs[i].get("title") or refs[i].get("message", i)) if i in refs else i)
     cols = st.columns(3)
     for col, label, result in ((cols[0], "A", a_results[example]), (cols[1], "B", b_results[example])):
         col.markdown(f"**{label}** · score {result['score']:.3f}")
         col.caption(", ".join(f"{k} {v:.2f}" for k, v in result["subscores"].items() if isinstance(v, float)))
         col.markdown(plain(result["output"] or result["error"] or ""))
-    cols[2].markdown("**The real transcript**")
-    cols[2].markdown(plain(refs[example]["reference"]))
+    task = refs.get(example, {})
+    if program == "assistant":
+        cols[2].markdown("**The task**")
+        cols[2].markdown(plain(task.get("message", "")))
+        cols[2].caption(f"expects {', '.join(task.get('expected_tools', []))}; outcome checked: {task.get('check')}")
+    else:
+        cols[2].markdown("**The real transcript**")
+        cols[2].markdown(plain(task.get("reference", "")))
 except ScriptwrightError as exc:
     st.error(str(exc))

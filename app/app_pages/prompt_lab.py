@@ -67,10 +67,28 @@ creators = corpus.list_creators(settings())
 creator = pick_creator(creators, "lab_creator", "No creators yet: ingest a channel first.")
 for job_id in st.session_state.active_jobs[-2:]:
     job_panel(job_id)
+program = st.selectbox("Program", evals.PROGRAMS, key="lab_program",
+                       help="script: the script writer on the creator's real videos; assistant: tasks with expected "
+                            "tool use and checkable outcomes, built from the creator's corpus.")
 try:
-    eval_set = evals.build_eval_set(settings(), creator["slug"])
+    eval_set = evals.build_eval_set(settings(), creator["slug"], program)
 except ScriptwrightError as exc:
     st.info(str(exc))
+    st.stop()
+if program == "assistant":
+    st.caption(f"Eval set {eval_set['id']}: {len(eval_set['examples'])} tasks, run in the scratch project "
+               "'Assistant evaluation'.")
+    st.dataframe([{"task": t["id"], "message": t["message"][:80], "expected tools": ", ".join(t["expected_tools"]),
+                   "outcome checked": t["check"]} for t in eval_set["examples"]], hide_index=True, width="stretch")
+    chosen = st.multiselect("Variants", [*tag_names, *[f"prompt:{v}" for v in service.versions("assistant")]],
+                            default=tag_names[:1], key="lab_assistant_variants")
+    if st.button("Run the evaluation", key="lab_assistant_eval", disabled=not chosen):
+        for variant in chosen:
+            job_id, _ = jobs.create(settings(), "eval-run", {"program": "assistant", "creator": creator["slug"],
+                                                             "variant": variant})
+            jobs.start_in_thread(settings(), job_id)
+            track_job(job_id)
+        st.rerun()
     st.stop()
 if st.button("Add wizard feedback to the train split", key="lab_add_feedback",
              help="Sections the creator rated or rewrote in the wizard become training examples: the draft's inputs, "

@@ -81,3 +81,20 @@ def test_promote_a_compiled_program_to_a_tag(lab: AppTest) -> None:
     assert "  script_writer: compiled:v1" in tags.split("experimental:")[1].split("tuned:")[0]
     lab.selectbox(key="promote_step").set_value("hook").run()
     assert not [o for o in lab.selectbox(key="promote_version").options if o.startswith("compiled:")]
+
+
+def test_the_assistant_is_evaluated_from_the_page(lab: AppTest, monkeypatch) -> None:
+    from tests.integration.test_assistant import act
+
+    lm = dspy.utils.DummyLM({"[[ ## tools ## ]]": act("finish"), "[[ ## trajectory ## ]]": {"reply": "Done."}},
+                            adapter=dspy.JSONAdapter())
+    monkeypatch.setattr(lm_module, "lm_for_role", lambda settings, role: lm)
+    lab.selectbox(key="lab_program").set_value("assistant").run()
+    tasks = lab.dataframe[1].value
+    assert "find-past-video" in set(tasks["task"]) and "search_corpus" in set(tasks["expected tools"])
+    lab.button(key="lab_assistant_eval").click().run()
+    wait_for_jobs(get_settings())
+    lab.switch_page("app_pages/evaluations.py")
+    lab.run()
+    assert not lab.exception, lab.exception
+    assert any("assistant" in str(row) for row in lab.dataframe[0].value.to_dict("records"))
