@@ -94,7 +94,7 @@ text = st.chat_input(f"Ask about {creator['name']}'s videos, hooks, claims, sect
                      max_chars=None)
 if text is not None:
     try:
-        _, job_id = agent.send(s, session_id, text)
+        _, job_id = agent.send(s, session_id, text, st.session_state.pipeline_tag, st.session_state.prompt_overrides)
     except ScriptwrightError as exc:
         st.error(str(exc))
     else:

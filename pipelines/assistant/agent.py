@@ -137,15 +137,18 @@ def build(settings: Settings, creator: str, project: str | None, selection, mode
                      max_steps=EMBEDDED_MAX_STEPS if model == EMBEDDED_LM else MAX_STEPS)
 
 
-def send(settings: Settings, session_id: str, text: str) -> tuple[int, str]:
-    """Store the creator's message and queue the turn that answers it; (turn, job id)."""
+def send(settings: Settings, session_id: str, text: str, tag: str | None = None,
+         prompts: dict[str, str] | None = None) -> tuple[int, str]:
+    """Store the creator's message and queue the turn that answers it (on a pipeline tag and
+    per-step prompt overrides when given); (turn, job id)."""
     from pipelines import jobs
 
     text = chat.check_message(text)
     chat.get_session(settings, session_id)
     turn = chat.next_turn(settings, session_id)
     chat.add_message(settings, session_id, turn, "user", text)
-    job_id, _ = jobs.create(settings, "chat-turn", {"session": session_id, "turn": turn})
+    job_id, _ = jobs.create(settings, "chat-turn", {"session": session_id, "turn": turn, "tag": tag,
+                                                    "prompts": prompts or {}})
     return turn, job_id
 
 

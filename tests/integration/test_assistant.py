@@ -100,8 +100,10 @@ def test_unknown_tool_bad_arguments_and_a_failing_tool_are_readable(sample_setti
 
 def test_an_unreadable_lm_answer_becomes_an_error_message(sample_settings, session, monkeypatch) -> None:
     use_lm(monkeypatch, [{"nonsense": 1}] * 4)
-    result = turn(sample_settings, session["id"], "Hello?")
+    _, job_id = agent.send(sample_settings, session["id"], "Hello?", tag="experimental")
+    result = jobs.run(sample_settings, job_id)
     assert result["status"] == "succeeded"
+    assert result["prompt_versions"]["assistant"] == {**result["prompt_versions"]["assistant"], "tag": "experimental"}
     last = chat.messages(sample_settings, session["id"])[-1]
     assert last["role"] == "error" and "did not match the expected fields" in last["content"]
     assert [m["role"] for m in chat.messages(sample_settings, session["id"])] == ["assistant", "user", "error"]
