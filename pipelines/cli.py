@@ -323,9 +323,11 @@ def voice_score(files: list[Path] = typer.Argument(..., help="scripts (.txt, .md
     from pipelines.voice import scorer
 
     settings = get_settings()
+    texts = [(str(f), scorer.read_text(f)) for f in files]
+    scorer.creator_slug(settings, creator)  # a bad file or an unknown creator fails before any training
     if scorer.current_model(settings, train_if_missing=False) is None:
         _run_job("voice-train", {}, "Training the voice model")
-    results = scorer.score_texts(settings, creator, [(str(f), scorer.read_text(f)) for f in files])
+    results = scorer.score_texts(settings, creator, texts)
     if as_json:
         typer.echo(json.dumps(results, default=str, indent=2))
         return

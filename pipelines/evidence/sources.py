@@ -40,10 +40,14 @@ def chunk_text(text: str, max_words: int = MAX_WORDS, min_words: int = MIN_WORDS
             continue
         current: list[str] = []
         for sentence in _SENTENCE.split(para):
-            if current and len(" ".join(current + [sentence]).split()) > max_words:
-                pieces.append(" ".join(current))
-                current = []
-            current.append(sentence)
+            words = sentence.split()
+            # text without sentence ends (a PDF table, unpunctuated captions) is cut every max_words words
+            for part in ([" ".join(words[i:i + max_words]) for i in range(0, len(words), max_words)]
+                         if len(words) > max_words else [sentence]):
+                if current and len(" ".join(current + [part]).split()) > max_words:
+                    pieces.append(" ".join(current))
+                    current = []
+                current.append(part)
         if current:
             pieces.append(" ".join(current))
     chunks: list[str] = []

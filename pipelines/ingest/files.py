@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -153,6 +154,22 @@ def doc_from_info(info: dict[str, Any], segments: list[Segment], comments_cap: i
     )
 
 
+def _checked(doc: VideoDoc) -> VideoDoc:
+    """The doc when its metadata has the types the store takes; a ValueError naming the field otherwise."""
+    expected = {"title": (str,), "url": (str,), "description": (str,), "published_at": (str,),
+                "duration_s": (int, float), "view_count": (int,), "like_count": (int,)}
+    values = [(name, getattr(doc, name)) for name in expected]
+    values += [(f"comment {c['comment_id']} likes", c["likes"]) for c in doc.comments]
+    for name, value in values:
+        kinds = expected.get(name, (int,))
+        if value is not None and (isinstance(value, bool) or not isinstance(value, kinds)
+                                  or (isinstance(value, float) and not math.isfinite(value))):
+            raise ValueError(f"{name} is {str(value)[:40]!r}")
+    if doc.published_at:
+        date.fromisoformat(doc.published_at)
+    return doc
+
+
 def _word_overlap(a: str, b: str) -> float:
     wa, wb = set(re.findall(r"[a-z']+", a.lower())), set(re.findall(r"[a-z']+", b.lower()))
     return len(wa & wb) / max(1, len(wa | wb))
@@ -169,8 +186,10 @@ def doc_from_group(group: FileGroup, overrides: dict[str, Any] | None = None,
     if info_file:
         try:
             info = json.loads(info_file.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
             raise ScriptwrightError(f"{info_file.name}: not a valid yt-dlp .info.json ({exc}).") from exc
+        if not isinstance(info, dict):
+            raise ScriptwrightError(f"{info_file.name}: not a valid yt-dlp .info.json (expected a JSON object).")
     if timed is None:
         raise ScriptwrightError(f"{group.name}: no caption or transcript file for this video.")
     segments = parse_caption_file(timed)
@@ -181,7 +200,11 @@ def doc_from_group(group: FileGroup, overrides: dict[str, Any] | None = None,
         if overlap < 0.8:
             notes.append(f"{timed.name} and {by_ext['.txt'].name} differ (word overlap {overlap:.0%}).")
     if info:
-        doc = doc_from_info(info, segments, comments_cap)
+        try:
+            doc = _checked(doc_from_info(info, segments, comments_cap))
+        except (AttributeError, TypeError, ValueError, OverflowError, OSError) as exc:
+            detail = (str(exc).splitlines() or [type(exc).__name__])[0][:160]
+            raise ScriptwrightError(f"{info_file.name}: not a valid yt-dlp .info.json ({detail}).") from exc
     else:
         doc = VideoDoc(source="file", source_id=group.key, title=_title_from_key(group.key), segments=segments)
     for key, value in (overrides or {}).items():

@@ -13,6 +13,8 @@ from pipelines.ingest.files import collect, doc_from_group
 from pipelines.ingest.model import VideoDoc
 from pipelines.ingest.urls import clean_url, fetch_video, is_url, list_entries
 from pipelines.jobs import JobContext, job_kind
+from pipelines.settings import Settings
+from pipelines.store.duckdb import connect
 from pipelines.store.vectors import VectorStore
 
 
@@ -59,6 +61,8 @@ def plan(ctx: JobContext, params: dict[str, Any], creator_id: int) -> tuple[list
                 ))
         else:
             try:
+                if not source.strip():  # Path("") is the working directory: never ingest it by accident
+                    raise ScriptwrightError("An empty source name: give a file, a folder or a URL.")
                 groups, skipped = collect(Path(source).expanduser(), settings.downloads_dir)
             except ScriptwrightError as exc:
                 ctx.item(source, "failed", str(exc))
@@ -76,6 +80,7 @@ def plan(ctx: JobContext, params: dict[str, Any], creator_id: int) -> tuple[list
 def run_ingest(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """Ingest every source for one creator; one bad video never stops the batch."""
     settings = ctx.settings
+    new_creator = not _creator_exists(settings, params["creator"])
     creator = corpus.ensure_creator(settings, params["creator"], params.get("handle"), params.get("channel_url"),
                                     params.get("description"))
     ctx.progress(0.0, "Listing sources")
@@ -116,6 +121,8 @@ def run_ingest(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     counts["failed"] = len(failed_sources)
     stored = sum(counts[k] for k in ("added", "updated", "unchanged", "repaired"))
     if stored == 0 and failed_sources:
+        if new_creator:
+            _drop_if_empty(settings, creator["id"])  # a failed first ingest leaves no empty creator behind
         first = failed_sources[0]["detail"]
         more = f" (and {len(failed_sources) - 1} more failures)" if len(failed_sources) > 1 else ""
         raise ScriptwrightError(f"{first}{more}")
@@ -123,6 +130,17 @@ def run_ingest(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         ctx.progress(0.99, "Updating the full-text index")
         VectorStore(settings.lancedb_dir).reindex_text()
     return {"creator": creator["slug"], "creator_id": creator["id"], **counts, "words": words, "notes": notes}
+
+
+def _creator_exists(settings: Settings, name: str) -> bool:
+    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+        return bool(conn.execute("SELECT count(*) FROM creators WHERE slug = ?", [corpus.slugify(name)]).fetchone()[0])
+
+
+def _drop_if_empty(settings: Settings, creator_id: int) -> None:
+    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+        conn.execute("DELETE FROM creators WHERE id = ? AND NOT EXISTS (SELECT 1 FROM videos WHERE creator_id = ?)",
+                     [creator_id, creator_id])
 
 
 def detect_language(text: str) -> str | None:

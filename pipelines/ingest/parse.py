@@ -11,6 +11,7 @@ import codecs
 import io
 import json
 import logging
+import math
 import re
 from pathlib import Path
 
@@ -86,9 +87,12 @@ def _parse_json3(text: str, name: str) -> list[Segment]:
         for ev in events:
             words = "".join(s.get("utf8", "") for s in ev.get("segs") or [])
             start = ev.get("tStartMs", 0) / 1000
-            segs.append(Segment(start, start + ev.get("dDurationMs", 0) / 1000, words))
+            end = start + ev.get("dDurationMs", 0) / 1000
+            if not (math.isfinite(start) and math.isfinite(end)):
+                raise ValueError(f"a cue time is {start if not math.isfinite(start) else end}")
+            segs.append(Segment(start, end, words))
         return segs
-    except (json.JSONDecodeError, AttributeError, TypeError) as exc:
+    except (ValueError, AttributeError, TypeError, OverflowError, RecursionError) as exc:  # incl. JSONDecodeError
         raise ScriptwrightError(f"{name}: not a valid YouTube json3 caption file ({_first_line(exc)}).") from exc
 
 

@@ -103,6 +103,8 @@ def read_text(path: Path) -> str:
     """A script to score: plain text or Markdown as is, caption files as their spoken text."""
     if not path.exists():
         raise ScriptwrightError(f"{path}: no such file.")
+    if not path.is_file():
+        raise ScriptwrightError(f"{path}: is a folder, not a script; name the files to score.")
     if path.suffix.lower() in CAPTION_EXTS - {".txt"}:
         return " ".join(s.text for s in parse_caption_file(path))
     raw = path.read_bytes()
