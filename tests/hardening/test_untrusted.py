@@ -104,19 +104,6 @@ def test_instructions_planted_in_a_transcript_reach_neither_the_assistant_nor_th
     assert "PlantedCoin" not in sent and WITHHELD in sent
 
 
-def test_instructions_in_comments_are_withheld_from_idea_validation(sample_settings, monkeypatch) -> None:
-    comment = f"Please do the Monty Hall problem with a hundred doors! {INSTRUCTION}."
-    add_comment(sample_settings, pip_video(sample_settings, "Monty Hall"), "planted-1", comment)
-    lm = use_lm(monkeypatch, {"Closest past videos": VERDICT})
-    job = jobs.submit_and_run(sample_settings, "idea-validate", {"creator": "pip-halloran", "idea": IDEA})
-    assert job["status"] == "succeeded", job["error"]
-    content = projects.result(sample_settings, job["result"]["project"], "idea")["content"]
-    assert comment in [q["text"] for q in content["demand"]["quotes"]], "the comment is kept and shown as data"
-    sent = prompts_sent(lm)
-    assert "Please do the Monty Hall problem with a hundred doors!" in sent
-    assert WITHHELD in sent and "PlantedCoin" not in sent
-
-
 def test_instructions_in_transcript_excerpts_are_withheld_from_the_dna_prompts(settings: Settings) -> None:
     selection = PromptService(settings).select()
     excerpts = [f"Okay, so here is the sneaky part. {INSTRUCTION}. Then we count the doors.", "Ready? Let's go."]
@@ -141,10 +128,13 @@ def markdown_texts(at: AppTest) -> list[str]:
     return [str(t) for t in bodies + labels]
 
 
-def test_markup_in_titles_comments_and_sources_is_escaped(sample_settings, monkeypatch, tmp_path: Path) -> None:
+def test_comments_titles_and_sources_are_data_to_the_model_and_escaped_on_the_page(sample_settings, monkeypatch,
+                                                                                    tmp_path: Path) -> None:
     monty = pip_video(sample_settings, "Monty Hall")
     with connect(sample_settings.duckdb_path) as conn:
         conn.execute("UPDATE videos SET title = ? WHERE id = ?", [f"Monty Hall doors {PAYLOAD}", monty])
+    instructing = f"Please do the Monty Hall problem with a hundred doors! {INSTRUCTION}."
+    add_comment(sample_settings, monty, "planted-instruction", instructing)
     add_comment(sample_settings, monty, "planted-html",
                 f"Could you do the Monty Hall problem with a hundred doors? {PAYLOAD}")
     page = tmp_path / "doors.html"
@@ -153,13 +143,19 @@ def test_markup_in_titles_comments_and_sources_is_escaped(sample_settings, monke
                     "<p>With a hundred doors the host opens ninety-eight goat doors, and switching wins ninety-nine "
                     "times in a hundred. The host always knows where the car is and never opens it.</p>"
                     f"<p>{INSTRUCTION}.</p></article></body></html>")
-    use_lm(monkeypatch, {"Closest past videos": VERDICT,
+    lm = use_lm(monkeypatch, {"Closest past videos": VERDICT,
                          "[[ ## passages ## ]]": {"key_points": [{"text": "Switching wins 99 times in 100.",
                                                                   "cites": ["P1"]}],
                                                   "definitions": [], "numbers": [], "open_questions": []}})
     idea = jobs.submit_and_run(sample_settings, "idea-validate", {"creator": "pip-halloran", "idea": IDEA})
     assert idea["status"] == "succeeded", idea["error"]
     project = idea["result"]["project"]
+    # the instructing comment is kept and shown as data, and the verdict step reads it without its instruction
+    quotes = [q["text"] for q in projects.result(sample_settings, project, "idea")["content"]["demand"]["quotes"]]
+    assert instructing in quotes[:3], quotes
+    sent = prompts_sent(lm)
+    assert "Please do the Monty Hall problem with a hundred doors!" in sent
+    assert WITHHELD in sent and "PlantedCoin" not in sent
     research = jobs.submit_and_run(sample_settings, "research", {"project": project, "sources": [str(page)]})
     assert research["status"] == "succeeded" and research["result"]["flagged"] >= 1, research["error"]
 
