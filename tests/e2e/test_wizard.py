@@ -122,3 +122,33 @@ def test_the_wizard_from_idea_to_markdown_export(server, browser, tmp_path) -> N
     assert len(re.findall(r"^## .+ \[\d+:\d\d\]$", markdown, re.M)) >= 4, "hook and sections with timestamps"
     assert "## Sources consulted" in markdown and "monty-hall-notes.md" in markdown
     assert "## Checks" in markdown and "Reading grade" in markdown and "Voice fidelity" in markdown
+
+
+def test_one_assistant_turn_in_the_browser(server, browser) -> None:  # noqa: F811
+    """On the same server: the Assistant page greets, refuses an overlong message, answers one
+    message with the embedded LM, and shows the history again after a reload."""
+    url, _ = server
+    page = browser.new_page(viewport={"width": 1400, "height": 1600})
+    page.set_default_timeout(60_000)
+    page.goto(f"{url}/assistant")
+    page.get_by_text("I know your").first.wait_for(timeout=120_000)
+    page.get_by_label("Creator").click()
+    page.get_by_role("option", name="Pip Halloran").click()
+    settled(page)
+    page.get_by_text("Hi Pip!").first.wait_for()
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill("x" * 20_000)
+    box.press("Enter")
+    page.get_by_text("20,000 characters").first.wait_for()
+    box.fill("Where did I talk about prime numbers before?")
+    box.press("Enter")
+    page.get_by_text("Where did I talk about prime numbers before?").first.wait_for()
+    # a turn is up to three embedded-LM calls (two tool choices and the reply)
+    page.locator('[data-testid="stChatMessage"]').nth(2).wait_for(timeout=3 * JOB)
+    page.locator('[data-testid="stChatInputTextArea"]:not([disabled])').wait_for(timeout=3 * JOB)
+    shot(page, "10-assistant")
+    assert not page.locator('[data-testid="stException"]').count()
+    page.reload()
+    page.get_by_label("Creator").click()
+    page.get_by_role("option", name="Pip Halloran").click()
+    page.get_by_text("Where did I talk about prime numbers before?").first.wait_for(timeout=120_000)
