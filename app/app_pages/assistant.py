@@ -37,7 +37,7 @@ session_id = st.session_state.as_session
 def draw_tool(m: dict) -> None:
     """A tool call: name and outcome on the expander, inputs and outputs (with links) inside."""
     icon = "⚠️" if m["status"] == "error" else "🔧"
-    with st.expander(f"{icon} {m['tool_name']}: {m['content'][:90]}", expanded=m["status"] == "error"):
+    with st.expander(f"{icon} {m['tool_name']}: {plain(m['content'][:90])}", expanded=m["status"] == "error"):
         st.markdown(plain(m["content"]))
         st.caption("Inputs")
         st.code(json.dumps(m["tool_args"] or {}, indent=2, ensure_ascii=False), language="json")
@@ -64,7 +64,7 @@ def draw(items: list[dict]) -> None:
                 draw_tool(m)
         elif m["role"] == "error":
             with st.chat_message("assistant", avatar="⚠️"):
-                st.error(m["content"])
+                st.error(plain(m["content"]))
         else:
             with st.chat_message("assistant"):
                 st.markdown(plain(m["content"]))

@@ -181,3 +181,26 @@ def test_comments_titles_and_sources_are_data_to_the_model_and_escaped_on_the_pa
     assert any("Could you do the Monty Hall problem" in t and "\\<img src=x onerror=alert\\(1\\)\\>" in t
                for t in new_video)
     assert any("Instruction-like text in Doors \\<script\\>alert\\(2\\)" in t for t in new_video)
+
+
+def test_the_assistant_page_escapes_what_the_tools_quote(sample_settings) -> None:
+    project = projects.ensure_project(sample_settings, "pip-halloran", "Monty Hall", "Why switching doors wins")
+    session = chat.start_session(sample_settings, "pip-halloran", project["id"])
+    chat.add_message(sample_settings, session["id"], 1, "user", "Where did I talk about doors?")
+    chat.add_message(sample_settings, session["id"], 1, "tool", f'- "Monty Hall {PAYLOAD}" at 0:00: doors',
+                     tool_name="search_corpus", tool_args={"query": "doors"},
+                     tool_result={"result": {"passages": [{"title": f"Monty Hall {PAYLOAD}", "at": "0:00",
+                                                           "link": None, "text": f"Doors {PAYLOAD}"}]}})
+    chat.add_message(sample_settings, session["id"], 1, "error", f"search_corpus failed: {PAYLOAD}", status="error")
+    at = AppTest.from_file(ENTRY, default_timeout=120)
+    at.run()
+    at.switch_page("app_pages/assistant.py")
+    at.run()
+    at.selectbox(key="as_creator").set_value("Pip Halloran").run()
+    at.selectbox(key="as_project").set_value(project["id"]).run()
+    assert not at.exception, at.exception
+    rendered = markdown_texts(at)
+    assert [t for t in rendered if UNESCAPED.search(t)] == []
+    assert any(t.startswith("🔧 search_corpus") and "Monty Hall \\<script\\>" in t
+               for t in (e.label for e in at.expander))
+    assert any("search\\_corpus failed: \\<script\\>" in e.value for e in at.error)
