@@ -112,6 +112,7 @@ def test_instructions_in_transcript_excerpts_are_withheld_from_the_dna_prompts(s
     with dspy.context(lm=lm, adapter=dspy.JSONAdapter()):
         write_style_guide(selection, "Pip Halloran", "questions: many", ["okay so"], excerpts)
         find_stories(selection, "Pip Halloran", excerpts)
+    assert len(lm.history) == 2
     for call in lm.history:
         sent = str(call["messages"])
         assert "PlantedCoin" not in sent and WITHHELD in sent
