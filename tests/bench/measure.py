@@ -7,6 +7,7 @@ import statistics
 import subprocess
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -92,8 +93,18 @@ def creators_page_row(name: str, settings: Settings, browser: Any, what: str) ->
                   "baseline: the load event of the static shell")
 
 
-def run_measured(args: list[str], env: dict[str, str], cwd: Path, log: Path) -> tuple[float, int, str]:
-    """Run a child to completion: (wall seconds, its own peak RSS in MiB, its output). Raises if it fails.
+@dataclass(frozen=True)
+class Measured:
+    """A finished child process: wall and CPU seconds, its own peak RSS, its output."""
+
+    wall_s: float
+    cpu_s: float
+    peak_mib: int
+    output: str
+
+
+def run_measured(args: list[str], env: dict[str, str], cwd: Path, log: Path) -> Measured:
+    """Run a child to completion and measure it; raises if it fails.
 
     The child is reaped with wait4, which reports that child's resource usage alone.
     """
@@ -106,4 +117,4 @@ def run_measured(args: list[str], env: dict[str, str], cwd: Path, log: Path) -> 
     output = log.read_text()
     if proc.returncode != 0:
         raise AssertionError(f"{' '.join(args[:3])} exited {proc.returncode}:\n{output[-3000:]}")
-    return wall, usage.ru_maxrss // 1024, output
+    return Measured(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024, output)
