@@ -13,6 +13,7 @@ import copy
 import difflib
 import json
 import random
+import threading
 import time
 from typing import Any
 
@@ -25,6 +26,9 @@ from pipelines.store.duckdb import connect, rows, transaction
 
 FEEDBACK_TARGETS = ("draft", "hook", "section")
 SAVE_ATTEMPTS = 12
+# Other processes wait for the database file's lock; threads of this one (tabs of one app server,
+# a job and an edit) share the database and would race for the same version number: take turns.
+_saving = threading.Lock()
 
 
 def save_version(settings: Settings, project: str, content: dict[str, Any], step: str, *, parent: int | None = None,
@@ -33,7 +37,7 @@ def save_version(settings: Settings, project: str, content: dict[str, Any], step
     """Store content as the project's next version; concurrent savers each get their own number."""
     for attempt in range(SAVE_ATTEMPTS):
         try:
-            with transaction(settings.duckdb_path, settings.lock_retry_s) as conn:
+            with _saving, transaction(settings.duckdb_path, settings.lock_retry_s) as conn:
                 version = conn.execute("SELECT coalesce(max(version), 0) + 1 FROM drafts WHERE project_id = ?",
                                        [project]).fetchone()[0]
                 conn.execute(
@@ -48,7 +52,7 @@ def save_version(settings: Settings, project: str, content: dict[str, Any], step
             if attempt == SAVE_ATTEMPTS - 1:
                 raise ScriptwrightError(f"Could not save a new version of {project}: other saves kept taking "
                                         "the same number. Try again.") from exc
-            # a random wait, so savers that collided do not collide again in lockstep
+            # another writer of the project's row won; a random wait, so it is not met again in lockstep
             time.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
     raise AssertionError("unreachable")
 
