@@ -69,12 +69,18 @@ def save(row: Row, directory: Path | None = None) -> Path:
 
 
 def figure(value: float | None, unit: str = "") -> str:
-    """A number as people read it: 1,193 · 83.4 · 0.058 (and its unit)."""
+    """A number as people read it: 1,193 · 83.4 · 0.058 · 0 calls (and its unit)."""
     if value is None:
         return "–"
     size = abs(value)
-    text = (f"{value:,.0f}" if size >= 100 else f"{value:.1f}" if size >= 10 else f"{value:.2f}" if size >= 0.1
-            else f"{value:.3f}" if size else "0")
+    if size >= 100 or float(value).is_integer():
+        text = f"{value:,.0f}"
+    elif size >= 10:
+        text = f"{value:.1f}"
+    elif size >= 0.1:
+        text = f"{value:.2f}"
+    else:
+        text = f"{value:.3f}"
     return f"{text} {unit}".strip()
 
 

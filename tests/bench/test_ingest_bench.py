@@ -63,6 +63,7 @@ def test_ingest_throughput_vs_bare_embedder(ingested: Ingested, bench_record: Ca
 
 def test_hybrid_search_latency(ingested: Ingested, bench_record: Callable[[Row], None]) -> None:
     searches, embeds = search_latencies(ingested.settings, creator="bench")
-    where = f"{len(searches)} searches, {ingested.source} ({len(ingested.chunks)} chunks); baseline: embedding the query"
+    where = (f"{len(searches)} searches, {ingested.source} ({len(ingested.chunks)} chunks); "
+             "baseline: embedding the query")
     for q in (50, 95):
         bench_record(Row.of(f"hybrid search p{q}", percentile(searches, q), "ms", percentile(embeds, q), where))

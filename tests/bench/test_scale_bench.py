@@ -88,7 +88,8 @@ def test_scale_ingest(scale: Scale, bench_record: Callable[[Row], None]) -> None
     sampled = min(SAMPLE_CHUNKS, n_chunks)
     cpu_ratio = (scale.words / scale.ingest.cpu_s) / (scale.sample_words / scale.bare.cpu_s)
     bench_record(Row.of(
-        "scale: ingest throughput", scale.words / scale.ingest.wall_s, "words/s", scale.sample_words / scale.bare_embed_s,
+        "scale: ingest throughput", scale.words / scale.ingest.wall_s, "words/s",
+        scale.sample_words / scale.bare_embed_s,
         f"{what}: `scriptwright ingest <folder>` took {scale.ingest.wall_s / 60:.1f} min (process start included); "
         f"baseline: the bare embedder on {sampled} sampled chunks in a fresh process; in CPU time (whole "
         f"processes, model load included) the ratio is {cpu_ratio:.2f}"))
@@ -102,7 +103,8 @@ def test_scale_ingest(scale: Scale, bench_record: Callable[[Row], None]) -> None
     raw = n_chunks * DIM * 4 + sum(len(t.encode("utf-8")) for t in scale.chunk_texts)
     bench_record(Row.of(
         "scale: LanceDB dir", size(scale.settings.lancedb_dir) / MIB, "MiB", raw / MIB,
-        f"chunk vectors, text and FTS index, {versions} table versions kept; baseline: raw float32 vectors + chunk text"))
+        f"chunk vectors, text and FTS index, {versions} table versions kept; "
+        "baseline: raw float32 vectors + chunk text"))
 
 
 def test_scale_creators_page(scale: Scale, browser: Any, bench_record: Callable[[Row], None]) -> None:
