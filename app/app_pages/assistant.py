@@ -18,7 +18,8 @@ NO_PROJECT = "(no project)"
 
 st.title("Assistant")
 s = settings()
-creator = pick_creator(corpus.list_creators(s), "as_creator", "No creators yet. Ingest a channel on the Creators page first.")
+creator = pick_creator(corpus.list_creators(s), "as_creator",
+                       "No creators yet. Ingest a channel on the Creators page first.")
 mine = [p["id"] for p in projects.list_projects(s, creator["slug"])]
 left, right = st.columns([3, 1])
 chosen = left.selectbox("Project", [NO_PROJECT] + mine, key="as_project",

@@ -174,8 +174,9 @@ def run_turn(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
 
         def on_call(call: dict[str, Any]) -> None:
             steps["n"] += 1
-            chat.add_message(settings, session["id"], turn, "tool", call["summary"], tool_name=call["tool"], tool_args=call["args"],
-                             tool_result={k: call.get(k) for k in ("result", "wrote", "thought")},
+            kept = {k: call.get(k) for k in ("result", "wrote", "thought")}
+            chat.add_message(settings, session["id"], turn, "tool", call["summary"], tool_name=call["tool"],
+                             tool_args=call["args"], tool_result=kept,
                              status=call["status"], job_id=ctx.job_id)
             ctx.progress(min(0.9, steps["n"] / agent.max_steps), f"Called {call['tool']}")
 

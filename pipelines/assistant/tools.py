@@ -199,5 +199,6 @@ class Toolbox:
         version = drafts.save_version(self.settings, project["id"], content, "assistant", parent=latest["version"],
                                       note=f"{section['id']} rewritten by the assistant: {request[:80]}",
                                       tag=self.selection.tag, prompt_versions=self.selection.record)
-        return ToolResult(f"Rewrote {section['id']} and saved draft v{version} (v{latest['version']} kept): {text[:400]}",
+        saved = f"Rewrote {section['id']} and saved draft v{version} (v{latest['version']} kept)"
+        return ToolResult(f"{saved}: {text[:400]}",
                           {"version": version, "section": section["id"], "text": text}, wrote=f"draft v{version}")
