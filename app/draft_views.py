@@ -19,8 +19,23 @@ SEVERITY_COLOURS = {"high": "red", "warn": "orange", "info": "blue"}
 def save_and_rerun(project: str, base: int, content: dict, note: str, step: str = "edit") -> None:
     """Store an edit of `base` as a new version and show it."""
     version = drafts.save_edit(settings(), project, base, content, note, step)
+    st.session_state.draft_seen[project] = version
     st.toast(f"Saved as v{version}")
     st.rerun()
+
+
+def _spoken(section: dict) -> str:
+    return " ".join(s["text"] for s in section["sentences"])
+
+
+def unsaved_edits(row: dict) -> bool:
+    """Whether this session has typed into the hook or a section of this version without saving it."""
+    content, version, typed = row["content"], row["version"], st.session_state
+    hook = (content.get("hook") or {}).get("text")
+    if hook is not None and typed.get(f"hook_text_{version}", hook) != hook:
+        return True
+    return any(typed.get(f"sec_{sec['id']}_{version}", _spoken(sec)) != _spoken(sec)
+               for sec in content.get("sections") or [])
 
 
 def feedback_row(project: str, version: int, target_type: str, target_id: str, key: str) -> None:
@@ -55,7 +70,7 @@ def script_view(project: str, row: dict, editable: bool) -> None:
             refs = [numbers.setdefault(c["chunk_id"], len(numbers) + 1) for c in sentence["cites"]]
             marks.append(plain(sentence["text"]) + "".join(f" [{n}]" for n in dict.fromkeys(refs)))
         if editable:
-            text = st.text_area(section["title"], " ".join(s["text"] for s in section["sentences"]),
+            text = st.text_area(section["title"], _spoken(section),
                                 key=f"sec_{section['id']}_{version}", label_visibility="collapsed", height=140)
             st.caption("Cited: " + (" ".join(marks) if any(s["cites"] for s in section["sentences"]) else "no sources"))
             if st.button("Save section", key=f"sec_save_{section['id']}_{version}"):

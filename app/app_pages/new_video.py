@@ -3,7 +3,7 @@ import plotly.express as px
 import streamlit as st
 
 from app.components import job_panel, link, pick_creator, plain
-from app.draft_views import checks_view, export_buttons, feedback_row, save_and_rerun, script_view
+from app.draft_views import checks_view, export_buttons, feedback_row, save_and_rerun, script_view, unsaved_edits
 from app.state import settings, track_job
 from pipelines import corpus, jobs
 from pipelines.drafting import drafts
@@ -66,6 +66,15 @@ if project_id == NEW:
 project = projects.get_project(s, project_id)
 done = {kind: projects.result(s, project_id, kind) for kind, _ in STEPS}
 current = drafts.find(s, project_id)
+seen = st.session_state.draft_seen.get(project_id)
+if current and seen and seen < current["version"]:
+    editing = drafts.find(s, project_id, seen)
+    if editing and unsaved_edits(editing):  # another tab or a job saved meanwhile: keep what this session typed
+        st.warning(f"v{current['version']} was saved while you were editing v{seen}. Saving keeps your edit as a "
+                   f"new version based on v{seen}; compare the two on the Drafts page.")
+        current = editing
+if current:
+    st.session_state.draft_seen[project_id] = current["version"]
 draft = current["content"] if current else {}
 done.update({kind: bool(draft.get(kind)) for kind, _ in DRAFT_STEPS[:4]})
 done["export"] = bool(draft.get("sections"))

@@ -139,3 +139,40 @@ def test_the_drafting_steps_each_save_a_version_and_keep_edits(app: AppTest, sam
     app.run()
     assert not app.exception and app.selectbox(key="dr_project").value == project
     assert len(app.dataframe[0].value) == 7
+
+
+def test_an_edit_survives_a_version_saved_meanwhile_in_another_tab(app: AppTest, sample_settings) -> None:
+    from pipelines.drafting import drafts
+    from tests.e2e.test_concurrency import seed_draft
+
+    project = seed_draft(sample_settings)
+    open_page(app)
+    app.selectbox(key="nv_project").set_value(project).run()
+    app.text_area(key="sec_s2_1").input("My rewrite of part 2.").run()
+    base = drafts.get(sample_settings, project, 1)["content"]
+    drafts.save_edit(sample_settings, project, 1, drafts.edit_section(base, "s1", "Another tab's line."),
+                     "edited Part 1")  # another session saves v2 while this one still has v1 with an unsaved edit
+    app.button(key="sec_save_s2_1").click().run()
+
+    assert not app.exception and not app.error
+    assert [v["version"] for v in drafts.versions(sample_settings, project)] == [3, 2, 1]
+    mine = drafts.get(sample_settings, project, 3)
+    assert mine["parent_version"] == 1
+    assert mine["content"]["sections"][1]["sentences"][0]["text"] == "My rewrite of part 2."
+    assert drafts.get(sample_settings, project, 2)["content"]["sections"][0]["sentences"][0]["text"] == \
+        "Another tab's line."
+    assert any("Draft v3" in c.value for c in app.caption), "after saving, the page shows the version it made"
+
+
+def test_a_version_saved_elsewhere_shows_when_nothing_is_being_edited(app: AppTest, sample_settings) -> None:
+    from pipelines.drafting import drafts
+    from tests.e2e.test_concurrency import seed_draft
+
+    project = seed_draft(sample_settings)
+    open_page(app)
+    app.selectbox(key="nv_project").set_value(project).run()
+    base = drafts.get(sample_settings, project, 1)["content"]
+    drafts.save_edit(sample_settings, project, 1, drafts.edit_section(base, "s1", "Another tab's line."),
+                     "edited Part 1")
+    app.run()
+    assert not app.warning and any("Draft v2" in c.value for c in app.caption)
