@@ -6,21 +6,23 @@ from __future__ import annotations
 import dspy
 
 
-class AssistantTurn(dspy.Signature):
-    """Answer the creator, using the workbench's tools (instructions: prompts/assistant/)."""
+class Conversation(dspy.Signature):
+    """The creator's new message in its conversation: what every assistant step reads."""
 
     context: str = dspy.InputField(desc="who the creator is and the state of the project")
     history: str = dspy.InputField(desc="the conversation so far, oldest first")
     message: str = dspy.InputField(desc="the creator's new message")
+
+
+class AssistantTurn(Conversation):
+    """Answer the creator, using the workbench's tools (instructions: prompts/assistant/)."""
+
     reply: str = dspy.OutputField(desc="the answer to the creator, built on the tool results")
 
 
-class NextAction(dspy.Signature):
+class NextAction(Conversation):
     """Pick the next tool to call, or `finish` when the tool results answer the message."""
 
-    context: str = dspy.InputField(desc="who the creator is and the state of the project")
-    history: str = dspy.InputField(desc="the conversation so far, oldest first")
-    message: str = dspy.InputField(desc="the creator's new message")
     tools: str = dspy.InputField(desc="the tools that can be called, one per line: name(arguments): what it does")
     trajectory: str = dspy.InputField(desc="the tools called so far this turn and what they returned")
     thought: str = dspy.OutputField(desc="one sentence: what is still needed to answer")
@@ -30,14 +32,10 @@ class NextAction(dspy.Signature):
     args: str = dspy.OutputField(desc='the tool\'s arguments as a JSON object, e.g. {"query": "eigenvectors"}')
 
 
-class Reply(dspy.Signature):
+class Reply(AssistantTurn):
     """Write the reply from what the tools returned."""
 
-    context: str = dspy.InputField(desc="who the creator is and the state of the project")
-    history: str = dspy.InputField(desc="the conversation so far, oldest first")
-    message: str = dspy.InputField(desc="the creator's new message")
     trajectory: str = dspy.InputField(desc="the tools called this turn and what they returned")
-    reply: str = dspy.OutputField(desc="the answer to the creator, built on the tool results")
 
 
 class RewritePassage(dspy.Signature):
