@@ -26,6 +26,7 @@ from pipelines import compiled, corpus
 from pipelines.compare import compare_scores
 from pipelines.embed import embed
 from pipelines.errors import ScriptwrightError
+from pipelines.evidence.injection import redact
 from pipelines.evidence.sources import split_sentences
 from pipelines.jobs import JobContext, job_kind
 from pipelines.metrics import ScriptMetric
@@ -139,16 +140,20 @@ def split_summary(eval_set: dict[str, Any]) -> str:
 
 
 def examples(eval_set: dict[str, Any], split: str, voice: str) -> list[dspy.Example]:
-    """One split as DSPy examples; `sentences` (the real passage) serves as a labelled demo when compiling."""
+    """One split as DSPy examples; `sentences` (the real passage) serves as a labelled demo when compiling.
+
+    What reaches a prompt (title, key points, demo sentences) has instruction-like text withheld;
+    `reference`, which only the metrics read, stays as the creator said it."""
     if split not in ("train", "dev", "test"):
         raise ScriptwrightError(f"Split '{split}': expected train, dev or test.")
     out = []
     for e in eval_set["examples"]:
         if e["split"] == split:
             out.append(dspy.Example(
-                creator=eval_set["creator_name"], voice=voice, title=e["title"], key_points=e["key_points"],
-                target_words=e["target_words"], reference=e["reference"], creator_slug=eval_set["creator"],
-                sentences=split_sentences(e["reference"]), example_id=e["id"],
+                creator=eval_set["creator_name"], voice=voice, title=redact(e["title"]),
+                key_points=[redact(k) for k in e["key_points"]], target_words=e["target_words"],
+                reference=e["reference"], creator_slug=eval_set["creator"],
+                sentences=split_sentences(redact(e["reference"])), example_id=e["id"],
             ).with_inputs("creator", "voice", "title", "key_points", "target_words"))
     return out
 

@@ -16,7 +16,7 @@ import dspy
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pipelines import corpus, jobs
+from pipelines import corpus, evals, jobs
 from pipelines import lm as lm_module
 from pipelines.assistant import agent, chat
 from pipelines.drafting import drafts
@@ -117,6 +117,18 @@ def test_instructions_in_transcript_excerpts_are_withheld_from_the_dna_prompts(s
         sent = str(call["messages"])
         assert "PlantedCoin" not in sent and WITHHELD in sent
         assert "here is the sneaky part" in sent and "Then we count the doors" in sent
+
+
+def test_instructions_in_an_eval_set_reach_no_prompt_and_the_metrics_keep_the_real_words() -> None:
+    eval_set = {"creator_name": "Pip Halloran", "creator": "pip-halloran", "examples": [{
+        "id": "v1", "split": "test", "title": f"Doors. {INSTRUCTION}.", "target_words": 30,
+        "key_points": [f"{INSTRUCTION}.", "Three doors hide one car."],
+        "reference": f"Three doors hide one car. {INSTRUCTION}. So you switch."}]}
+    (example,) = evals.examples(eval_set, "test", voice="warm")
+    prompt_side = str([example.inputs().toDict(), example.sentences])
+    assert "PlantedCoin" not in prompt_side and WITHHELD in prompt_side
+    assert "Three doors hide one car." in example.key_points and "So you switch." in example.sentences
+    assert "PlantedCoin" in example.reference, "the metrics compare with what the creator said"
 
 
 # ---------------------------------------------------------------- markup in data is escaped on the page
