@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.errors import StreamlitAuthError, StreamlitSecretNotFoundError
 
 from pipelines import jobs
 from pipelines.demo import sample_needed
@@ -26,6 +27,43 @@ def _startup(data_dir: str) -> dict:
         if created:
             jobs.start_in_thread(s, seed_job)
     return {"recovered": recovered, "seed_job": seed_job}
+
+
+def sign_in_configured() -> bool:
+    """Whether Streamlit's OIDC sign-in is set up ([auth] in .streamlit/secrets.toml)."""
+    try:
+        return "auth" in st.secrets
+    except StreamlitSecretNotFoundError:
+        return False
+
+
+def _sign_in() -> None:
+    try:
+        st.login()
+    except StreamlitAuthError as exc:
+        st.session_state.sign_in_error = str(exc)
+
+
+def sign_in_gate() -> None:
+    """With sign-in configured, only signed-in, allowed accounts get past this; without it, nothing changes."""
+    if not sign_in_configured():
+        return
+    if not st.user.is_logged_in:
+        st.title("Scriptwright")
+        st.write("This workbench asks you to sign in first.")
+        st.button("Sign in", type="primary", on_click=_sign_in)
+        if st.session_state.get("sign_in_error"):
+            st.error(f"Sign-in is configured but could not start: {st.session_state.sign_in_error}")
+        st.stop()
+    email = st.user.get("email")
+    if not settings().may_enter(email):
+        st.error(f"{email or 'This account'} may not use this workbench. Its owner can add you to "
+                 "SCRIPTWRIGHT_ALLOWED_USERS.")
+        st.button("Sign out", on_click=st.logout)
+        st.stop()
+    with st.sidebar:
+        st.caption(f"Signed in as {email or st.user.get('name') or 'you'}")
+        st.button("Sign out", key="sign_out", on_click=st.logout)
 
 
 def startup() -> dict:

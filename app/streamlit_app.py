@@ -9,9 +9,10 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.state import init_session, startup  # noqa: E402
+from app.state import init_session, sign_in_gate, startup  # noqa: E402
 
 st.set_page_config(page_title="Scriptwright", page_icon="🎬", layout="wide")
+sign_in_gate()
 init_session()
 startup()
 

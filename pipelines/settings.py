@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     app_port: int = 8501
     allow_remote: bool = Field(default=False, description="Let `scriptwright app` listen on a non-loopback address "
                                                           "(the workbench has no login of its own)")
+    allowed_users: str = Field(default="", description="Who may use the workbench when Streamlit sign-in ([auth] in "
+                                                       "secrets.toml) is on: comma-separated emails or @domains; "
+                                                       "empty lets every signed-in account in")
     video_search: str = Field(default="", description="Competition search: '' (off), 'youtube' (yt-dlp, online) "
                                                       "or a SearxNG base URL")
     web_search: str = Field(default="", description="Web search for research: '' (off) or a SearxNG base URL")
@@ -118,10 +121,18 @@ class Settings(BaseSettings):
             from pipelines.errors import ScriptwrightError
 
             raise ScriptwrightError(
-                f"Refusing to serve the workbench on '{host}': it has no login, so anyone who can reach that address "
-                "could use it. Keep 127.0.0.1, or set SCRIPTWRIGHT_ALLOW_REMOTE=1 once it sits behind authentication "
-                "(see the README).")
+                f"Refusing to serve the workbench on '{host}': without a login anyone who can reach that address could "
+                "use it. Keep 127.0.0.1, or set SCRIPTWRIGHT_ALLOW_REMOTE=1 once sign-in is on or it sits behind an "
+                "authenticating proxy (see the README).")
         return host
+
+    def may_enter(self, email: str | None) -> bool:
+        """Whether a signed-in account may use the workbench (SCRIPTWRIGHT_ALLOWED_USERS)."""
+        allowed = [a.strip().lower() for a in self.allowed_users.split(",") if a.strip()]
+        if not allowed:
+            return True
+        address = (email or "").strip().lower()
+        return "@" in address and any(address == a or (a.startswith("@") and address.endswith(a)) for a in allowed)
 
     def ensure_dirs(self) -> None:
         for path in (self.root, self.lancedb_dir, self.dspy_cache_dir, self.downloads_dir, self.exports_dir):

@@ -22,7 +22,8 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("SCRIPTWRIGHT_DATA_DIR", str(path))
     monkeypatch.setenv("SCRIPTWRIGHT_COMPILED_DIR", str(tmp_path / "compiled"))
     for name in ("SCRIPTWRIGHT_LM", "SCRIPTWRIGHT_LM_WRITER", "SCRIPTWRIGHT_LM_RESEARCH", "SCRIPTWRIGHT_LM_JUDGE",
-                 "SCRIPTWRIGHT_PIPELINE_TAG", "SCRIPTWRIGHT_VIDEO_SEARCH", "SCRIPTWRIGHT_WEB_SEARCH"):
+                 "SCRIPTWRIGHT_PIPELINE_TAG", "SCRIPTWRIGHT_VIDEO_SEARCH", "SCRIPTWRIGHT_WEB_SEARCH",
+                 "SCRIPTWRIGHT_ALLOW_REMOTE", "SCRIPTWRIGHT_ALLOWED_USERS"):
         monkeypatch.delenv(name, raising=False)
     get_settings.cache_clear()
     yield path

@@ -1,6 +1,6 @@
 import streamlit as st
 
-from app.state import settings
+from app.state import settings, sign_in_configured
 from pipelines import lm
 
 st.title("Settings")
@@ -18,4 +18,6 @@ st.dataframe([
     {"setting": "pipeline tag", "value": s.pipeline_tag},
     {"setting": "default prompt version", "value": s.default_prompt_version},
     {"setting": "app address", "value": f"{s.app_address}:{s.app_port}"},
+    {"setting": "sign-in", "value": "on ([auth] in secrets.toml)" if sign_in_configured() else "off"},
+    {"setting": "allowed accounts", "value": s.allowed_users or "every signed-in account"},
 ], hide_index=True)
