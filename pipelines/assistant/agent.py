@@ -20,7 +20,7 @@ from pipelines.assistant.tools import SUMMARY_CHARS, Toolbox, ToolResult
 from pipelines.errors import ScriptwrightError
 from pipelines.evidence.injection import redact
 from pipelines.jobs import JobContext, job_kind
-from pipelines.programs.assistant import NextAction, Reply
+from pipelines.programs.assistant import NextAction, Reply, arguments_for
 from pipelines.settings import EMBEDDED_LM, Settings
 
 MAX_STEPS = 5
@@ -90,12 +90,23 @@ class Assistant(dspy.Module):
     """Think, call a tool, read its result; then reply. `on_call` sees each tool call as it completes."""
 
     def __init__(self, toolbox: Toolbox, step_signature: type[dspy.Signature] = NextAction,
-                 reply_signature: type[dspy.Signature] = Reply, max_steps: int = MAX_STEPS) -> None:
+                 reply_signature: type[dspy.Signature] = Reply, max_steps: int = MAX_STEPS,
+                 argument_signatures: dict[str, type[dspy.Signature]] | None = None) -> None:
         super().__init__()
         self.toolbox = toolbox
         self.step = dspy.Predict(step_signature)
         self.reply = dspy.Predict(reply_signature)
         self.max_steps = max_steps
+        # tool name -> a predictor of its typed arguments, asked after the step chose that tool
+        self.arguments = {name: dspy.Predict(sig) for name, sig in (argument_signatures or {}).items()}
+
+    def _typed_args(self, tool: dspy.Tool, model: str, **inputs: str) -> str:
+        from pipelines.lm import retry_unparsed, user_facing_lm_errors
+
+        predictor = self.arguments[tool.name]
+        with user_facing_lm_errors(f"Assistant ({tool.name} arguments)", model):
+            given = retry_unparsed(predictor, tool=f"{tool.name}({', '.join(tool.args)}): {tool.desc}", **inputs)
+        return json.dumps({name: given[name] for name in predictor.signature.output_fields}, default=str)
 
     def forward(self, context: str, history: str, message: str, on_call: OnCall | None = None) -> dspy.Prediction:
         from pipelines.lm import retry_unparsed, user_facing_lm_errors
@@ -108,9 +119,14 @@ class Assistant(dspy.Module):
             with user_facing_lm_errors("Assistant", model):
                 action = retry_unparsed(self.step, context=context, history=history, message=message, tools=catalogue,
                                         trajectory=trajectory_text(calls))
-            if (action.tool or "").strip() == FINISH:
+            name = (action.tool or "").strip()
+            if name == FINISH:
                 break
-            call = call_tool(tools, action.tool, action.args) | {"thought": action.thought}
+            raw_args = getattr(action, "args", "")
+            if name in self.arguments:
+                raw_args = self._typed_args(tools[name], model, context=context, history=history, message=message,
+                                            trajectory=trajectory_text(calls))
+            call = call_tool(tools, name, raw_args) | {"thought": action.thought}
             calls.append(call)
             if on_call:
                 on_call(call)
@@ -124,17 +140,21 @@ def build(settings: Settings, creator: str, project: str | None, selection, mode
     """The assistant for a conversation, its instructions from prompts/assistant/ under the run's tag.
 
     With the embedded model the tool name is an enum, so its grammar keeps the tiny model to
-    real tools (unconstrained, it named the creator as a tool); other models name tools freely
-    and a wrong name is reported back to them.
+    real tools (unconstrained, it named the creator as a tool), and a second call asks for the
+    chosen tool's arguments as typed fields (as free JSON text it wrote ones no tool accepts);
+    other models name tools and write arguments freely, and mistakes are reported back to them.
     """
     base = selection.signature("assistant").instructions
     toolbox = Toolbox(settings, creator, project, selection)
     step = NextAction.with_instructions(f"{base}\n\n{NextAction.instructions}")
-    if model == EMBEDDED_LM:
-        names = (*toolbox.tools(), FINISH)
-        step = step.with_updated_fields("tool", type_=Literal[names])
-    return Assistant(toolbox, step, Reply.with_instructions(f"{base}\n\n{Reply.instructions}"),
-                     max_steps=EMBEDDED_MAX_STEPS if model == EMBEDDED_LM else MAX_STEPS)
+    reply = Reply.with_instructions(f"{base}\n\n{Reply.instructions}")
+    if model != EMBEDDED_LM:
+        return Assistant(toolbox, step, reply, max_steps=MAX_STEPS)
+    tools = toolbox.tools()
+    step = step.with_updated_fields("tool", type_=Literal[(*tools, FINISH)]).delete("args")
+    typed = {name: sig.with_instructions(f"{base}\n\n{sig.instructions}")
+             for name, tool in tools.items() if (sig := arguments_for(tool)) is not None}
+    return Assistant(toolbox, step, reply, max_steps=EMBEDDED_MAX_STEPS, argument_signatures=typed)
 
 
 def send(settings: Settings, session_id: str, text: str, tag: str | None = None,

@@ -1,5 +1,6 @@
-"""The assistant's programs: one agent step (think, pick a tool, give its arguments), the
-reply after the tools have run, and a rewrite of a passage on request."""
+"""The assistant's programs: one agent step (think, pick a tool, give its arguments), typed
+arguments for a chosen tool (for grammar-constrained local models), the reply after the tools
+have run, and a rewrite of a passage on request."""
 
 from __future__ import annotations
 
@@ -36,6 +37,26 @@ class Reply(AssistantTurn):
     """Write the reply from what the tools returned."""
 
     trajectory: str = dspy.InputField(desc="the tools called this turn and what they returned")
+
+
+class ToolArguments(Conversation):
+    """Give the arguments for the tool just chosen, taken from the creator's message and the tool results."""
+
+    tool: str = dspy.InputField(desc="the tool to call: name(arguments): what it does")
+    trajectory: str = dspy.InputField(desc="the tools called so far this turn and what they returned")
+
+
+def arguments_for(tool: dspy.Tool) -> type[dspy.Signature] | None:
+    """ToolArguments with one typed output per required argument of the tool (None when it needs none),
+    so a grammar-constrained model can only answer with arguments the tool accepts."""
+    required = {name: spec for name, spec in tool.args.items() if "default" not in spec}
+    if not required:
+        return None
+    signature = ToolArguments
+    for name, spec in required.items():
+        desc = spec.get("description") or f"the {name.replace('_', ' ')} to pass to {tool.name}"
+        signature = signature.append(name, dspy.OutputField(desc=desc), type_=tool.arg_types.get(name, str))
+    return signature
 
 
 class RewritePassage(dspy.Signature):

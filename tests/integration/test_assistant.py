@@ -109,12 +109,31 @@ def test_an_unreadable_lm_answer_becomes_an_error_message(sample_settings, sessi
     assert [m["role"] for m in chat.messages(sample_settings, session["id"])] == ["assistant", "user", "error"]
 
 
+def test_with_the_embedded_model_a_chosen_tool_gets_typed_arguments(sample_settings, session, monkeypatch) -> None:
+    """The embedded model picks a tool from an enum, then fills the tool's own fields (no free JSON)."""
+    from pipelines.settings import EMBEDDED_LM
+
+    lm = use_lm(monkeypatch, [{"thought": "search", "tool": "search_corpus"}, {"query": "prime numbers"},
+                              {"thought": "done", "tool": "finish"}, {"reply": "Your primes video."}])
+    lm.model = EMBEDDED_LM
+    result = turn(sample_settings, session["id"], "Where did I talk about prime numbers before?")["result"]
+    assert result["tools"] == ["search_corpus"] and result["errors"] == 0
+    search = chat.messages(sample_settings, session["id"])[2]
+    assert search["tool_args"] == {"query": "prime numbers"} and search["tool_result"]["result"]["passages"]
+    step, arguments = (str(call["messages"]) for call in lm.history[:2])
+    assert "`args`" not in step and "finish" in step
+    assert "search_corpus(query, k)" in arguments and "`query`" in arguments
+
+
 @pytest.mark.slow
 def test_one_turn_with_the_embedded_lm_is_stored(sample_settings, session) -> None:
     job = turn(sample_settings, session["id"], "Where did I talk about prime numbers before?")
     assert job["status"] == "succeeded", job["error"]
-    last = chat.messages(sample_settings, session["id"])[-1]
+    stored = chat.messages(sample_settings, session["id"])
+    last = stored[-1]
     assert last["turn"] == 1 and last["role"] in ("assistant", "error") and last["content"].strip()
+    for call in (m for m in stored if m["role"] == "tool"):  # typed fields: every call's arguments fit its tool
+        assert not any(words in call["content"] for words in ("needs its arguments", "do not fit")), call
 
 
 def test_chat_command_prints_tool_calls_and_resumes_the_conversation(sample_settings, session, monkeypatch) -> None:
