@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     app_address: str = "127.0.0.1"
     app_port: int = 8501
     allow_remote: bool = Field(default=False, description="Let `scriptwright app` listen on a non-loopback address "
-                                                          "(the workbench has no login of its own)")
+                                                          "(only with sign-in on or an authenticating proxy in front)")
     allowed_users: str = Field(default="", description="Who may use the workbench when Streamlit sign-in ([auth] in "
                                                        "secrets.toml) is on: comma-separated emails or @domains; "
                                                        "empty lets every signed-in account in")
