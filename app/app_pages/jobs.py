@@ -12,6 +12,9 @@ st.caption("Ingests, DNA builds, drafts, optimizer and eval runs. This page refr
 @st.fragment(run_every=2.0)
 def job_table() -> None:
     found = jobs.list_jobs(settings(), limit=100)
+    # a CLI job killed while the app runs shows as failed now, not at the app's next start
+    if any(j["status"] == "running" for j in found) and jobs.recover_stale(settings()):
+        found = jobs.list_jobs(settings(), limit=100)
     if not found:
         st.info("No jobs yet.")
         return

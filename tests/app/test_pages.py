@@ -51,6 +51,28 @@ def test_jobs_page_lists_jobs_and_details(app: AppTest, sample_settings) -> None
     assert app.selectbox(key="job_pick").value in set(table["id"])
 
 
+def test_a_job_whose_process_died_while_the_app_runs_shows_as_failed(app: AppTest, sample_settings) -> None:
+    """A CLI job killed after the app started: the Jobs page marks it failed at once, not at the next start."""
+    import socket
+    import subprocess
+    import sys
+
+    from pipelines import jobs
+    from pipelines.store.duckdb import connect
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    job_id, _ = jobs.create(sample_settings, "ingest", {"source": "a-folder", "creator": "K"})
+    with connect(sample_settings.duckdb_path) as conn:
+        conn.execute("UPDATE jobs SET status = 'running', started_at = now()::TIMESTAMP, heartbeat_at = "
+                     "now()::TIMESTAMP, runner = ? WHERE id = ?", [f"{socket.gethostname()}:{dead.pid}", job_id])
+    app.switch_page("app_pages/jobs.py")
+    app.run()
+    table = app.dataframe[0].value.set_index("id")
+    assert table.loc[job_id, "status"] == "failed" and "Interrupted" in table.loc[job_id, "message"]
+    assert jobs.get(sample_settings, job_id)["status"] == "failed"
+
+
 def test_empty_workspace_is_seeded_with_the_demo_creators(settings) -> None:
     at = AppTest.from_file(ENTRY, default_timeout=120)
     at.run()
