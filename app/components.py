@@ -25,7 +25,7 @@ def _draw_final(job: dict) -> None:
 @st.fragment(run_every=1.0)
 def _live(job_id: str) -> None:
     job = jobs.get(settings(), job_id)
-    if job["status"] in jobs.FINAL or (job["status"] == "running" and job_id in jobs.recover_stale(settings())):
+    if job["status"] in jobs.FINAL:
         st.rerun()
     st.progress(job["progress"], text=f"{job['kind']} · {job['status']} · {job['message'] or ''}")
 

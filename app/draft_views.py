@@ -28,14 +28,19 @@ def _spoken(section: dict) -> str:
     return " ".join(s["text"] for s in section["sentences"])
 
 
+def _differs(key: str, text: str) -> bool:
+    """Whether a text box holds other words than `text` (the browser may change whitespace)."""
+    typed = st.session_state.get(key)
+    return typed is not None and typed.split() != text.split()
+
+
 def unsaved_edits(row: dict) -> bool:
     """Whether this session has typed into the hook or a section of this version without saving it."""
-    content, version, typed = row["content"], row["version"], st.session_state
+    content, version = row["content"], row["version"]
     hook = (content.get("hook") or {}).get("text")
-    if hook is not None and typed.get(f"hook_text_{version}", hook) != hook:
+    if hook is not None and _differs(f"hook_text_{version}", hook):
         return True
-    return any(typed.get(f"sec_{sec['id']}_{version}", _spoken(sec)) != _spoken(sec)
-               for sec in content.get("sections") or [])
+    return any(_differs(f"sec_{sec['id']}_{version}", _spoken(sec)) for sec in content.get("sections") or [])
 
 
 def feedback_row(project: str, version: int, target_type: str, target_id: str, key: str) -> None:

@@ -67,9 +67,9 @@ project = projects.get_project(s, project_id)
 done = {kind: projects.result(s, project_id, kind) for kind, _ in STEPS}
 current = drafts.find(s, project_id)
 seen = st.session_state.draft_seen.get(project_id)
-if current and seen and seen < current["version"]:
+if current and seen and seen < current["version"] and current.get("job_id") not in st.session_state.active_jobs:
     editing = drafts.find(s, project_id, seen)
-    if editing and unsaved_edits(editing):  # another tab or a job saved meanwhile: keep what this session typed
+    if editing and unsaved_edits(editing):  # another tab or process saved meanwhile: keep what this session typed
         st.warning(f"v{current['version']} was saved while you were editing v{seen}. Saving keeps your edit as a "
                    f"new version based on v{seen}; compare the two on the Drafts page.")
         current = editing

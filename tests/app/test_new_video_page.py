@@ -5,6 +5,7 @@ import dspy
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from pipelines import jobs
 from pipelines import lm as lm_module
 from pipelines.evidence import projects
 from tests.app.conftest import wait_for_jobs
@@ -93,7 +94,6 @@ def test_an_empty_idea_is_refused_with_a_message(app: AppTest) -> None:
 
 
 def test_the_drafting_steps_each_save_a_version_and_keep_edits(app: AppTest, sample_settings, monkeypatch) -> None:
-    from pipelines import jobs
     from pipelines.drafting import drafts
     from tests.integration.test_drafting import ANSWERS as DRAFT_ANSWERS
     from tests.integration.test_drafting import SOURCE
@@ -176,3 +176,19 @@ def test_a_version_saved_elsewhere_shows_when_nothing_is_being_edited(app: AppTe
                      "edited Part 1")
     app.run()
     assert not app.warning and any("Draft v2" in c.value for c in app.caption)
+
+
+def test_a_version_from_a_job_this_session_started_is_shown_over_unsaved_text(app: AppTest, sample_settings) -> None:
+    from pipelines.drafting import drafts
+    from tests.e2e.test_concurrency import seed_draft
+
+    project = seed_draft(sample_settings)
+    open_page(app)
+    app.selectbox(key="nv_project").set_value(project).run()
+    app.text_area(key="sec_s2_1").input("Typed but not saved.").run()
+    job_id, _ = jobs.create(sample_settings, "draft-checks", {"project": project})
+    app.session_state["active_jobs"] = [job_id]  # as if this session had pressed "Run the checks"
+    drafts.save_version(sample_settings, project, drafts.get(sample_settings, project, 1)["content"], "checks",
+                        parent=1, note="checks generated", job_id=job_id)
+    app.run()
+    assert not app.warning and any("Draft v2 · checks" in c.value for c in app.caption)
