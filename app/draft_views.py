@@ -28,19 +28,32 @@ def _spoken(section: dict) -> str:
     return " ".join(s["text"] for s in section["sentences"])
 
 
+def _hook_box(version: int) -> str:
+    return f"hook_text_{version}"
+
+
+def _section_box(section_id: str, version: int) -> str:
+    return f"sec_{section_id}_{version}"
+
+
+def _typed(key: str) -> None:
+    st.session_state.draft_typed.add(key)
+
+
 def _differs(key: str, text: str) -> bool:
-    """Whether a text box holds other words than `text` (the browser may change whitespace)."""
+    """Whether the creator typed into a text box and it holds other words than `text` (a value the
+    browser reports for a box nobody touched does not count)."""
     typed = st.session_state.get(key)
-    return typed is not None and typed.split() != text.split()
+    return key in st.session_state.draft_typed and typed is not None and typed.split() != text.split()
 
 
 def unsaved_edits(row: dict) -> bool:
     """Whether this session has typed into the hook or a section of this version without saving it."""
     content, version = row["content"], row["version"]
     hook = (content.get("hook") or {}).get("text")
-    if hook is not None and _differs(f"hook_text_{version}", hook):
+    if hook is not None and _differs(_hook_box(version), hook):
         return True
-    return any(_differs(f"sec_{sec['id']}_{version}", _spoken(sec)) for sec in content.get("sections") or [])
+    return any(_differs(_section_box(sec["id"], version), _spoken(sec)) for sec in content.get("sections") or [])
 
 
 def feedback_row(project: str, version: int, target_type: str, target_id: str, key: str) -> None:
@@ -61,7 +74,8 @@ def script_view(project: str, row: dict, editable: bool) -> None:
     if content.get("hook"):
         st.markdown(f"#### Hook [{clock(starts.get('Hook', 0))}]")
         if editable:
-            text = st.text_area("Hook", content["hook"]["text"], key=f"hook_text_{version}", label_visibility="collapsed")
+            text = st.text_area("Hook", content["hook"]["text"], key=_hook_box(version), label_visibility="collapsed",
+                                on_change=_typed, args=(_hook_box(version),))
             if st.button("Save hook", key=f"hook_save_{version}") and text.strip() != content["hook"]["text"]:
                 save_and_rerun(project, version, drafts.edit_hook(content, text), "edited the hook")
             feedback_row(project, version, "hook", "hook", f"fb_hook_{version}")
@@ -76,7 +90,8 @@ def script_view(project: str, row: dict, editable: bool) -> None:
             marks.append(plain(sentence["text"]) + "".join(f" [{n}]" for n in dict.fromkeys(refs)))
         if editable:
             text = st.text_area(section["title"], _spoken(section),
-                                key=f"sec_{section['id']}_{version}", label_visibility="collapsed", height=140)
+                                key=_section_box(section["id"], version), label_visibility="collapsed", height=140,
+                                on_change=_typed, args=(_section_box(section["id"], version),))
             st.caption("Cited: " + (" ".join(marks) if any(s["cites"] for s in section["sentences"]) else "no sources"))
             if st.button("Save section", key=f"sec_save_{section['id']}_{version}"):
                 try:
