@@ -149,4 +149,5 @@ def export_buttons(project: str, version: int) -> None:
     for col, (kind, mime, label) in zip(cols, (("markdown", "text/markdown", "Markdown script"),
                                                ("teleprompter", "text/plain", "Teleprompter text"),
                                                ("bundle", "application/json", "JSON bundle"))):
-        col.download_button(label, paths[kind].read_bytes(), paths[kind].name, mime, key=f"dl_{kind}_{version}")
+        col.download_button(label, paths[kind].read_bytes(), paths[kind].name, mime, key=f"dl_{kind}_{version}",
+                            on_click="ignore")

@@ -54,6 +54,6 @@ with tab_feedback:
                                           "created_at"]], hide_index=True, width="stretch")
         examples = "\n".join(json.dumps(e, default=str) for e in drafts.feedback_examples(s, project_id))
         st.download_button("Download as evaluation examples (JSONL)", examples, f"{project_id}-feedback.jsonl",
-                           "application/x-ndjson", key="dr_feedback_dl")
+                           "application/x-ndjson", key="dr_feedback_dl", on_click="ignore")
     else:
         st.info("No feedback yet: rate the hook, sections or the whole draft in the wizard's Script step.")

@@ -154,7 +154,7 @@ with tab_score:
                               for r in results])
         st.dataframe(table, hide_index=True, width="stretch")
         st.download_button("Download CSV", table.to_csv(index=False), "voice-scores.csv", "text/csv",
-                           key="voice_csv")
+                           key="voice_csv", on_click="ignore")
     for r in results:
         st.markdown(f"#### {r['name']}")
         if r["message"]:
