@@ -6,6 +6,8 @@ data/test-artifacts/wizard/ and the downloaded Markdown export is checked."""
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -18,16 +20,22 @@ JOB = 480_000  # ms: one step with the embedded LM on a loaded 2-core machine (2
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory):
-    """The app on its own empty data dir (it seeds the demo)."""
-    with running_app(tmp_path_factory.mktemp("wizard") / "data") as running:
+def server(tmp_path_factory: pytest.TempPathFactory, _sample_workspace: Path):
+    """The app on its own copy of the ingested demo workspace (seeding an empty one is
+    test_workbench's job)."""
+    data = tmp_path_factory.mktemp("wizard") / "data"
+    shutil.copytree(_sample_workspace, data)
+    with running_app(data) as running:
         yield running
 
 
 def settled(page) -> None:
-    """Wait until the app has finished its current rerun (the running indicator is gone)."""
-    page.wait_for_timeout(300)
-    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=120_000)
+    """Wait until the app has finished its current rerun (the running indicator is gone, and stays gone
+    past the moment a rerun that was only just requested would show it)."""
+    status = page.locator('[data-testid="stStatusWidget"]')
+    for _ in range(2):
+        page.wait_for_timeout(500)
+        status.wait_for(state="hidden", timeout=120_000)
 
 
 def shot(page, name: str) -> None:
@@ -64,11 +72,6 @@ def test_the_wizard_from_idea_to_markdown_export(server, browser, tmp_path) -> N
     page = browser.new_page(viewport={"width": 1400, "height": 2000})
     page.set_default_timeout(60_000)
     page.goto(f"{url}/new_video")
-    for _ in range(60):  # the server seeds the demo creators in the background on first start
-        if page.get_by_label("Creator").count():
-            break
-        page.wait_for_timeout(2000)
-        page.reload()
     page.get_by_label("Creator").click()
     page.get_by_role("option", name="Pip Halloran").click()
 

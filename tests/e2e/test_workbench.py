@@ -48,15 +48,18 @@ def healthy(url: str) -> bool:
 
 @contextmanager
 def running_app(data_dir: Path, **extra_env: str):
-    """`scriptwright app` on a free port with its own data dir; yields (url, env)."""
+    """`scriptwright app` on a free port with its own data dir; yields (url, env). The server's
+    output goes to app.log beside the data dir (a pipe nobody reads would stall a chatty server)."""
     port = free_port()
     env = {**os.environ, "SCRIPTWRIGHT_DATA_DIR": str(data_dir), **extra_env}
-    proc = subprocess.Popen([str(BIN), "app", "--port", str(port)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    log = data_dir.parent / f"app-{port}.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen([str(BIN), "app", "--port", str(port)], env=env, stdout=out,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until(lambda: healthy(url) or proc.poll() is not None, 90, "the app to answer /_stcore/health")
-        assert proc.poll() is None, proc.stdout.read()
+        assert proc.poll() is None, log.read_text()
         yield url, env
     finally:
         proc.terminate()
