@@ -2,7 +2,8 @@
 
 Each turn loops: the model picks a tool (or `finish`) with its arguments, the tool runs,
 its result is stored as a `tool` message and shown to the model; then the model writes
-the reply from what the tools returned. A tool the model names that does not exist,
+the reply from what the tools returned. A call that repeats an earlier one of the turn
+(same tool, same arguments) is not run again: the turn moves on to the reply. A tool the model names that does not exist,
 arguments that do not fit, or a tool that fails become readable `error`/`tool` messages
 the model also sees, never a lost conversation. Turns run as `chat-turn` jobs.
 """
@@ -70,6 +71,13 @@ def call_tool(tools: dict[str, dspy.Tool], name: str, raw_args: str) -> dict[str
                      "summary": redact(result.summary)[:SUMMARY_CHARS]}
 
 
+def repeats(calls: list[dict[str, Any]], name: str, raw_args: str) -> bool:
+    """Whether this call was already made in the turn with the same arguments: its result is
+    already there (and a write would be saved twice), so the turn goes on to the reply."""
+    args = parse_args(raw_args)
+    return any(c["tool"] == name.strip() and c["args"] == args for c in calls)
+
+
 def trajectory_text(calls: list[dict[str, Any]]) -> str:
     if not calls:
         return "(no tools called yet)"
@@ -126,6 +134,8 @@ class Assistant(dspy.Module):
             if name in self.arguments:
                 raw_args = self._typed_args(tools[name], model, context=context, history=history, message=message,
                                             trajectory=trajectory_text(calls))
+            if repeats(calls, name, raw_args):
+                break
             call = call_tool(tools, name, raw_args) | {"thought": action.thought}
             calls.append(call)
             if on_call:

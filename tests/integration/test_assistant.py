@@ -98,6 +98,17 @@ def test_unknown_tool_bad_arguments_and_a_failing_tool_are_readable(sample_setti
     assert chat.messages(sample_settings, session["id"])[-1]["content"] == "Sorry, none of that worked."
 
 
+def test_a_repeated_call_is_not_run_again_and_the_turn_replies(sample_settings, session, monkeypatch) -> None:
+    """Small models repeat their last call; a repeated write would save the same hook twice."""
+    use_lm(monkeypatch, [act("save_hook", text=HOOK), act("save_hook", text=HOOK),
+                         {"reply": "Saved your hook as draft v1."}])
+    result = turn(sample_settings, session["id"], "Save this as my hook: " + HOOK)["result"]
+    assert result["tools"] == ["save_hook"] and result["reply"] == "Saved your hook as draft v1."
+    assert [v["version"] for v in drafts.versions(sample_settings, session["project_id"])] == [1]
+    assert [m["role"] for m in chat.messages(sample_settings, session["id"])] == ["assistant", "user", "tool",
+                                                                                   "assistant"]
+
+
 def test_an_unreadable_lm_answer_becomes_an_error_message(sample_settings, session, monkeypatch) -> None:
     use_lm(monkeypatch, [{"nonsense": 1}] * 4)
     _, job_id = agent.send(sample_settings, session["id"], "Hello?", tag="experimental")
