@@ -145,7 +145,7 @@ def jobs_list(limit: int = typer.Option(20), status: str | None = typer.Option(N
     for j in found:
         table.add_row(j["id"], j["kind"], j["status"], f"{j['progress']:.0%}", (j["error"] or j["message"] or "")[:60],
                       str(j["created_at"])[:19])
-    out.print(table)
+    out.print(_ids_whole(table))
 
 
 @jobs_app.command("show")
@@ -419,6 +419,14 @@ def prompts_validate() -> None:
     out.print("All prompts and pipeline tags are valid.")
 
 
+def _ids_whole(table: Table) -> Table:
+    """The first column holds ids people type back (jobs, runs, projects): never cut or wrapped."""
+    column = table.columns[0]
+    column.no_wrap = True
+    column.min_width = max((len(str(cell)) for cell in column.cells), default=0)
+    return table
+
+
 def _print_json(data: Any) -> None:
     typer.echo(json.dumps(data, default=str, indent=2))
 
@@ -589,7 +597,7 @@ def projects_list(creator: str | None = typer.Option(None, "--creator", "-c"),
     for p in found:
         table.add_row(p["id"], p["creator"], escape(p["working_title"]), str(p["sources"]), str(p["results"]),
                       str(p["updated_at"])[:16])
-    out.print(table)
+    out.print(_ids_whole(table))
 
 
 def _print_draft(settings, project: str, version: int) -> None:
@@ -772,7 +780,7 @@ def eval_run(creator: str = typer.Option(..., "--creator", "-c"), program: str =
         table.add_row(r["run_id"], r["variant"], r["split"], str(r["n"]), f"{r['mean']:.3f}", str(r["lm_calls"]),
                       str(r["cached_calls"]) + (" (all cached)" if r["lm_calls"] == 0 and r["cached_calls"] else ""),
                       f"{r['cost_usd']:.4f}", str(r["errors"]))
-    out.print(table)
+    out.print(_ids_whole(table))
 
 
 @eval_app.command("add-feedback")
@@ -802,7 +810,7 @@ def eval_list(as_json: bool = typer.Option(False, "--json")) -> None:
     for r in found:
         table.add_row(r["id"], r["variant"], r["split"], f"{r['mean']:.3f}", str(r["lm_calls"]), str(r["cached_calls"]),
                       r["eval_set_id"], str(r["started_at"])[:16])
-    out.print(table)
+    out.print(_ids_whole(table))
 
 
 @eval_app.command("compare")
@@ -868,7 +876,7 @@ def chat(creator: str = typer.Option(..., "--creator", "-c"),
         for s in chats.list_sessions(settings, creator, project):
             table.add_row(s["id"], s["project_id"] or "", escape(s["title"] or ""), str(s["turns"]),
                           str(s["updated_at"])[:16])
-        out.print(table)
+        out.print(_ids_whole(table))
         return
     session = (chats.start_session(settings, creator, project) if new
                else chats.latest_session(settings, creator, project))

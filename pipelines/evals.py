@@ -352,11 +352,18 @@ def run_eval(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def get_run(settings: Settings, run_id: str) -> dict[str, Any]:
+    """An eval run with its results, by id or by the start of one (like a short git hash)."""
+    run_id = run_id.strip()
     with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
-        found = rows(conn, "SELECT * FROM eval_runs WHERE id = ?", [run_id])
+        found = rows(conn, "SELECT * FROM eval_runs WHERE starts_with(id, ?) ORDER BY id", [run_id]) if run_id else []
+        exact = [r for r in found if r["id"] == run_id]
         if not found:
             raise ScriptwrightError(f"No eval run '{run_id}'. See `scriptwright eval list`.")
-        results = rows(conn, "SELECT * FROM eval_results WHERE run_id = ? ORDER BY example_id", [run_id])
+        if len(found) > 1 and not exact:
+            raise ScriptwrightError(f"'{run_id}' is the start of {len(found)} eval runs "
+                                    f"({', '.join(r['id'] for r in found[:5])}); give more of the id.")
+        found = exact or found
+        results = rows(conn, "SELECT * FROM eval_results WHERE run_id = ? ORDER BY example_id", [found[0]["id"]])
     run = found[0]
     run["results"] = [{**r, "subscores": json.loads(r["subscores"]) if r["subscores"] else {}} for r in results]
     return run

@@ -4,9 +4,11 @@ compile → save → load, paired comparison, and (embedded LM) a cached re-run 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import dspy
 import pytest
@@ -93,6 +95,26 @@ def test_embedded_lm_compile_then_eval_and_a_cached_rerun(sample_settings) -> No
     assert again["lm_calls"] == 0 and again["cached_calls"] >= 1 and again["mean"] == before["mean"]
     c = evals.compare_runs(sample_settings, before["run_id"], after["run_id"])
     assert c["ci_low"] <= c["mean_diff"] <= c["ci_high"] and compiled["version"] == 1
+
+
+def test_runs_are_found_by_the_start_of_their_id(sample_settings, scripted, monkeypatch) -> None:
+    """Like a short git hash: a unique start of a run id is enough, an ambiguous one is named,
+    and `eval list` in an 80-column terminal prints ids whole so they can be typed back."""
+    ids = iter(["c0ffee0a1b2c", "c0ffee9d8e7f"])
+    monkeypatch.setattr(evals, "uuid", SimpleNamespace(uuid4=lambda: SimpleNamespace(hex=next(ids) + "0" * 20)))
+    a = run(sample_settings, "eval-run", creator="pip-halloran", variant="stable", split="train")
+    b = run(sample_settings, "eval-run", creator="pip-halloran", variant="experimental", split="train")
+    assert (a["run_id"], b["run_id"]) == ("c0ffee0a1b2c", "c0ffee9d8e7f")
+    assert evals.compare_runs(sample_settings, "c0ffee0", " c0ffee9 ")["b"]["id"] == b["run_id"]
+    with pytest.raises(ScriptwrightError, match="'c0ffee' is the start of 2 eval runs .*c0ffee0a1b2c.*give more"):
+        evals.get_run(sample_settings, "c0ffee")
+    for missing in ("", "d00d"):
+        with pytest.raises(ScriptwrightError, match="No eval run"):
+            evals.get_run(sample_settings, missing)
+    listed = subprocess.run([str(Path(sys.executable).parent / "scriptwright"), "eval", "list"], capture_output=True,
+                            text=True, env={**os.environ, "COLUMNS": "80"}, timeout=120)
+    assert listed.returncode == 0, listed.stderr
+    assert "c0ffee0a1b2c" in listed.stdout and "c0ffee9d8e7f" in listed.stdout, listed.stdout
 
 
 # ---------------------------------------------------------------- compiled programs through pipeline tags
