@@ -71,7 +71,8 @@ def startup(ctx: typer.Context) -> None:
 def ingest(
     sources: list[str] = typer.Argument(..., help="URLs (video, playlist, channel), files, folders or zips"),
     creator: str = typer.Option(..., "--creator", "-c", help="creator name (created if new)"),
-    lang: str = typer.Option("en", help="subtitle language"),
+    lang: str = typer.Option("en", help="subtitle language: fetched for URLs, and preferred when a folder holds "
+                                        "captions of one video in several languages"),
     comments: int = typer.Option(0, help="fetch up to N comments per video"),
     limit: int | None = typer.Option(None, help="at most N videos per source"),
 ) -> None:

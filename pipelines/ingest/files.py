@@ -35,6 +35,27 @@ def stem_key(path: Path) -> str:
     return _LANG_SUFFIX.sub("", base) if path.suffix.lower() in {".srt", ".vtt", ".json3"} else base
 
 
+def caption_language(path: Path) -> str | None:
+    """The language tag in a caption file's name (`talk.pt-BR.srt` -> `pt-BR`), or None."""
+    if path.suffix.lower() not in {".srt", ".vtt", ".json3"}:
+        return None
+    found = _LANG_SUFFIX.search(path.name[: -len(path.suffix)])
+    return found.group(0)[1:] if found else None
+
+
+def _language_rank(path: Path, lang: str) -> tuple[int, str]:
+    """Which of a video's caption files of one type to use: the wanted language, then its
+    variants (`en-US`, `en-orig`), then a file without a language tag, then any other."""
+    code = caption_language(path)
+    if code is None:
+        return 2, path.name
+    primary = re.split(r"[-_]", code)[0].lower()
+    wanted = lang.lower()
+    if code.lower() == wanted:
+        return 0, path.name
+    return (1 if primary == re.split(r"[-_]", wanted)[0] else 3), path.name
+
+
 def is_ingestable(path: Path) -> bool:
     return path.name.lower().endswith(".info.json") or path.suffix.lower() in CAPTION_EXTS
 
@@ -176,10 +197,14 @@ def _word_overlap(a: str, b: str) -> float:
 
 
 def doc_from_group(group: FileGroup, overrides: dict[str, Any] | None = None,
-                   comments_cap: int | None = None) -> tuple[VideoDoc, list[str]]:
-    """Parse one file group into a VideoDoc; returns it with any notes worth showing."""
+                   comments_cap: int | None = None, lang: str = "en") -> tuple[VideoDoc, list[str]]:
+    """Parse one file group into a VideoDoc; returns it with any notes worth showing. When a video
+    has captions in several languages (`talk.en.vtt`, `talk.fr.vtt`), `lang` picks the one used."""
     notes: list[str] = []
-    by_ext = {p.suffix.lower(): p for p in group.files if not p.name.lower().endswith(".info.json")}
+    by_ext: dict[str, Path] = {}
+    for path in sorted((p for p in group.files if not p.name.lower().endswith(".info.json")),
+                       key=lambda p: _language_rank(p, lang)):
+        by_ext.setdefault(path.suffix.lower(), path)
     info_file = next((p for p in group.files if p.name.lower().endswith(".info.json")), None)
     timed = next((by_ext[e] for e in TIMED_ORDER if e in by_ext), None)
     info: dict[str, Any] = {}
@@ -211,6 +236,11 @@ def doc_from_group(group: FileGroup, overrides: dict[str, Any] | None = None,
         setattr(doc, key, value)
     if doc.duration_s is None and segments and segments[-1].end_s:
         doc.duration_s = segments[-1].end_s
+    if not doc.language and caption_language(timed):
+        doc.language = re.split(r"[-_]", caption_language(timed) or "")[0].lower()
+    others = sorted(p.name for p in group.files if p.suffix.lower() == timed.suffix.lower() and p != timed)
+    if others:
+        notes.append(f"used {timed.name}; other languages not ingested: {', '.join(others)}.")
     return doc, notes
 
 

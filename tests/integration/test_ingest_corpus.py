@@ -293,6 +293,21 @@ def test_a_changed_title_alone_updates_the_video(settings: Settings, tmp_path: P
     assert_stores_consistent(settings)
 
 
+def test_the_ingest_language_picks_among_a_videos_caption_languages(settings: Settings, tmp_path: Path):
+    folder = tmp_path / "multi"
+    folder.mkdir()
+    (folder / "doors.en.srt").write_text("1\n00:00:00,000 --> 00:00:04,000\nSwitching doors wins two times "
+                                         "in three.\n", encoding="utf-8")
+    (folder / "doors.fr.srt").write_text("1\n00:00:00,000 --> 00:00:04,000\nChanger de porte gagne deux fois "
+                                         "sur trois.\n", encoding="utf-8")
+    job = ingest(settings, [folder], creator="Bilingual", lang="fr")
+    assert job["status"] == "succeeded" and len(job["items"]) == 1
+    assert "other languages not ingested: doors.en.srt" in job["items"][0]["detail"]
+    (video,) = query(settings, "SELECT language, (SELECT string_agg(text, ' ') FROM segments s"
+                               " WHERE s.video_id = v.id) AS text FROM videos v")
+    assert video["language"] == "fr" and video["text"].startswith("Changer de porte")
+
+
 # --------------------------------------------------------------------------- (c) one bad file in a batch
 
 GOOD_SRT = """1

@@ -426,6 +426,31 @@ def test_a_txt_that_disagrees_with_the_captions_gives_a_note(tmp_path: Path):
     assert len(notes) == 1 and "talk.srt" in notes[0] and "talk.txt" in notes[0]
 
 
+EN_SRT = "1\n00:00:00,000 --> 00:00:03,000\nThe door you picked first is the worst bet.\n"
+FR_SRT = "1\n00:00:00,000 --> 00:00:03,000\nLa porte choisie en premier est le pire pari.\n"
+
+
+def test_captions_in_several_languages_use_the_wanted_one(tmp_path: Path):
+    """yt-dlp writes `talk.en.srt` beside `talk.fr.srt`: one video, in the ingest's language."""
+    (tmp_path / "talk.en.srt").write_text(EN_SRT, encoding="utf-8")
+    (tmp_path / "talk.fr.srt").write_text(FR_SRT, encoding="utf-8")
+    (tmp_path / "talk.en-orig.srt").write_text(EN_SRT.replace("worst", "poorest"), encoding="utf-8")
+    (group,) = group_files(sorted(tmp_path.iterdir()))
+    doc, notes = doc_from_group(group)
+    assert doc.segments[0].text.startswith("The door you picked first is the worst") and doc.language == "en"
+    assert notes == ["used talk.en.srt; other languages not ingested: talk.en-orig.srt, talk.fr.srt."]
+    doc, notes = doc_from_group(group, lang="fr")
+    assert doc.segments[0].text.startswith("La porte") and doc.language == "fr"
+    assert notes == ["used talk.fr.srt; other languages not ingested: talk.en-orig.srt, talk.en.srt."]
+    # no exact match: a variant of the wanted language beats another language
+    (tmp_path / "talk.en.srt").unlink()
+    doc, _ = doc_from_group(group_files(sorted(tmp_path.iterdir()))[0])
+    assert "poorest" in doc.segments[0].text
+    # only another language: it is used, and says which
+    doc, notes = doc_from_group(group_files([tmp_path / "talk.fr.srt"])[0])
+    assert doc.language == "fr" and notes == []
+
+
 def test_dotted_names_are_not_mistaken_for_language_suffixes():
     assert stem_key(Path("part.one.srt")) == "part.one"
     assert stem_key(Path("talk.pt-BR.srt")) == "talk"
