@@ -3,9 +3,10 @@
 Each turn loops: the model picks a tool (or `finish`) with its arguments, the tool runs,
 its result is stored as a `tool` message and shown to the model; then the model writes
 the reply from what the tools returned. A call that repeats an earlier one of the turn
-(same tool, same arguments) is not run again: the turn moves on to the reply. A tool the model names that does not exist,
-arguments that do not fit, or a tool that fails become readable `error`/`tool` messages
-the model also sees, never a lost conversation. Turns run as `chat-turn` jobs.
+(same tool, same arguments) is not run again: the turn moves on to the reply. A tool the
+model names that does not exist, arguments that do not fit, or a tool that fails become
+readable `error`/`tool` messages the model also sees, never a lost conversation. Turns run
+as `chat-turn` jobs.
 """
 
 from __future__ import annotations

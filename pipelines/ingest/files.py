@@ -49,11 +49,14 @@ def _language_rank(path: Path, lang: str) -> tuple[int, str]:
     code = caption_language(path)
     if code is None:
         return 2, path.name
-    primary = re.split(r"[-_]", code)[0].lower()
-    wanted = lang.lower()
-    if code.lower() == wanted:
+    if code.lower() == lang.lower():
         return 0, path.name
-    return (1 if primary == re.split(r"[-_]", wanted)[0] else 3), path.name
+    return (1 if _primary(code) == _primary(lang) else 3), path.name
+
+
+def _primary(code: str) -> str:
+    """`pt-BR` -> `pt`, `en_orig` -> `en`."""
+    return re.split(r"[-_]", code)[0].lower()
 
 
 def is_ingestable(path: Path) -> bool:
@@ -236,8 +239,9 @@ def doc_from_group(group: FileGroup, overrides: dict[str, Any] | None = None,
         setattr(doc, key, value)
     if doc.duration_s is None and segments and segments[-1].end_s:
         doc.duration_s = segments[-1].end_s
-    if not doc.language and caption_language(timed):
-        doc.language = re.split(r"[-_]", caption_language(timed) or "")[0].lower()
+    code = caption_language(timed)
+    if code and not doc.language:
+        doc.language = _primary(code)
     others = sorted(p.name for p in group.files if p.suffix.lower() == timed.suffix.lower() and p != timed)
     if others:
         notes.append(f"used {timed.name}; other languages not ingested: {', '.join(others)}.")

@@ -71,8 +71,8 @@ def plan(ctx: JobContext, params: dict[str, Any], creator_id: int) -> tuple[list
                 notes.append(f"{source}: skipped {len(skipped)} file(s) of unsupported types "
                               f"({', '.join(sorted({p.suffix or p.name for p in skipped})[:5])}).")
             for g in groups[:limit] if limit else groups:
-                items.append(WorkItem(g.name, lambda g=g: doc_from_group(g, overrides.get(g.key), comments or None, lang),
-                                      g.key))
+                items.append(WorkItem(
+                    g.name, lambda g=g: doc_from_group(g, overrides.get(g.key), comments or None, lang), g.key))
     return items, notes
 
 
