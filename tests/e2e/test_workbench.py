@@ -49,7 +49,7 @@ def healthy(url: str) -> bool:
 @contextmanager
 def running_app(data_dir: Path, **extra_env: str):
     """`scriptwright app` on a free port with its own data dir; yields (url, env). The server's
-    output goes to app.log beside the data dir (a pipe nobody reads would stall a chatty server)."""
+    output goes to app-<port>.log beside the data dir (a pipe nobody reads would stall a chatty server)."""
     port = free_port()
     env = {**os.environ, "SCRIPTWRIGHT_DATA_DIR": str(data_dir), **extra_env}
     log = data_dir.parent / f"app-{port}.log"

@@ -36,7 +36,7 @@ from tests.conftest import REPO, SHARED_CORPORA
 from tests.integration.test_dna import scripted_lm  # noqa: F401  (a fixture)
 
 CLI = REPO / ".venv" / "bin" / "scriptwright"
-N_VIDEOS = 16  # ~56k words: two embedding batches, so the kill lands while the second one runs
+N_VIDEOS = 20  # ~64k words: two embedding batches of ~40k and ~24k, so the kill lands while the second runs
 DEADLINE_S = 540  # a guard against a hung subprocess, not a timing assertion
 
 pytestmark = pytest.mark.slow
