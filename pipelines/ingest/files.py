@@ -32,7 +32,8 @@ def stem_key(path: Path) -> str:
     if name.lower().endswith(".info.json"):
         return name[: -len(".info.json")]
     base = name[: -len(path.suffix)] if path.suffix else name
-    return _LANG_SUFFIX.sub("", base) if path.suffix.lower() in {".srt", ".vtt", ".json3"} else base
+    code = caption_language(path)
+    return base[: -len(code) - 1] if code else base
 
 
 def caption_language(path: Path) -> str | None:
