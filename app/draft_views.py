@@ -122,7 +122,8 @@ def checks_view(project: str, row: dict) -> None:
     simple = checks["simplification"]
     m[2].metric("Reading grade", f"{simple['reading_grade']:.1f}", help=f"target {simple['target_grade']:.0f}")
     m[3].metric("Voice fidelity", f"{voice['fidelity']:.2f}" if voice.get("fidelity") is not None else "n/a",
-                help=voice.get("message") or "Calibrated 0..1; profile z compares with the creator's own videos")
+                help=voice.get("message") or "0..1: this creator rather than anyone else; 0.5 is the pass line, "
+                                              "where 90% of their own unseen passages pass")
     if voice.get("profile_z") is not None:
         st.caption(f"Profile z {voice['profile_z']:.2f}: 0 is as typical as the creator's own held-out videos, "
                    "2+ is unusual for them.")

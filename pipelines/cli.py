@@ -333,39 +333,79 @@ def voice_score(files: list[Path] = typer.Argument(..., help="scripts (.txt, .md
         typer.echo(json.dumps(results, default=str, indent=2))
         return
     card = results[0]["scorer"] if results else None
-    if card:
-        out.print(f"[dim]scorer: video accuracy {card['accuracy']:.2f}, window accuracy {card['window_accuracy']:.2f},"
-                  f" AUC {card['auc']:.3f} on {card['n_test_videos']} held-out videos[/]")
+    figures = (card or {}).get("open_set")
+    if figures:
+        out.print(f"[dim]scorer: on voices it never saw, {_pct(figures['far_at_90'])} of videos pass as this creator "
+                  f"while 90% of their own held-out videos do (video AUC {figures['video_auc']:.3f}, 300-word "
+                  f"passages {figures['window_auc']:.3f})[/]", highlight=False)
     else:
         out.print("[dim]scorer not validated on this workspace yet: run `scriptwright voice validate`[/]")
     for r in results:
         if r["message"]:
             out.print(f"[bold]{r['name']}[/]: {r['message']}", highlight=False)
             continue
-        out.print(f"[bold]{r['name']}[/]: fidelity {r['fidelity']:.2f}, P(creator) {r['probability']:.2f}, "
-                  f"closest voice: {r['best_match']} ({r['n_words']} words)", highlight=False)
-        pulls = ", ".join(f"{p['feature']!r} ({p['direction']})" for p in r["pulls_away"][:5])
-        out.print(f"  pulls away: {pulls}", highlight=False, markup=False)
+        verdict = "sounds like them" if r["sounds_like"] else "does not sound like them"
+        closest = f", closest of the workspace's creators: {r['best_match']}" if r["best_match"] else ""
+        out.print(f"[bold]{r['name']}[/]: fidelity {r['fidelity']:.2f} — {verdict} (pass line "
+                  f"{r['threshold']:.2f}){closest} ({r['n_words']} words)", highlight=False)
+        pulls = "; ".join(p["explanation"] for p in r["pulls_away"][:5])
+        out.print(f"  pulls away: {pulls or 'nothing stands out'}", highlight=False, markup=False)
         for sent in r["off_voice_sentences"]:
             out.print(f"  least like them: {sent['text'][:140]}", highlight=False, markup=False)
 
 
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.0f}%"
+
+
+def _open_set_table(reports: dict[str, dict]) -> Table:
+    table = Table("creator", "own videos", "unseen videos", "video AUC", "300-word AUC", "150-word AUC", "EER",
+                  "false accepts (videos)", "false accepts (300 words)")
+    for c, m in reports.items():
+        table.add_row(c, str(m["n_own_videos"]), str(m["n_unseen_videos"]), *(
+            f"{m[k]:.3f}" if m.get(k) is not None else "-" for k in ("video_auc", "window_auc", "hook_window_auc", "eer")),
+            _pct(m["far_at_90"]), _pct(m["window_far_at_90"]))
+    return table
+
+
 @voice_app.command("validate")
 def voice_validate(creators: str | None = typer.Option(None, help="comma-separated creators (default: all)"),
-                   folds: int = typer.Option(5, min=2), as_json: bool = typer.Option(False, "--json")) -> None:
-    """Grouped k-fold cross-validation by video: how often the scorer names the right creator."""
+                   folds: int = typer.Option(5, min=2),
+                   creator: str | None = typer.Option(None, "--creator", "-c",
+                                                      help="with --unseen: the workspace creator to test"),
+                   unseen: Path | None = typer.Option(None, "--unseen", help="a folder of creators the workspace has "
+                                                      "never seen, one subfolder each (nothing is stored)"),
+                   as_json: bool = typer.Option(False, "--json")) -> None:
+    """How far the scorer can be trusted: open-set figures per creator (own held-out videos vs voices
+    it never saw) and, with 2+ creators, closed-set attribution by grouped cross-validation by video."""
+    if unseen is not None and not creator:
+        raise ScriptwrightError("--unseen needs --creator: the workspace creator to test against those voices.")
     names = [c.strip() for c in creators.split(",") if c.strip()] if creators else None
-    r = _run_job("voice-validate", {"creators": names, "folds": folds}, "Validating the voice scorer")["result"]
+    params = {"creators": names, "folds": folds, "creator": creator, "unseen": str(unseen) if unseen else None}
+    r = _run_job("voice-validate", params, "Validating the voice scorer")["result"]
     if as_json:
         typer.echo(json.dumps(r, default=str, indent=2))
         return
-    out.print(f"video accuracy {r['accuracy']:.3f} · window accuracy {r['window_accuracy']:.3f} · AUC {r['auc']:.4f}"
-              f" · {r['n_test_videos']} test videos, {r['n_test_windows']} windows, {r['folds']} folds")
-    table = Table("creator", "videos", "precision", "recall", "window acc.", "AUC")
-    for c, m in r["per_creator"].items():
-        table.add_row(c, str(m["n_videos"]), f"{m['precision']:.2f}", f"{m['recall']:.2f}",
-                      f"{m['window_accuracy']:.2f}", f"{m['auc']:.3f}" if m.get("auc") is not None else "-")
-    out.print(table)
+    if unseen is not None:
+        out.print(_open_set_table({r["creator"]: r["open_set"]}))
+        for source, m in r["open_set"]["by_source"].items():
+            out.print(f"  {source}: {m['n_videos']} videos, median fidelity {m['median_fidelity']:.2f}, "
+                      f"{_pct(m['far_at_90'])} pass", highlight=False)
+        return
+    out.print("[bold]Open set[/]: each creator's held-out videos against voices in neither its training set nor its "
+              "background", highlight=False)
+    out.print(_open_set_table(r["open_set"]))
+    closed = r.get("closed_set")
+    if closed:
+        out.print(f"[bold]Closed set[/] (which of the workspace's creators): video accuracy {closed['accuracy']:.3f} · "
+                  f"window accuracy {closed['window_accuracy']:.3f} · AUC {closed['auc']:.4f} · "
+                  f"{closed['n_test_videos']} test videos, {closed['n_test_windows']} windows, {closed['folds']} folds",
+                  highlight=False)
+        table = Table("creator", "videos", "precision", "recall", "window acc.", "AUC")
+        for c, m in closed["per_creator"].items():
+            table.add_row(c, str(m["n_videos"]), f"{m['precision']:.2f}", f"{m['recall']:.2f}",
+                          f"{m['window_accuracy']:.2f}", f"{m['auc']:.3f}" if m.get("auc") is not None else "-")
+        out.print(table)
     for w in r.get("warnings") or []:
         err.print(f"[yellow]warning:[/] {w}", highlight=False)
 

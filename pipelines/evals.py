@@ -29,7 +29,7 @@ from pipelines.errors import ScriptwrightError
 from pipelines.evidence.injection import redact
 from pipelines.evidence.sources import split_sentences
 from pipelines.jobs import JobContext, job_kind
-from pipelines.metrics import ScriptMetric
+from pipelines.metrics import SCRIPT_METRIC_ID, ScriptMetric
 from pipelines.programs.drafting import ScriptWriter
 from pipelines.prompts import PromptService
 from pipelines.settings import Settings
@@ -291,7 +291,7 @@ def _script_results(ctx: JobContext, eval_set: dict[str, Any], variant: str, spl
         except Exception as exc:  # noqa: BLE001 - a failed example scores 0 and the run goes on, with the reason kept
             details, error, output = {"score": 0.0}, f"{type(exc).__name__}: {str(exc)[:300]}", None
         results.append((ex.example_id, details, output, error))
-    return results, prompt_versions, compiled_id, lm.model, "script-metric-v1"
+    return results, prompt_versions, compiled_id, lm.model, SCRIPT_METRIC_ID
 
 
 def _assistant_results(ctx: JobContext, eval_set: dict[str, Any], variant: str, split: str) -> tuple[list, dict, None, str, str]:
@@ -477,7 +477,7 @@ def run_optimize(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     dev_score = sum(dev_scores) / max(1, len(dev_scores))
     ctx.progress(0.95, "Saving the compiled program")  # the last point a cancel stops the job: nothing written yet
     saved = compiled.save(settings, program, creator, tuned, {
-        "optimizer": name, "budget": budget, "metric": "script-metric-v1", "dev_score": round(dev_score, 4),
+        "optimizer": name, "budget": budget, "metric": SCRIPT_METRIC_ID, "dev_score": round(dev_score, 4),
         "tag": tag, "prompt_versions": selection.record, "trainset_ids": [ex.example_id for ex in train],
         "eval_set": eval_set["id"], "lm": lm.model, "job_id": ctx.job_id})
     calls, cached, cost = _ledger(settings, ctx.job_id)

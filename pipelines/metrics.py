@@ -18,6 +18,9 @@ from pipelines.errors import ScriptwrightError
 from pipelines.evidence.sources import split_sentences
 from pipelines.voice.features import text_features, words
 
+# v2: voice is the open-set fidelity (this creator rather than anyone else); v1 runs scored voice
+# among known creators only and must not be compared with v2 runs.
+SCRIPT_METRIC_ID = "script-metric-v2"
 WEIGHTS = {"voice": 0.4, "coverage": 0.3, "length": 0.15, "structure": 0.15}
 # Cosine (MiniLM) of a key point to its best-matching sentence or pair of adjacent sentences
 # (a point often spans two short spoken sentences). Measured two ways. Key points as eval sets

@@ -100,6 +100,11 @@ class Settings(BaseSettings):
         """The shipped demo corpus lives in the repository, not in the data dir."""
         return Path(__file__).resolve().parent.parent / "data" / "sample"
 
+    @property
+    def background_dir(self) -> Path:
+        """The shipped background of real voices (open data) the voice scorer compares against."""
+        return Path(__file__).resolve().parent.parent / "data" / "background"
+
     def lm_for(self, role: str) -> str:
         """The litellm model string a role uses: its own override, else the shared one."""
         if role not in ROLES:

@@ -118,40 +118,62 @@ with tab_dna:
 with tab_score:
     from pipelines.voice import scorer
 
-    card = scorer.scorer_card(s)
-    if card:
-        st.caption("Scorer card: grouped cross-validation by video on this workspace's creators")
+    name = creator["name"]
+    st.caption(f"Fidelity 0–1: how much a text sounds like {name} rather than like anyone else — compared with "
+               "the workspace's other creators and a background of many real voices. 0.5 is the pass line, where "
+               f"90% of {name}'s own unseen passages pass; 0.9 is as typical as their usual passage.")
+    card = scorer.scorer_card(s, creator=creator["slug"])
+    figures = (card or {}).get("open_set")
+    if figures:
         c = st.columns(4)
-        c[0].metric("Video accuracy", f"{card['accuracy']:.2f}")
-        c[1].metric("Window accuracy", f"{card['window_accuracy']:.2f}")
-        c[2].metric("AUC", f"{card['auc']:.3f}")
-        c[3].metric("Held-out videos", card["n_test_videos"])
+        c[0].metric("Voices never seen that pass", f"{100 * figures['far_at_90']:.0f}% of videos",
+                    help="False accepts at the pass line: videos of creators in neither the training set nor the "
+                         "background that score as this creator, while 90% of their own held-out videos do.")
+        c[1].metric("…of 300-word passages", f"{100 * figures['window_far_at_90']:.0f}%")
+        c[2].metric("Separation (AUC)", f"{figures['video_auc']:.3f}",
+                    help="ROC AUC of fidelity, own held-out videos vs never-seen voices (1.0 = perfect).")
+        c[3].metric("Tested on", f"{figures['n_own_videos']} own · {figures['n_unseen_videos']} other videos")
+        if card.get("accuracy") is not None:
+            st.caption(f"Among this workspace's creators the scorer names the right one for "
+                       f"{100 * card['accuracy']:.0f}% of held-out videos ({100 * card['window_accuracy']:.0f}% of "
+                       "300-word passages).")
         for w in card.get("warnings") or []:
             st.warning(w)
     else:
         st.warning("The scorer has not been validated on this workspace yet, so its scores carry no accuracy figure.")
-    if st.button("Validate the scorer (cross-validation by video)", key="voice_validate"):
+    if st.button("Validate the scorer (held-out videos and voices it never saw)", key="voice_validate"):
         job_id, _ = jobs.create(s, "voice-validate", {"folds": 5})
         jobs.start_in_thread(s, job_id)
         track_job(job_id)
 
+    ready = scorer.current_model(s, train_if_missing=False) is not None
+    if not ready:
+        st.info("The voice model has not been trained on this workspace's videos as they are now. Training takes "
+                "a minute or so and runs in the background.")
+        if st.button("Train the voice model", key="voice_train"):
+            corpus_state = scorer.corpus_key(s, scorer.training_documents(s))
+            job_id, _ = jobs.create(s, "voice-train", {}, idempotency_key=f"voice-train-{corpus_state}")
+            jobs.start_in_thread(s, job_id)
+            track_job(job_id)
+            st.rerun()
+
     script = st.text_area("Paste a script", key="voice_text", height=200)
     uploads = st.file_uploader("…or score a batch of files (.txt, .md)", accept_multiple_files=True, key="voice_files")
-    if st.button("Score", key="voice_score"):
+    if st.button("Score", key="voice_score", disabled=not ready):
         texts = [("pasted script", script)] if script.strip() else []
         texts += [(f.name, f.getvalue().decode("utf-8", errors="replace")) for f in uploads or []]
         try:
             if not texts:
                 raise ScriptwrightError("Paste a script or upload files to score.")
-            with st.spinner("Scoring (the first score trains the voice model)…"):
-                st.session_state.voice_results = scorer.score_texts(s, creator["slug"], texts)
+            st.session_state.voice_results = scorer.score_texts(s, creator["slug"], texts)
         except ScriptwrightError as exc:
             st.error(str(exc))
     results = [r for r in st.session_state.voice_results if r["creator"] == creator["slug"]]
+    names = {c["slug"]: c["name"] for c in creators}
     if len(results) > 1:
-        table = pd.DataFrame([{"file": r["name"], "fidelity": r["fidelity"], "probability": r["probability"],
-                               "closest voice": r["best_match"], "words": r["n_words"], "note": r["message"]}
-                              for r in results])
+        table = pd.DataFrame([{"file": r["name"], "fidelity": r["fidelity"], "sounds like them": r["sounds_like"],
+                               "closest creator": names.get(r["best_match"], r["best_match"]), "words": r["n_words"],
+                               "note": r["message"]} for r in results])
         st.dataframe(table, hide_index=True, width="stretch")
         st.download_button("Download CSV", table.to_csv(index=False), "voice-scores.csv", "text/csv",
                            key="voice_csv", on_click="ignore")
@@ -160,12 +182,21 @@ with tab_score:
         if r["message"]:
             st.warning(r["message"])
             continue
+        verdict = f"Sounds like {name}" if r["sounds_like"] else f"Does not sound like {name}"
+        (st.success if r["sounds_like"] else st.warning)(f"{verdict}: fidelity {r['fidelity']:.2f} (pass line "
+                                                          f"{r['threshold']:.2f}).")
         m = st.columns(3)
         m[0].metric("Fidelity", f"{r['fidelity']:.2f}")
-        m[1].metric(f"P({creator['name']})", f"{r['probability']:.2f}")
-        m[2].metric("Closest voice", r["best_match"])
-        st.markdown("**Sounds least like them**")
+        m[1].metric("Function-word profile", f"{r['profile_z']:+.1f} sd",
+                    help=f"How far its use of small words (the, you, so, just…) is from {name}'s usual passage, in "
+                         f"standard deviations of {name}'s own videos: 0 is typical, 2 or more is unusual for them.")
+        if r["best_match"]:
+            m[2].metric("Closest of your creators", names.get(r["best_match"], r["best_match"]))
+        st.markdown(f"**Sounds least like {name}**")
         for sent in r["off_voice_sentences"]:
-            st.markdown(f"> :red-background[{sent['text']}]")
+            st.markdown(f"> :red-background[{plain(sent['text'])}]")
         st.markdown("**What pulls it away**")
-        st.dataframe(pd.DataFrame(r["pulls_away"]), hide_index=True)
+        for pull in r["pulls_away"]:
+            st.markdown(f"- {plain(pull['explanation'])}")
+        if not r["pulls_away"]:
+            st.markdown("- Nothing stands out.")

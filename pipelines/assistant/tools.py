@@ -94,10 +94,16 @@ class Toolbox:
         """How much a text sounds like the creator (fidelity 0 to 1) and its least typical sentences."""
         result = scorer.score_texts(self.settings, self.creator["slug"], [("text", text)])[0]
         off = [s["text"] for s in result["off_voice_sentences"][:3]]
-        summary = f"Voice fidelity {result['fidelity']:.2f}. {result['message']}"
+        if result["fidelity"] is None:
+            summary = result["message"] or "The voice could not be scored."
+        else:
+            verdict = "sounds like" if result["sounds_like"] else "does not sound like"
+            summary = (f"Voice fidelity {result['fidelity']:.2f}: it {verdict} {self.creator['name']} "
+                       f"(pass line {result['threshold']:.2f}).")
         if off:
             summary += " Least typical: " + " | ".join(off)
-        return ToolResult(summary, {"fidelity": result["fidelity"], "message": result["message"],
+        return ToolResult(summary, {"fidelity": result["fidelity"], "sounds_like": result["sounds_like"],
+                                    "message": result["message"],
                                     "off_voice_sentences": off})
 
     def validate_idea(self, idea: str) -> ToolResult:

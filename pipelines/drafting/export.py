@@ -93,7 +93,11 @@ def _checks(checks: dict[str, Any] | None, titles: dict[str, str]) -> list[str]:
         extra = [f"{label} {_number(voice.get(key), 2)}" for key, label in
                  (("profile_z", "profile z"), ("probability", "probability")) if voice.get(key) is not None]
         detail = f" ({', '.join(extra)})" if extra else ""
-        lines += ["### Voice", "", f"Voice fidelity {_number(voice.get('fidelity'), 2)}{detail}."]
+        verdict = ""
+        if voice.get("sounds_like") is not None:
+            verdict = (" — sounds like the creator" if voice["sounds_like"] else " — does not sound like the creator") \
+                + f" (pass line {_number(voice.get('threshold'), 2)})"
+        lines += ["### Voice", "", f"Voice fidelity {_number(voice.get('fidelity'), 2)}{verdict}{detail}."]
     else:
         lines += ["### Voice", "", "Voice fidelity: not checked."]
     return lines

@@ -297,8 +297,8 @@ def check(ctx: JobContext, project: dict[str, Any], content: dict[str, Any], sha
     ctx.progress((share[0] + share[1]) / 2, "Scoring the voice")
     try:
         result = scorer.score_texts(settings, content["creator"], [("draft", drafts.plain_text(content))])[0]
-        checks["voice"] = {k: result[k] for k in ("fidelity", "probability", "profile_z", "best_match", "message",
-                                                  "off_voice_sentences", "scorer")}
+        checks["voice"] = {k: result[k] for k in ("fidelity", "threshold", "sounds_like", "probability", "profile_z",
+                                                  "best_match", "message", "off_voice_sentences", "scorer")}
     except ScriptwrightError as exc:
         checks["voice"] = {"fidelity": None, "message": str(exc)}
     content["checks"] = checks

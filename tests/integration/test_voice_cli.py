@@ -22,11 +22,21 @@ def test_validate_json_reports_the_protocol_figures(sample_settings) -> None:
     out = run(["voice", "validate", "--folds", "3", "--json"], sample_settings)
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
+    closed = report["closed_set"]
     for key in ("accuracy", "window_accuracy", "auc", "n_test_videos", "n_test_windows", "per_creator", "confusion"):
-        assert key in report
-    assert report["n_test_videos"] == 20  # every demo video is a test video exactly once
-    assert set(report["per_creator"]) == {"pip-halloran", "dr-amara-okafor", "rex-moreno"}
-    assert report["accuracy"] >= 0.9
+        assert key in closed
+    assert closed["n_test_videos"] == 20  # every demo video is a test video exactly once
+    assert set(closed["per_creator"]) == {"pip-halloran", "dr-amara-okafor", "rex-moreno"}
+    assert closed["accuracy"] >= 0.9
+    # open set: each creator's held-out videos against the other two and held-out background channels
+    assert set(report["open_set"]) == set(closed["per_creator"])
+    for slug, figures in report["open_set"].items():
+        assert figures["creator"] == slug and figures["n_own_videos"] >= 6
+        assert "background (held out)" in figures["by_source"] and slug not in figures["by_source"]
+        assert figures["video_auc"] >= 0.9 and figures["far_at_90"] <= 0.2, figures
+    # the figures become the scorer card shown beside every score of this workspace
+    text = run(["voice", "validate", "--folds", "3"], sample_settings).stdout
+    assert "Open set" in text and "Closed set" in text
 
 
 def test_score_json_and_flags(sample_settings, tmp_path) -> None:
@@ -38,6 +48,7 @@ def test_score_json_and_flags(sample_settings, tmp_path) -> None:
     assert out.returncode == 0, out.stderr
     long_result, short_result = json.loads(out.stdout)
     assert long_result["fidelity"] > 0.5 and long_result["best_match"] == "rex-moreno"
+    assert long_result["sounds_like"] and long_result["threshold"] == 0.5
     assert long_result["off_voice_sentences"] and long_result["pulls_away"]
     assert short_result["too_short"] and short_result["fidelity"] is None
 

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from pipelines.errors import ScriptwrightError
-from pipelines.voice.attribution import MIN_WORDS, VoiceModel, passages, scoring_windows
+from pipelines.voice.attribution import FUNCTION_WORDS, MIN_WORDS, VoiceModel, passages, scoring_windows
+from pipelines.voice.background import load_background
 from pipelines.voice.documents import Document, windows
 from pipelines.voice.validation import corpus_warnings, splits, validate
 
@@ -142,9 +143,12 @@ def make_docs(voices: dict = VOICES) -> list[Document]:
     return docs
 
 
+BACKGROUND = load_background(Path(__file__).resolve().parents[2] / "data" / "background")
+
+
 @pytest.fixture(scope="module")
 def model() -> VoiceModel:
-    return VoiceModel().fit(make_docs())
+    return VoiceModel().fit(make_docs(), background=BACKGROUND)
 
 
 def test_texts_are_long_enough_to_score() -> None:
@@ -172,9 +176,12 @@ def test_score_explains_what_pulls_away(model: VoiceModel) -> None:
     score = model.score_text(HELD_OUT["hale"], "sparks")
     assert score.pulls_away
     assert {p.direction for p in score.pulls_away} <= {"more", "less"}
-    assert {p.kind for p in score.pulls_away} & {"word n-gram", "character n-gram", "style pattern"}
-    assert any(p.kind == "function word" for p in score.pulls_away)
     assert all(p.weight > 0 for p in score.pulls_away)
+    # in words a creator understands: what the text says, compared with what they usually say
+    assert all(f"“{p.feature}” {p.direction} often than Captain Sparks usually does" in p.explanation
+               for p in score.pulls_away)
+    # a word the text merely lacks is named only when it is a function word, never a topic word
+    assert all(p.direction == "more" or set(p.feature.split()) <= FUNCTION_WORDS for p in score.pulls_away)
 
 
 def test_off_voice_sentences_find_the_intruder(model: VoiceModel) -> None:
@@ -219,13 +226,23 @@ def test_fewer_than_three_videos_is_a_clear_error() -> None:
         VoiceModel().fit(make_docs(voices))
 
 
-def test_one_creator_is_a_clear_error() -> None:
-    with pytest.raises(ScriptwrightError, match="at least two creators"):
+def test_one_creator_without_a_background_is_a_clear_error() -> None:
+    with pytest.raises(ScriptwrightError, match="at least 2 creators"):
         VoiceModel().fit(make_docs({"hale": VOICES["hale"]}))
 
 
+def test_one_creator_with_the_background_gets_a_score() -> None:
+    alone = VoiceModel().fit(make_docs({"hale": VOICES["hale"]}), background=BACKGROUND)
+    own = alone.score_text(HELD_OUT["hale"], "hale")
+    assert own.fidelity is not None and own.sounds_like and own.threshold == 0.5
+    assert own.probability is None and own.best_match is None  # nothing to attribute among
+    for other in ("sparks", "june"):
+        stranger = alone.score_text(HELD_OUT[other], "hale")
+        assert stranger.fidelity < own.fidelity and not stranger.sounds_like
+
+
 def test_two_creators_and_display_names_work() -> None:
-    pair = VoiceModel().fit(make_docs({k: VOICES[k] for k in ("hale", "june")}))
+    pair = VoiceModel().fit(make_docs({k: VOICES[k] for k in ("hale", "june")}), background=BACKGROUND)
     score = pair.score_text(HELD_OUT["june"], "Grandma June")
     assert score.creator == "june" and score.best_match == "june"
     assert score.fidelity > pair.score_text(HELD_OUT["june"], "hale").fidelity
