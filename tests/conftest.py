@@ -54,13 +54,16 @@ def settings(data_dir: Path) -> Settings:
 
 @pytest.fixture(scope="session")
 def _sample_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo corpus ingested once per session into a template data dir."""
+    """The demo corpus ingested once per session into a template data dir, with its voice model
+    trained (a test that changes the corpus trains its own)."""
     from pipelines.demo import load_sample
+    from pipelines.voice import scorer
 
     path = tmp_path_factory.mktemp("sample-workspace") / "data"
     s = Settings(data_dir=path)
     s.ensure_dirs()
     load_sample(s)
+    scorer.current_model(s)
     return path
 
 
