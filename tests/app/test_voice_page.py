@@ -61,14 +61,20 @@ def test_score_a_pasted_script_with_the_scorer_card(app: AppTest, sample_setting
     app.run()
     pick(app, "Dr. Amara Okafor")
     metrics = {m.label: m.value for m in app.metric}
-    assert float(metrics["Video accuracy"]) >= 0.9 and int(metrics["Held-out videos"]) == 20
+    # the open-set card: how often voices the scorer never saw pass as this creator
+    assert metrics["Voices never seen that pass"].endswith("% of videos")
+    assert "own" in metrics["Tested on"] and "other videos" in metrics["Tested on"]
+    assert any("0.5 is the pass line" in c.value for c in app.caption)
+    assert any("names the right one" in c.value for c in app.caption)  # closed set, 3 creators
     app.text_area(key="voice_text").input(REX_STYLE)
     app.button(key="voice_score").click().run()
     assert not app.exception and not app.error, [e.value for e in app.error]
     metrics = {m.label: m.value for m in app.metric}
     assert float(metrics["Fidelity"]) < 0.5
-    assert metrics["Closest voice"] == "rex-moreno"
+    assert any("Does not sound like Dr. Amara Okafor" in w.value for w in app.warning)
+    assert metrics["Closest of your creators"] == "Rex Moreno"
     assert any(":red-background[" in m.value for m in app.markdown), "off-voice sentences are highlighted"
+    assert any("usually does" in m.value for m in app.markdown), "what pulls it away, in words"
 
 
 def test_scoring_too_little_text_says_so(app: AppTest) -> None:
@@ -77,3 +83,21 @@ def test_scoring_too_little_text_says_so(app: AppTest) -> None:
     app.text_area(key="voice_text").input("Welcome back to the lab. Short text.")
     app.button(key="voice_score").click().run()
     assert any("Too short to judge" in w.value for w in app.warning)
+
+
+def test_a_stale_model_is_trained_by_a_job_not_behind_a_spinner(app: AppTest, sample_settings) -> None:
+    from pipelines.voice import scorer
+
+    for path in (sample_settings.root / "models").glob("voice-*.joblib"):
+        path.unlink()
+    scorer._models.clear()
+    app.switch_page("app_pages/voice.py")
+    app.run()
+    assert any("has not been trained" in i.value for i in app.info)
+    assert app.button(key="voice_score").disabled
+    app.button(key="voice_train").click().run()
+    done = wait_for_jobs(sample_settings, timeout=300)
+    assert any(j["kind"] == "voice-train" and j["status"] == "succeeded" for j in done)
+    app.run()
+    assert not app.button(key="voice_score").disabled
+    assert not any("has not been trained" in i.value for i in app.info)
