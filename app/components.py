@@ -48,6 +48,20 @@ def pick_creator(creators: list[dict], key: str, empty_message: str) -> dict:
     return by_name[st.selectbox("Creator", list(by_name), key=key)]
 
 
+# Column names as a person reads them, for chart axes and hover labels.
+AXES = {"n_words": "words", "published_at": "published", "duration_s": "duration (seconds)",
+        "words_per_min": "words per minute", "title": "video", "median_sentence_len": "median sentence (words)",
+        "question_rate": "questions per 1,000 words", "wpm": "words per minute"}
+
+
+def snippet(text: str, limit: int = 600) -> str:
+    """A passage of at most `limit` characters that ends on a word, with … when cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + " …"
+
+
 _MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()<>#+-.!|~$"})
 
 

@@ -24,6 +24,8 @@ prompts_app = typer.Typer(help="Versioned prompts and pipeline tags.", no_args_i
 app.add_typer(prompts_app, name="prompts")
 dna_app = typer.Typer(help="Creator DNA: how a creator talks, teaches and paces.", no_args_is_help=True)
 app.add_typer(dna_app, name="dna")
+creator_app = typer.Typer(help="Manage one creator: rename, delete.", no_args_is_help=True)
+app.add_typer(creator_app, name="creator")
 voice_app = typer.Typer(help="Voice fidelity: score texts and validate the scorer.", no_args_is_help=True)
 app.add_typer(voice_app, name="voice")
 idea_app = typer.Typer(help="Ideas for new videos: validate one against the corpus, audience and competition.",
@@ -105,6 +107,33 @@ def creators(as_json: bool = typer.Option(False, "--json", help="machine-readabl
         table.add_row(c["name"], c["slug"], str(c["videos"]), f"{c['words']:,}", str(c["hours"]), str(c["chunks"]),
                       str(c["comments"]))
     out.print(table)
+
+
+@creator_app.command("rename")
+def creator_rename(name: str, new_name: str) -> None:
+    """Give a creator a new display name (its slug stays)."""
+    from pipelines import corpus
+
+    c = corpus.rename_creator(get_settings(), name, new_name)
+    out.print(f"{c['slug']} is now called {c['name']}.", highlight=False, markup=False)
+
+
+@creator_app.command("delete")
+def creator_delete(name: str, yes: bool = typer.Option(False, "--yes", "-y", help="do not ask for confirmation")) -> None:
+    """Delete a creator with everything made from their videos (DNA, projects, drafts, evals, vectors)."""
+    from pipelines import corpus
+
+    settings = get_settings()
+    c = corpus.get_creator(settings, name)
+    found = next(x for x in corpus.list_creators(settings) if x["id"] == c["id"])
+    what = f"{c['name']} ({c['slug']}): {found['videos']} videos, {found['chunks']} chunks, and their DNA, projects and evals"
+    if not yes:
+        if not sys.stdin.isatty():
+            raise ScriptwrightError(f"Deleting {what} cannot be undone; add --yes to confirm.")
+        typer.confirm(f"Delete {what}? This cannot be undone.", abort=True)
+    removed = corpus.delete_creator(settings, c["slug"])
+    gone = ", ".join(f"{n} {table}" for table, n in removed.items() if n)
+    out.print(f"Deleted {c['name']}: {gone or 'nothing else was stored'}.", highlight=False, markup=False)
 
 
 @app.command()

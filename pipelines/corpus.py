@@ -20,7 +20,7 @@ from pipelines.ingest.chunk import chunk_segments
 from pipelines.ingest.model import VideoDoc
 from pipelines.settings import Settings
 from pipelines.store.duckdb import connect, rows, transaction
-from pipelines.store.vectors import VectorStore
+from pipelines.store.vectors import SOURCE_CHUNKS, VectorStore
 
 
 def slugify(name: str) -> str:
@@ -54,6 +54,78 @@ def get_creator(settings: Settings, name: str) -> dict[str, Any]:
         known = [r[0] for r in conn.execute("SELECT slug FROM creators ORDER BY slug").fetchall()]
     hint = f" Known creators: {', '.join(known)}." if known else " Ingest some videos first."
     raise ScriptwrightError(f"No creator named '{name}'.{hint}")
+
+
+def rename_creator(settings: Settings, name: str, new_name: str) -> dict[str, Any]:
+    """Give a creator a new display name; the slug (used in paths and links) stays."""
+    creator = get_creator(settings, name)
+    new_name = new_name.strip()
+    if not new_name:
+        raise ScriptwrightError("A creator needs a name; type one.")
+    with transaction(settings.duckdb_path, settings.lock_retry_s) as conn:
+        clash = conn.execute("SELECT slug FROM creators WHERE lower(name) = lower(?) AND id <> ?",
+                             [new_name, creator["id"]]).fetchone()
+        if clash:
+            raise ScriptwrightError(f"Another creator ({clash[0]}) is already called '{new_name}'.")
+        conn.execute("UPDATE creators SET name = ? WHERE id = ?", [new_name, creator["id"]])
+    return get_creator(settings, creator["slug"])
+
+
+_PROJECTS = "SELECT id FROM projects WHERE creator_id = ?"
+_VIDEOS = "SELECT id FROM videos WHERE creator_id = ?"
+_EVAL_SETS = "SELECT id FROM eval_sets WHERE creator_id = ?"
+# (table, rows of this creator): children before parents, each keyed on the creator id
+_CREATOR_ROWS = (
+    ("eval_results", f"run_id IN (SELECT id FROM eval_runs WHERE eval_set_id IN ({_EVAL_SETS}))"),
+    ("eval_runs", f"eval_set_id IN ({_EVAL_SETS})"),
+    ("eval_sets", "creator_id = ?"),
+    ("compiled_programs", "creator_id = ?"),
+    ("chat_messages", "session_id IN (SELECT id FROM chat_sessions WHERE creator_id = ?)"),
+    ("chat_sessions", "creator_id = ?"),
+    ("feedback", f"project_id IN ({_PROJECTS})"),
+    ("claims", f"project_id IN ({_PROJECTS})"),
+    ("drafts", f"project_id IN ({_PROJECTS})"),
+    ("project_results", f"project_id IN ({_PROJECTS})"),
+    ("source_chunks", f"project_id IN ({_PROJECTS})"),
+    ("sources", f"project_id IN ({_PROJECTS})"),
+    ("projects", "creator_id = ?"),
+    ("dna_snapshots", "creator_id = ?"),
+    ("comments", f"video_id IN ({_VIDEOS})"),
+    ("chunks", f"video_id IN ({_VIDEOS})"),
+    ("segments", f"video_id IN ({_VIDEOS})"),
+    ("videos", "creator_id = ?"),
+    ("creators", "id = ?"),
+)
+
+
+def delete_creator(settings: Settings, name: str) -> dict[str, int]:
+    """Remove a creator and everything made from their videos: videos, segments, chunks and
+    their vectors, comments, DNA, projects with their sources, drafts and feedback, eval sets
+    and runs, compiled programs, chat sessions. Returns the rows removed per table.
+
+    Vectors go first, then every DuckDB row in one transaction: a crash in between leaves the
+    creator listed (with nothing to search), and deleting again finishes the job."""
+    import shutil
+
+    creator = get_creator(settings, name)
+    cid = int(creator["id"])
+    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+        projects = [r[0] for r in conn.execute(_PROJECTS, [cid]).fetchall()]
+    vectors = VectorStore(settings.lancedb_dir)
+    removed = {"vectors": vectors.count(f"creator_id = {cid}")}
+    vectors.delete(f"creator_id = {cid}")
+    if projects:
+        listed = ", ".join("'" + p.replace("'", "''") + "'" for p in projects)
+        removed["source vectors"] = vectors.count(f"project_id IN ({listed})", table=SOURCE_CHUNKS)
+        vectors.delete(f"project_id IN ({listed})", table=SOURCE_CHUNKS)
+    with transaction(settings.duckdb_path, settings.lock_retry_s) as conn:
+        for table, where in _CREATOR_ROWS:
+            args = [cid] * where.count("?")
+            removed[table] = int(conn.execute(f"SELECT count(*) FROM {table} WHERE {where}", args).fetchone()[0])
+            conn.execute(f"DELETE FROM {table} WHERE {where}", args)
+    for folder in (settings.compiled_root / creator["slug"], settings.downloads_dir / str(cid)):
+        shutil.rmtree(folder, ignore_errors=True)
+    return removed
 
 
 def list_creators(settings: Settings) -> list[dict[str, Any]]:

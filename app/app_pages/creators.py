@@ -2,7 +2,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from app.components import job_panel, link, pick_creator
+from app.components import AXES, job_panel, link, pick_creator, snippet
 from app.state import settings, track_job
 from pipelines import corpus, jobs
 from pipelines.corpus import clock
@@ -35,7 +35,7 @@ with st.expander("Add videos to a creator", expanded=not corpus.list_creators(s)
                 raise ScriptwrightError("Paste at least one URL or upload at least one file.")
             job_id, _ = jobs.create(s, "ingest", {"creator": name.strip(), "sources": sources, "lang": lang,
                                                   "comments": int(comments), "limit": int(limit) or None})
-            st.session_state.creator_pick = corpus.ensure_creator(s, name.strip())["name"]
+            st.session_state.creator_pending = corpus.slugify(name)  # picked once its first videos are stored
             jobs.start_in_thread(s, job_id)
             track_job(job_id)
         except ScriptwrightError as exc:
@@ -44,7 +44,13 @@ with st.expander("Add videos to a creator", expanded=not corpus.list_creators(s)
 for job_id in st.session_state.active_jobs[-3:]:
     job_panel(job_id)
 
-creator = pick_creator(corpus.list_creators(s), "creator_pick", "No creators yet.")
+listed = corpus.list_creators(s)
+pending = st.session_state.get("creator_pending")
+match = next((c["name"] for c in listed if pending and pending in (c["name"], c["slug"])), None)
+if match:
+    st.session_state.creator_pick = match
+    del st.session_state["creator_pending"]
+creator = pick_creator(listed, "creator_pick", "No creators yet.")
 slug = creator["slug"]
 
 m = st.columns(5)
@@ -73,9 +79,9 @@ with tab_charts:
         dated = videos.dropna(subset=["published_at"])
         if len(dated):
             st.plotly_chart(px.scatter(dated, x="published_at", y="n_words", size="duration_s", hover_name="title",
-                                       title="Words per video over time"), width="stretch")
+                                       labels=AXES, title="Words per video over time"), width="stretch")
         st.plotly_chart(px.bar(videos.sort_values("words_per_min"), x="words_per_min", y="title", orientation="h",
-                               title="Speaking pace (words per minute)"), width="stretch")
+                               labels=AXES, title="Speaking pace (words per minute)"), width="stretch")
 
 with tab_search:
     query = st.text_input("Search this creator's videos", key="search_query")
@@ -88,10 +94,10 @@ with tab_search:
             hits = []
         if not hits:
             st.info("No passages found.")
-        for h in hits:
+        for rank, h in enumerate(hits, 1):
             where = link(f"{h['title']} @ {clock(h['start_s'])}", h["link"])
-            st.markdown(f"**{where}** · score {h['score']:.3f}")
-            st.text(h["text"][:600])
+            st.markdown(f"**{rank}. {where}**")
+            st.text(snippet(h["text"]))
 
 with tab_transcript:
     if len(videos):
@@ -100,3 +106,21 @@ with tab_transcript:
         segs = corpus.video_segments(s, int(vid))
         st.dataframe(pd.DataFrame([{"at": clock(x["start_s"]), "text": x["text"]} for x in segs]),
                      hide_index=True, width="stretch", height=420)
+
+with st.expander(f"Manage {creator['name']}"):
+    new_name = st.text_input("Display name", value=creator["name"], key=f"rename_{slug}")
+    if st.button("Rename", key="creator_rename"):
+        try:
+            st.session_state.creator_pending = corpus.rename_creator(s, slug, new_name)["slug"]
+            st.rerun()
+        except ScriptwrightError as exc:
+            st.error(str(exc))
+    st.markdown(f"Deleting removes {creator['videos']} videos, their transcripts and search index, and "
+                f"{creator['name']}'s DNA, projects, drafts, evals and chats. It cannot be undone.")
+    sure = st.checkbox(f"Yes, delete {creator['name']} and everything made from their videos", key=f"sure_{slug}")
+    if st.button("Delete creator", key="creator_delete", type="primary", disabled=not sure):
+        try:
+            corpus.delete_creator(s, slug)
+            st.rerun()
+        except ScriptwrightError as exc:
+            st.error(str(exc))

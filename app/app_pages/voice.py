@@ -2,7 +2,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from app.components import job_panel, link, pick_creator, plain
+from app.components import AXES, job_panel, link, pick_creator, plain
 from app.state import settings, track_job
 from pipelines import corpus, jobs
 from pipelines.corpus import clock
@@ -18,7 +18,7 @@ snapshots = dna.list_snapshots(s, creator["slug"])
 for job_id in st.session_state.active_jobs[-2:]:
     job_panel(job_id)
 
-tab_dna, tab_score = st.tabs(["Creator DNA", "Score a script"])
+tab_dna, tab_score = st.tabs(["Creator DNA", "Score a script"], key="voice_tab")  # stays open across reruns
 
 with tab_dna:
     left, right = st.columns([3, 1])
@@ -57,7 +57,7 @@ with tab_dna:
             for col, (key, label) in zip(chart_cols, [("wpm", "Speaking pace (words/min)"),
                                                       ("median_sentence_len", "Median sentence length (words)")]):
                 if key in frame and frame[key].notna().any():
-                    col.plotly_chart(px.bar(frame, x="creator", y=key, title=label,
+                    col.plotly_chart(px.bar(frame, x="creator", y=key, title=label, labels={key: label},
                                             color=frame["creator"].eq(creator["name"]).map({True: "this creator",
                                                                                            False: "others"})),
                                      width="stretch")
@@ -65,7 +65,9 @@ with tab_dna:
                                       for vid, f in snap["video_features"].items()])
             if "wpm" in per_video and "median_sentence_len" in per_video:
                 st.plotly_chart(px.scatter(per_video, x="median_sentence_len", y="question_rate", size="n_words",
-                                           title="Per video: sentence length vs questions per 1,000 words"), width="stretch")
+                                           labels=AXES, hover_name="video",
+                                           title="Per video: sentence length vs questions per 1,000 words"),
+                                width="stretch")
             st.markdown("**Measured**")
             st.text(guide["measurements"])
 

@@ -78,11 +78,23 @@ def plan(ctx: JobContext, params: dict[str, Any], creator_id: int) -> tuple[list
 
 @job_kind("ingest")
 def run_ingest(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
-    """Ingest every source for one creator; one bad video never stops the batch."""
+    """Ingest every source for one creator; one bad video never stops the batch. A first ingest
+    that stores nothing (a missing folder, an unreachable channel, only bad files) leaves no
+    empty creator behind."""
     settings = ctx.settings
     new_creator = not _creator_exists(settings, params["creator"])
     creator = corpus.ensure_creator(settings, params["creator"], params.get("handle"), params.get("channel_url"),
                                     params.get("description"))
+    try:
+        return _ingest(ctx, params, creator)
+    except BaseException:
+        if new_creator:
+            _drop_if_empty(settings, creator["id"])
+        raise
+
+
+def _ingest(ctx: JobContext, params: dict[str, Any], creator: dict[str, Any]) -> dict[str, Any]:
+    settings = ctx.settings
     ctx.progress(0.0, "Listing sources")
     items, notes = plan(ctx, params, creator["id"])
     counts = {"added": 0, "updated": 0, "unchanged": 0, "repaired": 0, "failed": 0}
@@ -121,8 +133,6 @@ def run_ingest(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     counts["failed"] = len(failed_sources)
     stored = sum(counts[k] for k in ("added", "updated", "unchanged", "repaired"))
     if stored == 0 and failed_sources:
-        if new_creator:
-            _drop_if_empty(settings, creator["id"])  # a failed first ingest leaves no empty creator behind
         first = failed_sources[0]["detail"]
         more = f" (and {len(failed_sources) - 1} more failures)" if len(failed_sources) > 1 else ""
         raise ScriptwrightError(f"{first}{more}")

@@ -18,6 +18,10 @@ from pipelines.ingest.model import VideoDoc
 from pipelines.ingest.parse import parse_caption_file
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_UNREACHABLE = re.compile(r"connection refused|name or service not known|temporary failure in name resolution|"
+                          r"timed out|network is unreachable|no route to host|transporterror|"
+                          r"failed to establish a new connection|getaddrinfo failed", re.I)
+MESSAGE_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -74,8 +78,15 @@ def clean_url(url: str) -> str:
 
 
 def _message(exc: Exception) -> str:
+    """yt-dlp's first line as a whole sentence: a network failure said plainly, anything else
+    cut at a word (never mid-word) when it is long."""
     text = _ANSI.sub("", str(exc)).replace("ERROR: ", "").strip()
-    return (text.splitlines() or [type(exc).__name__])[0][:200]
+    line = (text.splitlines() or [type(exc).__name__])[0]
+    if _UNREACHABLE.search(line):
+        return "the site could not be reached; check the address and this machine's network connection"
+    if len(line) <= MESSAGE_CHARS:
+        return line
+    return line[:MESSAGE_CHARS].rsplit(" ", 1)[0].rstrip(" ,;:(") + " …"
 
 
 def list_entries(url: str, out_dir: Path, lang: str = "en", limit: int | None = None) -> list[UrlEntry]:

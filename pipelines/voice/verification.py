@@ -36,13 +36,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.sparse import spmatrix
 from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
+from sklearn.pipeline import FeatureUnion
 
 from pipelines.errors import ScriptwrightError
 from pipelines.voice.documents import Document
-from pipelines.voice.ngrams import FUNCTION_WORDS, Profile, passages, scoring_windows, vectorizer
+from pipelines.voice.ngrams import (
+    FUNCTION_WORDS,
+    Profile,
+    passages,
+    scoring_windows,
+    vectorizer,
+)
 
 OWN_ACCEPT = 0.9  # the operating point passes this share of the creator's own held-out windows
 THRESHOLD = 0.5  # fidelity at the operating point
@@ -72,12 +80,12 @@ class Assessment:
 
 
 _PERSONAL = re.compile(r"[?!]|\b(?:i|i'm|i've|i'll|i'd|me|my|you|you're|you've|you'll|you'd|your|yours|we|we're|"
-                       r"we've|we'll|let's|us|our|ours)\b", re.I)
+                       r"we've|we'll|let's|us|our|ours)\b", re.IGNORECASE)
 _MARKERS = re.compile(r"\b(?:uh+|um+|okay|ok|well|so|now|actually|basically|really|just|pretty|kind of|sort of|"
-                      r"you know|i mean|right)\b,?\s*", re.I)
+                      r"you know|i mean|right)\b,?\s*", re.IGNORECASE)
 _CONTRACTIONS = {"n't": " not", "'s": " is", "'re": " are", "'ve": " have", "'ll": " will", "'d": " would",
                  "'m": " am"}
-_CONTRACTED = re.compile(r"(?:can't|won't)|(n't|'s|'re|'ve|'ll|'d|'m)\b", re.I)
+_CONTRACTED = re.compile(r"(?:can't|won't)|(n't|'s|'re|'ve|'ll|'d|'m)\b", re.IGNORECASE)
 
 
 def neutral_copy(text: str) -> str:
@@ -114,11 +122,10 @@ def _windows(documents: Sequence[Document], contrast: set[str] = frozenset()) ->
 
 
 class _Part:
-    """Vectorizer, function-word profile and one binary regression per creator, fit on one set of windows."""
+    """A function-word profile and one binary regression per creator, over a fitted vectorizer's features."""
 
-    def fit(self, texts: list[str], owners: np.ndarray, creators: list[str]) -> _Part:
-        self.vectorizer = vectorizer()
-        x = self.vectorizer.fit_transform(texts)
+    def fit(self, vec: FeatureUnion | None, x: spmatrix, texts: list[str], owners: np.ndarray, creators: list[str]) -> _Part:
+        self.vectorizer = vec
         self.lrs = []
         for c in creators:
             y = owners == c
@@ -128,9 +135,9 @@ class _Part:
         self.profile = Profile().fit(texts, owners, np.array(creators))
         return self
 
-    def decisions(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    def decisions(self, texts: list[str], x: spmatrix | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(log-odds, Delta distances), both texts × creators."""
-        x = self.vectorizer.transform(texts)
+        x = self.vectorizer.transform(texts) if x is None else x
         return np.column_stack([lr.decision_function(x) for lr in self.lrs]), self.profile.distances(texts)
 
 
@@ -148,7 +155,10 @@ class Verifier:
         self.creators = sorted({d.creator for d in documents})
         texts, owners, groups = _windows(list(documents) + list(background), set(self.creators))
         owner = np.array([o if o in self.creators else BACKGROUND for o in owners])
-        oof, dist = self._out_of_fold(texts, owner, np.array(groups))
+        # the TF-IDF vocabulary and idf are fit once on every training window: unsupervised, no labels
+        vec = vectorizer()
+        x = vec.fit_transform(texts)
+        oof, dist = self._out_of_fold(x, texts, owner, np.array(groups))
         k = len(self.creators)
         self.offset, self.scale = np.zeros(k), np.ones(k)
         self.own_mu, self.own_sd = np.zeros(k), np.ones(k)
@@ -158,10 +168,8 @@ class Verifier:
             self.offset[j] = point
             self.scale[j] = TYPICAL_LOGIT / max(float(typical - point), 1e-3)
             self.own_mu[j], self.own_sd[j] = dist[own, j].mean(), dist[own, j].std() + 1e-3
-        self.part = _Part().fit(texts, owner, self.creators)
-        x = self.part.vectorizer.transform([t for t, o in zip(texts, owner) if o != BACKGROUND])
-        owned = owner[owner != BACKGROUND]
-        self.means = [np.asarray(x[owned == c].mean(0)).ravel() for c in self.creators]
+        self.part = _Part().fit(vec, x, texts, owner, self.creators)
+        self.means = [np.asarray(x[owner == c].mean(0)).ravel() for c in self.creators]
         names = self.part.vectorizer.get_feature_names_out()
         self.feature_names = np.array([n.partition("__")[2] for n in names], dtype=object)
         self.word_features = np.array([n.startswith("word__") for n in names])
@@ -169,7 +177,8 @@ class Verifier:
             [all(w in FUNCTION_WORDS for w in n.split()) for n in self.feature_names])
         return self
 
-    def _out_of_fold(self, texts: list[str], owner: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _out_of_fold(self, x: spmatrix, texts: list[str], owner: np.ndarray,
+                     groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each window's log-odds and Delta distance for every creator, from a model that never saw its video."""
         per_group: dict[str, str] = {}
         for g, o in zip(groups, owner):
@@ -182,8 +191,8 @@ class Verifier:
         arr = np.array(texts, dtype=object)
         splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=self.seed)
         for tr, te in splitter.split(arr, owner, groups):
-            part = _Part().fit(list(arr[tr]), owner[tr], self.creators)
-            oof[te], dist[te] = part.decisions(list(arr[te]))
+            part = _Part().fit(None, x[tr], list(arr[tr]), owner[tr], self.creators)
+            oof[te], dist[te] = part.decisions(list(arr[te]), x[te])
         return oof, dist
 
     # ---- scoring ----------------------------------------------------------------------------

@@ -37,8 +37,10 @@ def test_filter_search_and_transcript(app: AppTest) -> None:
     app.text_input(key="video_filter").input("logarithm").run()
     assert len(app.dataframe[0].value) == 1
     app.text_input(key="search_query").input("grandmother abacus").run()
-    hits = [m.value for m in app.markdown if "score" in m.value]
-    assert hits, "search shows passages with their scores"
+    hits = [m.value for m in app.markdown if m.value.startswith("**1. ")]
+    assert hits, "search shows ranked passages"
+    assert not any("score 0." in m.value for m in app.markdown), "no raw fusion scores"
+    assert all(t.value.endswith(("…", ".", "?", "!")) or len(t.value) < 600 for t in app.text), "snippets end on a word"
     app.selectbox(key="transcript_video").select_index(0).run()
     transcript = app.dataframe[-1].value
     assert len(transcript) > 10 and transcript["at"].iloc[0] == "0:00"
@@ -78,3 +80,18 @@ def test_failed_ingest_is_shown_with_the_file(app: AppTest, sample_settings, tmp
     wait_for_jobs(sample_settings)
     app.run()
     assert any("empty.srt" in e.value for e in app.error)
+
+
+def test_rename_and_delete_a_creator_from_the_page(app: AppTest, sample_settings) -> None:
+    open_creators(app)
+    pick(app, "Rex Moreno")
+    app.text_input(key="rename_rex-moreno").input("Rex M.")
+    app.button(key="creator_rename").click().run()
+    assert not app.exception and corpus.get_creator(sample_settings, "rex-moreno")["name"] == "Rex M."
+    assert app.selectbox(key="creator_pick").value == "Rex M."
+    assert app.button(key="creator_delete").disabled, "deleting needs the confirmation box first"
+    app.checkbox(key="sure_rex-moreno").check().run()
+    app.button(key="creator_delete").click().run()
+    assert not app.exception
+    assert "rex-moreno" not in {c["slug"] for c in corpus.list_creators(sample_settings)}
+    assert "Rex M." not in app.selectbox(key="creator_pick").options
