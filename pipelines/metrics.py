@@ -15,6 +15,7 @@ import dspy
 
 from pipelines.embed import embed
 from pipelines.errors import ScriptwrightError
+from pipelines.evidence.numbers import numbers
 from pipelines.evidence.sources import split_sentences
 from pipelines.voice.features import text_features, words
 
@@ -58,13 +59,6 @@ STYLE_LABELS = {
 }
 
 _BULLET = re.compile(r"^\s*(?:[-*•–]|\d+[.)])\s+")
-_NUM_TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[a-z]+(?:-[a-z]+)*|\S")
-_UNITS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen".split())}
-_TENS = {w: 10 * i for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), start=2)}
-_SCALES = {"hundred": 100, "thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
-_SCALE_VALUES = frozenset(_SCALES.values())
 
 
 def coverage(key_points: list[str], text: str) -> tuple[float, list[str]]:
@@ -114,59 +108,6 @@ def structure_score(text: str) -> tuple[float, list[str]]:
     return 1.0 - len(problems) / 4, problems
 
 
-def _word_value(token: str) -> float | None:
-    """The value of one number word ("seven", "thirty-one", "thousand"), else None."""
-    if token in _SCALES:
-        return _SCALES[token]
-    if token in _UNITS or token in _TENS:
-        return _UNITS.get(token, _TENS.get(token))
-    tens, _, unit = token.partition("-")
-    if tens in _TENS and 0 < _UNITS.get(unit, 0) < 10:
-        return _TENS[tens] + _UNITS[unit]
-    return None
-
-
-def _readings(values: list[float]) -> set[float]:
-    """Values a run of numbers can mean: the cardinal ("thirty thousand and thirty-one",
-    "2 million"), and for two 10-99 groups a year ("eighteen eighty-three" is 1883)."""
-    total, current = 0.0, 0.0
-    for v in values:
-        if v == 100:
-            current = max(current, 1) * 100
-        elif v in _SCALE_VALUES:
-            total, current = total + max(current, 1) * v, 0.0
-        else:
-            current += v
-    out = {total + current}
-    if len(values) == 2 and all(10 <= v < 100 for v in values):
-        out.add(values[0] * 100 + values[1])
-    return out
-
-
-def _numbers(text: str) -> list[set[float]]:
-    """Each number in a text (a numeral, or a run of number words) as the set of its possible values."""
-    tokens = _NUM_TOKEN.findall(text.lower())
-    out: list[set[float]] = []
-    run: list[float] = []
-    for tok, nxt in zip(tokens, tokens[1:] + [""]):
-        value = _word_value(tok)
-        if value is None and tok[0].isdigit() and nxt in _SCALES:
-            value = float(tok.replace(",", ""))
-        if value is not None:
-            run.append(value)
-            continue
-        if tok == "and" and run and run[-1] in _SCALE_VALUES and _word_value(nxt) is not None:
-            continue
-        if run:
-            out.append(_readings(run))
-            run = []
-        if tok[0].isdigit():
-            out.append({float(tok.replace(",", ""))})
-    if run:
-        out.append(_readings(run))
-    return out
-
-
 def _is_claim(readings: set[float]) -> bool:
     return any(v != int(v) or v > SMALL_NUMBER for v in readings)
 
@@ -174,9 +115,9 @@ def _is_claim(readings: set[float]) -> bool:
 def unsupported_penalty(text: str, key_points: list[str], reference: str) -> tuple[float, list[str]]:
     """Sentences stating a number (other than a small count) found in neither the key points nor
     the reference, spelled out or not; PENALTY_PER_SENTENCE each, at most MAX_PENALTY."""
-    known = {round(v, 9) for r in _numbers(" ".join(key_points) + "\n" + reference) for v in r}
+    known = {round(v, 9) for r in numbers(" ".join(key_points) + "\n" + reference) for v in r}
     flagged = [s for s in split_sentences(text)
-               if any(_is_claim(r) and not {round(v, 9) for v in r} & known for r in _numbers(s))]
+               if any(_is_claim(r) and not {round(v, 9) for v in r} & known for r in numbers(s))]
     return min(MAX_PENALTY, PENALTY_PER_SENTENCE * len(flagged)), flagged
 
 

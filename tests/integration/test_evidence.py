@@ -204,3 +204,20 @@ def test_web_search_finds_sources_only_when_configured(settings, project, httpse
     job = research(searching, project, [], web=True)
     assert job["status"] == "succeeded", job["error"]
     assert sorted(s["uri"] for s in list_sources(searching, project)) == sorted(urls)
+
+
+def test_a_contradicted_number_is_caught_without_the_model(settings, project, httpserver, monkeypatch) -> None:
+    use_lm(monkeypatch, dspy.utils.DummyLM([NOTES], adapter=dspy.JSONAdapter()))
+    research(settings, project, serve(httpserver))
+    asked = []
+
+    def gullible(claim, evidence):
+        asked.append(claim)
+        return SimpleNamespace(verdict="supported", cites=["E1"], quote=NOBEL_QUOTE, confidence=0.99)
+
+    checked = check_claim(settings, project, "A honeybee colony typically holds about 5,000 worker bees.", gullible)
+    assert checked["verdict"] == "contradicted" and not asked, "decided in code, whatever the judge would say"
+    assert "80,000 worker bees" in checked["quote"] and checked["evidence"]
+    assert checked["reason"].startswith("The source says 80,000 where the claim says 5,000.")
+    # the right number goes on to the judge as before
+    assert check_claim(settings, project, TRUE_CLAIM, gullible)["verdict"] == "supported" and asked
