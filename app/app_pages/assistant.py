@@ -98,6 +98,8 @@ if text is not None:
         _, job_id = agent.send(s, session_id, text, st.session_state.pipeline_tag, st.session_state.prompt_overrides)
     except ScriptwrightError as exc:
         st.error(str(exc))
+        if text.strip():  # the chat box empties on send: keep the refused words where they can be copied
+            st.text_area("Your message, not sent: shorten it and send it again", text, height=150, key="as_refused")
     else:
         jobs.start_in_thread(s, job_id)
         st.session_state.as_job = job_id

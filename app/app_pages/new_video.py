@@ -39,7 +39,8 @@ if st.session_state.get("nv_pending") in choices:
     st.session_state.nv_project = st.session_state.pop("nv_pending")
 if st.session_state.nv_project not in choices:
     st.session_state.nv_project = choices[1] if len(choices) > 1 else NEW
-project_id = st.selectbox("Project", choices, key="nv_project")
+titles = {p["id"]: p["working_title"] for p in mine}
+project_id = st.selectbox("Project", choices, key="nv_project", format_func=lambda p: titles.get(p, p))
 
 with st.form("nv_idea_form"):
     default = "" if project_id == NEW else next(p["idea"] for p in mine if p["id"] == project_id)
@@ -285,13 +286,14 @@ with tab_hooks:
     if st.button("Write hooks", key="nv_hooks", disabled=not draft.get("outline")):
         draft_step("hooks")
     if draft.get("hooks"):
-        table = pd.DataFrame([{"id": h["id"], "style": h["style"], "score": h["score"], "voice": h["voice"],
+        table = pd.DataFrame([{"style": h["style"], "score": h["score"], "voice": h["voice"],
                                **h["rubric"], "hook": h["text"]} for h in draft["hooks"]])
         st.dataframe(table, hide_index=True, width="stretch")
         ids = [h["id"] for h in draft["hooks"]]
         chosen_id = (draft.get("hook") or {}).get("id")
+        styles = {h["id"]: h["style"] for h in draft["hooks"]}
         pick = st.radio("Use", ids, index=ids.index(chosen_id) if chosen_id in ids else 0, horizontal=True,
-                        key="nv_hook_pick")
+                        key="nv_hook_pick", format_func=lambda h: styles.get(h, h))
         picked = next(h for h in draft["hooks"] if h["id"] == pick)
         text = st.text_area("Edit it if you like", picked["text"], key=f"nv_hook_text_{pick}")
         if picked.get("voice_note"):

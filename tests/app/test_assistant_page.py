@@ -63,6 +63,7 @@ def test_empty_and_overlong_messages_are_refused(app: AppTest, sample_settings, 
     open_page(app, project)
     app.chat_input[0].set_value("x" * 20_000).run()
     assert any("20,000 characters" in e.value for e in app.error)
+    assert app.text_area(key="as_refused").value == "x" * 20_000, "the refused message is not lost"
     app.chat_input[0].set_value("   ").run()
     assert any("Type a message first" in e.value for e in app.error)
     session = chat.latest_session(sample_settings, "pip-halloran", project)
