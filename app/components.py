@@ -39,13 +39,23 @@ def job_panel(job_id: str) -> None:
         _live(job_id)
 
 
+CHOSEN_CREATOR = "chosen_creator"  # the creator picked last, on any page
+
+
 def pick_creator(creators: list[dict], key: str, empty_message: str) -> dict:
     """A creator chosen by name; the page stops with a note when there are none."""
     if not creators:
         st.info(empty_message)
         st.stop()
     by_name = {c["name"]: c for c in creators}
-    return by_name[st.selectbox("Creator", list(by_name), key=key)]
+    chosen = st.session_state.get(CHOSEN_CREATOR)
+    if chosen in by_name and st.session_state.get(key) not in by_name:
+        # a page's widgets forget their state when another page is shown: the creator chosen there stays chosen
+        st.session_state[key] = chosen
+    name = st.selectbox("Creator", list(by_name), key=key,
+                        on_change=lambda: st.session_state.update({CHOSEN_CREATOR: st.session_state[key]}))
+    st.session_state[CHOSEN_CREATOR] = name
+    return by_name[name]
 
 
 # Column names as a person reads them, for chart axes and hover labels.

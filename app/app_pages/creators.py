@@ -2,7 +2,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from app.components import AXES, job_panel, link, pick_creator, snippet
+from app.components import AXES, CHOSEN_CREATOR, job_panel, link, pick_creator, snippet
 from app.state import settings, track_job
 from pipelines import corpus, jobs
 from pipelines.corpus import clock
@@ -48,7 +48,7 @@ listed = corpus.list_creators(s)
 pending = st.session_state.get("creator_pending")
 match = next((c["name"] for c in listed if pending and pending in (c["name"], c["slug"])), None)
 if match:
-    st.session_state.creator_pick = match
+    st.session_state[CHOSEN_CREATOR] = st.session_state.creator_pick = match
     del st.session_state["creator_pending"]
 creator = pick_creator(listed, "creator_pick", "No creators yet.")
 slug = creator["slug"]

@@ -116,3 +116,16 @@ def test_broken_prompts_are_reported_not_raised(sample_settings, tmp_path, monke
     at.switch_page("app_pages/prompt_lab.py")
     at.run()
     assert not at.exception and "missing front matter" in at.error[0].value
+
+
+def test_the_chosen_creator_stays_chosen_across_pages(app: AppTest) -> None:
+    app.switch_page("app_pages/voice.py")
+    app.run()
+    box = app.selectbox(key="voice_creator")
+    box.select_index(box.options.index("Rex Moreno")).run()
+    for page, key in (("app_pages/creators.py", "creator_pick"), ("app_pages/new_video.py", "nv_creator"),
+                      ("app_pages/assistant.py", "as_creator")):
+        app.switch_page(page)
+        app.run()
+        assert not app.exception, app.exception
+        assert app.selectbox(key=key).value == "Rex Moreno", page
