@@ -159,9 +159,12 @@ def test_app_cli_ingest_and_a_notebook_reader_at_once(sample_settings: Settings,
     assert any(before < n < after for n in seen), "the reader never ran while the writes were under way"
 
 
+SEEDED_TITLE = "Two tabs, one draft"
+
+
 def seed_draft(settings: Settings) -> str:
     """A project with one written draft (hook and two sections), as if the wizard had made it."""
-    project = projects.ensure_project(settings, "pip-halloran", "Two tabs, one draft")
+    project = projects.ensure_project(settings, "pip-halloran", SEEDED_TITLE)
     content = {"idea": "Two tabs, one draft", "creator": "pip-halloran", "creator_name": "Pip Halloran",
                "audience_level": "general", "target_words": 200, "wpm": 150.0,
                "framework": {"id": "question-first", "name": "Question first", "why": "seeded"},
@@ -175,13 +178,13 @@ def seed_draft(settings: Settings) -> str:
     return project["id"]
 
 
-def open_script_step(page, url: str, project_id: str) -> None:
+def open_script_step(page, url: str) -> None:
     """The New video page on Pip's project, at the Script step where each section is editable."""
     page.goto(f"{url}/new_video")
     page.get_by_label("Creator").first.click()
     page.get_by_role("option", name="Pip Halloran").click()
     page.get_by_label("Project").first.click()
-    page.get_by_role("option", name=project_id).click()
+    page.get_by_role("option", name=SEEDED_TITLE).click()  # projects are listed by working title
     page.get_by_role("tab", name="✍️ Script").click()
     page.get_by_role("button", name="Save section").nth(1).wait_for(timeout=60_000)
     settled(page)  # typing during the tab's rerun would be drawn over
@@ -194,7 +197,7 @@ def test_two_browser_sessions_save_edits_of_the_same_draft(sample_settings: Sett
     with running_app(s.root) as (url, _):
         tabs = [session() for _ in range(2)]
         for page in tabs:
-            open_script_step(page, url, project_id)
+            open_script_step(page, url)
         # each session edits a different section of v1, then both press Save at the same moment
         for n, page in enumerate(tabs):
             box = page.get_by_role("textbox", name=f"Part {n + 1}")
@@ -208,7 +211,7 @@ def test_two_browser_sessions_save_edits_of_the_same_draft(sample_settings: Sett
             page.get_by_text(re.compile(r"Draft v[23] · edit")).first.wait_for(timeout=120_000)
         for page in tabs:
             no_errors(page)
-            open_script_step(page, url, project_id)  # a fresh look: both see the newest version
+            open_script_step(page, url)  # a fresh look: both see the newest version
             page.get_by_text("Draft v3").first.wait_for(timeout=60_000)
             no_errors(page)
 
