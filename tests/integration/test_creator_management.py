@@ -30,8 +30,8 @@ def _add_project(settings: Settings, creator_id: int, project_id: str) -> None:
                      "VALUES (?, 1, 'hook', 'h1', 1)", [project_id])
         conn.execute("INSERT INTO chat_sessions (id, creator_id, project_id) VALUES (?, ?, ?)",
                      [f"chat-{project_id}", creator_id, project_id])
-        conn.execute("INSERT INTO dna_snapshots (creator_id, version, features, style_guide, signature_phrases, "
-                     "stories, corpus_hash) VALUES (?, 1, '{}', '{}', '[]', '[]', 'x')", [creator_id])
+        conn.execute("INSERT INTO dna_snapshots (id, creator_id, version, corpus_hash, n_videos) "
+                     "VALUES (?, ?, 1, 'x', 1)", [f"dna-{project_id}", creator_id])
     VectorStore(settings.lancedb_dir).upsert([{"id": f"src-{project_id}", "project_id": project_id, "source_id": "s",
                                                "text": "a source passage", "vector": [0.0] * 384}], SOURCE_CHUNKS)
 
