@@ -4,6 +4,7 @@ with a CLI ingest writing to the same data dir at the same time."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -148,4 +149,4 @@ def test_creators_page_search_in_the_browser(server, browser) -> None:
     page.get_by_role("tab", name="Search").click()
     page.get_by_label("Search this creator's videos").fill("why does this work")
     page.keyboard.press("Enter")
-    page.get_by_text("score").first.wait_for(timeout=60_000)
+    page.get_by_text(re.compile(r"^1\. .+ @ \d+:\d\d")).first.wait_for(timeout=60_000)  # ranked hits

@@ -190,7 +190,7 @@ def test_comments_titles_and_sources_are_data_to_the_model_and_escaped_on_the_pa
     assert [t for t in rendered if UNESCAPED.search(t)] == []
     # each planted payload was rendered, escaped: the video title in a search hit and a comment quote,
     # the comment in the demand quotes, the source title in the instruction warning
-    assert any("Monty Hall doors \\<script\\>" in t and "score" in t for t in creators)
+    assert any("Monty Hall doors \\<script\\>" in t and " @ " in t for t in creators)  # a ranked search hit
     assert any("Could you do the Monty Hall problem" in t and "\\<img src=x onerror=alert\\(1\\)\\>" in t
                for t in new_video)
     assert any("Instruction-like text in Doors \\<script\\>alert\\(2\\)" in t for t in new_video)
