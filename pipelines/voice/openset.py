@@ -97,7 +97,7 @@ def _scores(verifier: Verifier, creator: str, d: Document) -> dict[str, np.ndarr
     j = verifier.index(creator)
     parts = {"video": scoring_windows(d.text), "window": windows(d.text) or [d.text],
              "hook": windows(d.text, HOOK_WORDS) or [d.text]}
-    odds = verifier.log_odds([w for ws in parts.values() for w in ws])[:, j]
+    odds = verifier.log_odds([w for ws in parts.values() for w in ws], creator)
     out, at = {}, 0
     for key, ws in parts.items():
         chunk, at = odds[at:at + len(ws)], at + len(ws)

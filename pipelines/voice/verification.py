@@ -203,29 +203,20 @@ class Verifier:
                                     f"{', '.join(self.creators) or 'no creators'}).")
         return self.creators.index(creator)
 
-    def log_odds(self, texts: list[str]) -> np.ndarray:
-        """Raw log-odds, texts × creators, each text as one window."""
-        return self.part.decisions(texts)[0]
+    def log_odds(self, texts: list[str], creator: str) -> np.ndarray:
+        """Raw log-odds that each text (as one window) is the creator's."""
+        return self.part.lrs[self.index(creator)].decision_function(self.part.vectorizer.transform(texts))
 
     def calibrate(self, log_odds: np.ndarray, j: int) -> np.ndarray:
         """Log-odds to fidelity: the operating point maps to 0.5, the creator's median held-out window to 0.9."""
         return expit(self.scale[j] * (np.asarray(log_odds) - self.offset[j]))
-
-    def window_fidelity(self, texts: list[str], creator: str) -> np.ndarray:
-        """Fidelity of each text to the creator, each scored as one window."""
-        j = self.index(creator)
-        return self.calibrate(self.log_odds(texts)[:, j], j)
-
-    def fidelity(self, text: str, creator: str) -> float:
-        """A whole text's fidelity: its windows' mean log-odds, calibrated."""
-        return self.assess(text, creator, top=0).fidelity
 
     def assess(self, text: str, creator: str, name: str = "", top: int = 5) -> Assessment:
         """Fidelity, profile z and what pulls the text away, from one pass over its windows."""
         j = self.index(creator)
         windows = scoring_windows(text)
         x = self.part.vectorizer.transform(windows)
-        odds = np.column_stack([lr.decision_function(x) for lr in self.part.lrs])[:, j]
+        odds = self.part.lrs[j].decision_function(x)
         dist = self.part.profile.distances(windows)[:, j]
         fidelity = float(self.calibrate(odds.mean(), j))
         return Assessment(fidelity, THRESHOLD, float((dist.mean() - self.own_mu[j]) / self.own_sd[j]),
@@ -252,9 +243,8 @@ class Verifier:
 
     def off_voice(self, text: str, creator: str, top: int = 3) -> list[tuple[int, str, float]]:
         """(index, passage, log-odds) of the passages that sound least like the creator, worst first."""
-        j = self.index(creator)
         units = passages(text)
         if len(units) < 2:
             return []
-        odds = self.part.lrs[j].decision_function(self.part.vectorizer.transform(units))
+        odds = self.log_odds(units, creator)
         return [(int(i), units[i], round(float(odds[i]), 3)) for i in np.argsort(odds)[:top]]
