@@ -52,7 +52,7 @@ from pipelines.voice.ngrams import (
     scoring_windows,
     vectorizer,
 )
-from pipelines.voice.verification import Pull, Verifier
+from pipelines.voice.verification import Pull, Verifier, training_windows
 
 MIN_WORDS = 50  # below this a text gets flags, no number
 MIN_VIDEOS = 3  # a creator needs this many videos for a voice profile
@@ -171,12 +171,7 @@ class VoiceModel:
         self.names = {d.creator: d.creator_name for d in documents}
         usable = [d for d in documents if len(d.text.split()) >= MIN_WORDS]
         if len(self.classes) >= 2:
-            texts, labels, groups = [], [], []
-            for d in usable:
-                for w in scoring_windows(d.text):
-                    texts.append(w)
-                    labels.append(d.creator)
-                    groups.append(f"{d.creator}\x00{d.video_id}")
+            texts, labels, groups = training_windows(usable)
             y = np.array(labels)
             self._fit = self._fit_combiner(texts, y, np.array(groups))
             self.experts = _Experts().fit(texts, y, self.classes)

@@ -100,7 +100,7 @@ def neutral_copy(text: str) -> str:
     return re.sub(r"\s+", " ", out).strip()
 
 
-def _windows(documents: Sequence[Document], contrast: set[str] = frozenset()) -> tuple[list[str], list[str], list[str]]:
+def training_windows(documents: Sequence[Document], contrast: set[str] = frozenset()) -> tuple[list[str], list[str], list[str]]:
     """Windows, their owners and video groups; for creators in `contrast`, each window's neutral
     copy joins as a window of the background, grouped with its video so it never crosses a fold."""
     texts, owners, groups = [], [], []
@@ -153,7 +153,7 @@ class Verifier:
         if not background:
             raise ScriptwrightError("Voice verification needs the background of other voices; none was given.")
         self.creators = sorted({d.creator for d in documents})
-        texts, owners, groups = _windows(list(documents) + list(background), set(self.creators))
+        texts, owners, groups = training_windows(list(documents) + list(background), set(self.creators))
         owner = np.array([o if o in self.creators else BACKGROUND for o in owners])
         # the TF-IDF vocabulary and idf are fit once on every training window: unsupervised, no labels
         vec = vectorizer()
