@@ -100,7 +100,8 @@ def neutral_copy(text: str) -> str:
     return re.sub(r"\s+", " ", out).strip()
 
 
-def training_windows(documents: Sequence[Document], contrast: set[str] = frozenset()) -> tuple[list[str], list[str], list[str]]:
+def training_windows(documents: Sequence[Document],
+                     contrast: set[str] = frozenset()) -> tuple[list[str], list[str], list[str]]:
     """Windows, their owners and video groups; for creators in `contrast`, each window's neutral
     copy joins as a window of the background, grouped with its video so it never crosses a fold."""
     texts, owners, groups = [], [], []
