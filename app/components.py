@@ -4,17 +4,31 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.state import settings
+from app.state import settings, track_job
 from pipelines import jobs
 
 
+# What each job does, as a person reads it in a banner.
+JOB_TITLES = {"ingest": "Ingest", "load-sample": "Loading the demo creators", "dna-build": "Creator DNA",
+              "voice-train": "Training the voice model", "voice-validate": "Validating the voice scorer",
+              "idea-validate": "Idea check", "research": "Research notes", "verify": "Fact check",
+              "audience": "Audience questions", "draft-outline": "Outline", "draft-hooks": "Hooks",
+              "draft-script": "Script", "draft-checks": "Checks", "draft": "Whole draft", "eval-run": "Evaluation",
+              "optimize": "Compiling the prompt", "chat-turn": "Assistant", "demo": "Demo"}
+
+
+def job_title(kind: str) -> str:
+    return JOB_TITLES.get(kind, kind)
+
+
 def _draw_final(job: dict) -> None:
+    title = job_title(job["kind"])
     if job["status"] == "succeeded":
-        st.success(f"{job['kind']} finished: {job.get('message') or 'done'}")
+        st.success(f"{title} finished: {job.get('message') or 'done'}")
     elif job["status"] == "cancelled":
-        st.warning(f"{job['kind']} was cancelled.")
+        st.warning(f"{title} was cancelled.")
     else:
-        st.error(job["error"] or f"{job['kind']} failed.")
+        st.error(job["error"] or f"{title} failed.")
     failed = [i for i in job["items"] if i["status"] == "failed"]
     if failed:
         with st.expander(f"{len(failed)} item(s) failed", expanded=job["status"] != "failed"):
@@ -27,19 +41,44 @@ def _live(job_id: str) -> None:
     job = jobs.get(settings(), job_id)
     if job["status"] in jobs.FINAL:
         st.rerun()
-    st.progress(job["progress"], text=f"{job['kind']} · {job['status']} · {job['message'] or ''}")
+    st.progress(job["progress"], text=f"{job_title(job['kind'])} · {job['status']} · {job['message'] or ''}")
 
 
-def job_panel(job_id: str) -> None:
-    """A progress bar fed by the job table while a job runs, its outcome once it ends."""
+def job_panel(job_id: str, dismiss_key: str | None = None) -> None:
+    """A progress bar fed by the job table while a job runs, its outcome once it ends (with a Dismiss
+    button when `dismiss_key` is given)."""
     job = jobs.get(settings(), job_id)
-    if job["status"] in jobs.FINAL:
-        _draw_final(job)
-    else:
+    if job["status"] not in jobs.FINAL:
         _live(job_id)
+        return
+    _draw_final(job)
+    if dismiss_key and st.button("Dismiss", key=dismiss_key, type="tertiary"):
+        st.session_state.job_places.pop(job_id, None)
+        st.rerun()
+
+
+def start_job(kind: str, params: dict, place: str, idempotency_key: str | None = None, rerun: bool = True) -> str:
+    """Create a job, run it in this process's worker thread and show it on `place` (a page, or page/step);
+    by default the page reruns so its progress shows at once."""
+    s = settings()
+    job_id, created = jobs.create(s, kind, params, idempotency_key=idempotency_key)
+    if created:
+        jobs.start_in_thread(s, job_id)
+    track_job(job_id, place)
+    if rerun:
+        st.rerun()
+    return job_id
+
+
+def job_banners(place: str, limit: int = 2) -> None:
+    """The latest jobs this session started from `place`: live progress, then the outcome until dismissed."""
+    mine = [j for j in st.session_state.active_jobs if st.session_state.job_places.get(j) == place]
+    for job_id in mine[-limit:]:
+        job_panel(job_id, dismiss_key=f"dismiss_{job_id}")
 
 
 CHOSEN_CREATOR = "chosen_creator"  # the creator picked last, on any page
+CHOSEN_PROJECT = "chosen_project"  # the project picked last, in the wizard or on the Drafts page
 
 
 def pick_creator(creators: list[dict], key: str, empty_message: str) -> dict:

@@ -76,7 +76,7 @@ def startup() -> dict:
 
 def init_session() -> None:
     """Every session key the pages use, initialised in one place."""
-    defaults = {"active_jobs": [], "pipeline_tag": None, "prompt_overrides": {}, "voice_results": [], "nv_project": None,
+    defaults = {"active_jobs": [], "job_places": {}, "pipeline_tag": None, "prompt_overrides": {}, "voice_results": [], "nv_project": None,
                 "as_session": None, "as_scope": None, "as_job": None, "draft_seen": {},
                 "draft_typed": set()}
     for key, value in defaults.items():
@@ -90,6 +90,8 @@ def prompt_problems() -> list[str]:
     return [str(p) for p in PromptService(settings()).validate()]
 
 
-def track_job(job_id: str) -> None:
+def track_job(job_id: str, place: str) -> None:
+    """Remember a job this session started and the page (or page/step) whose banner shows it."""
     if job_id not in st.session_state.active_jobs:
         st.session_state.active_jobs.append(job_id)
+    st.session_state.job_places[job_id] = place

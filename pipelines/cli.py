@@ -118,6 +118,31 @@ def creator_rename(name: str, new_name: str) -> None:
     out.print(f"{c['slug']} is now called {c['name']}.", highlight=False, markup=False)
 
 
+@creator_app.command("videos")
+def creator_videos(name: str, as_json: bool = typer.Option(False, "--json", help="machine-readable output")) -> None:
+    """A creator's videos with their ids (for `creator retitle`), titles, words and links."""
+    from pipelines import corpus
+
+    settings = get_settings()
+    found = corpus.list_videos(settings, corpus.get_creator(settings, name)["id"])
+    if as_json:
+        typer.echo(json.dumps(found, default=str, indent=2))
+        return
+    table = Table("id", "title", "published", "words", "link")
+    for v in found:
+        table.add_row(str(v["id"]), v["title"], str(v["published_at"] or ""), f"{v['n_words']:,}", v["url"] or "")
+    out.print(table)
+
+
+@creator_app.command("retitle")
+def creator_retitle(name: str, video_id: int, title: str) -> None:
+    """Give one of a creator's videos a title (ids from `creator videos`)."""
+    from pipelines import corpus
+
+    done = corpus.retitle_video(get_settings(), name, video_id, title)
+    out.print(f"Video {video_id}: “{done['old']}” is now “{done['title']}”.", highlight=False, markup=False)
+
+
 @creator_app.command("delete")
 def creator_delete(name: str, yes: bool = typer.Option(False, "--yes", "-y", help="do not ask for confirmation")) -> None:
     """Delete a creator with everything made from their videos (DNA, projects, drafts, evals, vectors)."""

@@ -17,7 +17,7 @@ import pyarrow as pa
 from pipelines.embed import embed, embed_one
 from pipelines.errors import ScriptwrightError
 from pipelines.ingest.chunk import chunk_segments
-from pipelines.ingest.model import VideoDoc
+from pipelines.ingest.model import YOUTUBE_WATCH, VideoDoc
 from pipelines.settings import Settings
 from pipelines.store.duckdb import connect, rows, transaction
 from pipelines.store.vectors import SOURCE_CHUNKS, VectorStore
@@ -69,6 +69,21 @@ def rename_creator(settings: Settings, name: str, new_name: str) -> dict[str, An
             raise ScriptwrightError(f"Another creator ({clash[0]}) is already called '{new_name}'.")
         conn.execute("UPDATE creators SET name = ? WHERE id = ?", [new_name, creator["id"]])
     return get_creator(settings, creator["slug"])
+
+
+def retitle_video(settings: Settings, creator: str, video_id: int, title: str) -> dict[str, Any]:
+    """Give one of a creator's videos a title (e.g. one ingested from a bare caption file)."""
+    c = get_creator(settings, creator)
+    title = " ".join(title.split())
+    if not title:
+        raise ScriptwrightError("A video needs a title; type one.")
+    with transaction(settings.duckdb_path, settings.lock_retry_s) as conn:
+        found = conn.execute("SELECT title FROM videos WHERE id = ? AND creator_id = ?", [video_id, c["id"]]).fetchone()
+        if not found:
+            raise ScriptwrightError(f"{c['name']} has no video with id {video_id}; see `scriptwright creator "
+                                    f"videos {c['slug']}`.")
+        conn.execute("UPDATE videos SET title = ? WHERE id = ?", [title, video_id])
+    return {"id": video_id, "old": found[0], "title": title}
 
 
 _PROJECTS = "SELECT id FROM projects WHERE creator_id = ?"
@@ -185,7 +200,9 @@ def timestamp_url(source: str, source_id: str, url: str | None, start_s: float |
     """A link that opens the video at a moment (YouTube), or the video's own URL."""
     t = int(start_s or 0)
     if source == "youtube":
-        return f"https://www.youtube.com/watch?v={source_id}&t={t}s"
+        return f"{YOUTUBE_WATCH}{source_id}&t={t}s"
+    if url and url.startswith(YOUTUBE_WATCH):
+        return f"{url}&t={t}s"
     return url
 
 

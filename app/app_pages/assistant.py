@@ -37,7 +37,7 @@ session_id = st.session_state.as_session
 
 def draw_tool(m: dict) -> None:
     """A tool call: name and outcome on the expander, inputs and outputs (with links) inside."""
-    icon = "⚠️" if m["status"] == "error" else "🔧"
+    icon = ":material/warning:" if m["status"] == "error" else ":material/build:"
     with st.expander(f"{icon} {m['tool_name']}: {plain(m['content'][:90])}", expanded=m["status"] == "error"):
         st.markdown(plain(m["content"]))
         st.caption("Inputs")
@@ -61,10 +61,10 @@ def draw(items: list[dict]) -> None:
             with st.chat_message("user"):
                 st.markdown(plain(m["content"]))
         elif m["role"] == "tool":
-            with st.chat_message("assistant", avatar="🔧"):
+            with st.chat_message("assistant", avatar=":material/build:"):
                 draw_tool(m)
         elif m["role"] == "error":
-            with st.chat_message("assistant", avatar="⚠️"):
+            with st.chat_message("assistant", avatar=":material/warning:"):
                 st.error(plain(m["content"]))
         else:
             with st.chat_message("assistant"):

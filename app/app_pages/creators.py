@@ -2,12 +2,13 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from app.components import AXES, CHOSEN_CREATOR, job_panel, link, pick_creator, snippet
-from app.state import settings, track_job
-from pipelines import corpus, jobs
+from app.components import AXES, CHOSEN_CREATOR, job_banners, link, pick_creator, snippet, start_job
+from app.state import settings
+from pipelines import corpus
 from pipelines.corpus import clock
 from pipelines.errors import ScriptwrightError
 from pipelines.ingest.files import save_uploads
+from pipelines.ingest.model import UNTITLED
 
 st.title("Creators")
 s = settings()
@@ -33,16 +34,13 @@ with st.expander("Add videos to a creator", expanded=not corpus.list_creators(s)
                 save_uploads(folder, [(f.name, f.getvalue()) for f in uploads])
             if not sources:
                 raise ScriptwrightError("Paste at least one URL or upload at least one file.")
-            job_id, _ = jobs.create(s, "ingest", {"creator": name.strip(), "sources": sources, "lang": lang,
-                                                  "comments": int(comments), "limit": int(limit) or None})
             st.session_state.creator_pending = corpus.slugify(name)  # picked once its first videos are stored
-            jobs.start_in_thread(s, job_id)
-            track_job(job_id)
+            start_job("ingest", {"creator": name.strip(), "sources": sources, "lang": lang,
+                                 "comments": int(comments), "limit": int(limit) or None}, "creators")
         except ScriptwrightError as exc:
             st.error(str(exc))
 
-for job_id in st.session_state.active_jobs[-3:]:
-    job_panel(job_id)
+job_banners("creators", limit=3)
 
 listed = corpus.list_creators(s)
 pending = st.session_state.get("creator_pending")
@@ -66,13 +64,31 @@ tab_videos, tab_charts, tab_search, tab_transcript = st.tabs(["Videos", "Charts"
 with tab_videos:
     needle = st.text_input("Filter by title", key="video_filter")
     shown = videos[videos["title"].str.contains(needle, case=False, na=False)] if needle and len(videos) else videos
-    st.dataframe(
-        shown[["title", "published_at", "duration_s", "n_words", "words_per_min", "chunks", "comments", "language", "url"]]
-        if len(shown) else shown,
-        column_config={"url": st.column_config.LinkColumn("url"),
-                       "duration_s": st.column_config.NumberColumn("duration (s)", format="%.0f")},
-        hide_index=True, width="stretch",
-    )
+    if len(shown):
+        untitled = int(shown["title"].str.startswith(UNTITLED).sum())
+        if untitled:
+            st.info(f"{untitled} video(s) came without a title and show as “{UNTITLED} (id)”: click a title to "
+                    "type the real one, then save.")
+        columns = ["id", "title", "published_at", "duration_s", "n_words", "words_per_min", "chunks", "comments",
+                   "language", "url"]
+        edited = st.data_editor(
+            shown[columns], key=f"titles_{slug}", hide_index=True, width="stretch",
+            disabled=[c for c in columns if c != "title"],
+            column_config={"id": None, "url": st.column_config.LinkColumn("link"), "title": "title (editable)",
+                           "published_at": "published", "n_words": "words", "words_per_min": "words per minute",
+                           "duration_s": st.column_config.NumberColumn("duration (s)", format="%.0f")},
+        )
+        changed = [(int(i), str(new)) for i, old, new in zip(shown["id"], shown["title"], edited["title"])
+                   if str(new) != str(old)]
+        if changed and st.button(f"Save {len(changed)} title(s)", key="save_titles", type="primary"):
+            try:
+                for video_id, title in changed:
+                    corpus.retitle_video(s, slug, video_id, title)
+                st.rerun()
+            except ScriptwrightError as exc:
+                st.error(str(exc))
+    else:
+        st.info("No videos match." if needle else "No videos yet.")
 
 with tab_charts:
     if len(videos):

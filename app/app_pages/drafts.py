@@ -3,6 +3,7 @@ import json
 import pandas as pd
 import streamlit as st
 
+from app.components import CHOSEN_PROJECT
 from app.draft_views import checks_view, export_buttons, script_view
 from app.state import settings
 from pipelines.drafting import drafts
@@ -14,7 +15,11 @@ with_drafts = [p for p in projects.list_projects(s) if drafts.find(s, p["id"])]
 if not with_drafts:
     st.info("No drafts yet. Take an idea through the New video wizard, or run `scriptwright draft`.")
     st.stop()
-project_id = st.selectbox("Project", [p["id"] for p in with_drafts], key="dr_project")
+titles = {p["id"]: p["working_title"] for p in with_drafts}
+if st.session_state.get("dr_project") not in titles and st.session_state.get(CHOSEN_PROJECT) in titles:
+    st.session_state.dr_project = st.session_state[CHOSEN_PROJECT]
+project_id = st.selectbox("Project", list(titles), key="dr_project", format_func=titles.get)
+st.session_state[CHOSEN_PROJECT] = project_id
 history = drafts.versions(s, project_id)
 table = pd.DataFrame([{"version": v["version"], "parent": v["parent_version"], "step": v["step"], "note": v["note"],
                        "tag": v["pipeline_tag"], "LMs": ", ".join(f"{r}: {m}" for r, m in (v["lm"] or {}).items()),

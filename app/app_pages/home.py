@@ -34,6 +34,6 @@ else:
     st.info("No creators yet. Add one on the Creators page.")
 
 st.markdown("#### Where to go")
-st.page_link("app_pages/creators.py", label="Ingest a channel and explore a corpus", icon="🎙️")
-st.page_link("app_pages/new_video.py", label="Take a new idea from validation to script", icon="💡")
-st.page_link("app_pages/jobs.py", label="Watch running jobs", icon="⚙️")
+st.page_link("app_pages/creators.py", label="Ingest a channel and explore a corpus", icon=":material/groups:")
+st.page_link("app_pages/new_video.py", label="Take a new idea from validation to script", icon=":material/lightbulb:")
+st.page_link("app_pages/jobs.py", label="Watch running jobs", icon=":material/pending_actions:")

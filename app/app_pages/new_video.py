@@ -2,10 +2,10 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from app.components import job_panel, link, pick_creator, plain
+from app.components import CHOSEN_PROJECT, job_banners, link, pick_creator, plain, start_job
 from app.draft_views import checks_view, export_buttons, feedback_row, save_and_rerun, script_view, unsaved_edits
-from app.state import settings, track_job
-from pipelines import corpus, jobs
+from app.state import settings
+from pipelines import corpus
 from pipelines.drafting import drafts
 from pipelines.drafting.steps import AUDIENCE_LEVELS, choose_hook
 from pipelines.errors import ScriptwrightError
@@ -14,9 +14,11 @@ from pipelines.evidence.search import web_search
 from pipelines.evidence.sources import list_sources
 from pipelines.ingest.files import save_uploads
 
-STEPS = [("idea", "💡 Idea"), ("research", "📚 Research"), ("verification", "✅ Verify"), ("audience", "💬 Audience")]
-DRAFT_STEPS = [("outline", "🧭 Outline"), ("hooks", "🪝 Hooks"), ("sections", "✍️ Script"), ("checks", "🔎 Checks"),
-               ("export", "📦 Export")]
+STEPS = [("idea", ":material/lightbulb: Idea"), ("research", ":material/menu_book: Research"),
+         ("verification", ":material/fact_check: Verify"), ("audience", ":material/forum: Audience")]
+DRAFT_STEPS = [("outline", ":material/account_tree: Outline"), ("hooks", ":material/phishing: Hooks"),
+               ("sections", ":material/edit_note: Script"), ("checks", ":material/rule: Checks"),
+               ("export", ":material/ios_share: Export")]
 VERDICT_COLOURS = {"make it": "green", "sharpen it": "orange", "skip it": "red", "supported": "green",
                    "contradicted": "red", "not enough evidence": "orange"}
 
@@ -25,22 +27,24 @@ s = settings()
 creator = pick_creator(corpus.list_creators(s), "nv_creator", "No creators yet. Ingest a channel on the Creators page first.")
 
 
-def launch(kind: str, params: dict) -> None:
-    job_id, _ = jobs.create(s, kind, {**params, "tag": st.session_state.pipeline_tag,
-                                      "prompts": st.session_state.prompt_overrides})
-    jobs.start_in_thread(s, job_id)
-    track_job(job_id)
+def launch(kind: str, params: dict, step: str) -> None:
+    """Start a step's job; its progress and outcome show in that step's tab (and rerun the page at once)."""
+    start_job(kind, {**params, "tag": st.session_state.pipeline_tag, "prompts": st.session_state.prompt_overrides},
+              f"new_video/{step}")
 
 
 mine = projects.list_projects(s, creator["slug"])
-NEW = "➕ A new idea"
+NEW = "＋ A new idea"
 choices = [NEW] + [p["id"] for p in mine]
 if st.session_state.get("nv_pending") in choices:
     st.session_state.nv_project = st.session_state.pop("nv_pending")
 if st.session_state.nv_project not in choices:
-    st.session_state.nv_project = choices[1] if len(choices) > 1 else NEW
+    chosen = st.session_state.get(CHOSEN_PROJECT)  # the project picked last, here or on the Drafts page
+    st.session_state.nv_project = chosen if chosen in choices else choices[1] if len(choices) > 1 else NEW
 titles = {p["id"]: p["working_title"] for p in mine}
 project_id = st.selectbox("Project", choices, key="nv_project", format_func=lambda p: titles.get(p, p))
+if project_id != NEW:
+    st.session_state[CHOSEN_PROJECT] = project_id
 
 with st.form("nv_idea_form"):
     default = "" if project_id == NEW else next(p["idea"] for p in mine if p["id"] == project_id)
@@ -50,14 +54,12 @@ with st.form("nv_idea_form"):
             if not idea.strip():
                 raise ScriptwrightError("Describe the video in a few words first.")
             found = projects.ensure_project(s, creator["slug"], idea)
-            launch("idea-validate", {"creator": creator["slug"], "idea": idea.strip(), "title": idea.strip()})
             st.session_state.nv_pending = found["id"]
-            st.rerun()
+            launch("idea-validate", {"creator": creator["slug"], "idea": idea.strip(), "title": idea.strip()}, "idea")
         except ScriptwrightError as exc:
             st.error(str(exc))
 
-for job_id in st.session_state.active_jobs[-2:]:
-    job_panel(job_id)
+job_banners("new_video/idea")
 
 if project_id == NEW:
     st.info("Start with an idea: Scriptwright compares it with your past videos, your audience's comments and "
@@ -79,7 +81,8 @@ if current:
 draft = current["content"] if current else {}
 done.update({kind: bool(draft.get(kind)) for kind, _ in DRAFT_STEPS[:4]})
 done["export"] = bool(draft.get("sections"))
-st.markdown("  →  ".join(f"**{label} ✓**" if done[kind] else label for kind, label in STEPS + DRAFT_STEPS))
+st.markdown("  →  ".join(f"**{label}** :material/check_circle:" if done[kind] else label
+                         for kind, label in STEPS + DRAFT_STEPS))
 if current:
     st.caption(f"Draft v{current['version']} · {current['step']} · {current['note'] or ''} · tag "
                f"{current['pipeline_tag'] or 'stable'} — every change is a new version (see Drafts)")
@@ -135,6 +138,7 @@ with tab_idea:
                          width="stretch")
 
 with tab_research:
+    job_banners("new_video/research")
     with st.form("nv_research_form"):
         urls = st.text_area("Source URLs (one per line)", key="nv_urls")
         uploads = st.file_uploader("…or files (.html .pdf .txt .md)", accept_multiple_files=True, key="nv_uploads")
@@ -150,13 +154,12 @@ with tab_research:
             folder = s.downloads_dir / "sources" / project_id
             specs += [str(p) for p in save_uploads(folder, [(f.name, f.getvalue()) for f in uploads])]
         launch("research", {"project": project_id, "sources": specs, "texts": [pasted] if pasted.strip() else [],
-                            "web": web, "corpus": use_corpus})
-        st.rerun()
+                            "web": web, "corpus": use_corpus}, "research")
     stored = list_sources(s, project_id)
     if stored:
         st.markdown(f"**Sources ({len(stored)})**")
         st.dataframe(pd.DataFrame([{"title": x["title"], "link": x["uri"], "kind": x["kind"], "words": x["n_words"],
-                                    "chunks": x["chunks"], "flagged": "⚠️" if x["flags"] else ""} for x in stored]),
+                                    "chunks": x["chunks"], "flagged": "yes" if x["flags"] else ""} for x in stored]),
                      hide_index=True, width="stretch", column_config={"link": st.column_config.LinkColumn("link")})
     res = version_of("research", "nv_research_version")
     if res:
@@ -192,6 +195,7 @@ with tab_research:
                 "cites the passage it came from.")
 
 with tab_verify:
+    job_banners("new_video/verification")
     with st.form("nv_verify_form"):
         mode = st.radio("Check", ["the latest research notes", "claims I list (one per line)",
                                   "a draft (claims are extracted)"], key="nv_verify_mode")
@@ -206,8 +210,7 @@ with tab_verify:
                 params["claims"] = [line.strip() for line in text.splitlines() if line.strip()]
             elif mode.startswith("a draft"):
                 params["text"] = text
-            launch("verify", params)
-            st.rerun()
+            launch("verify", params, "verification")
         except ScriptwrightError as exc:
             st.error(str(exc))
     res = version_of("verification", "nv_verify_version")
@@ -226,9 +229,9 @@ with tab_verify:
             st.caption(c["reason"])
 
 with tab_audience:
+    job_banners("new_video/audience")
     if st.button("Cluster my audience's comments", key="nv_audience"):
-        launch("audience", {"creator": creator["slug"], "idea": project["idea"], "project": project_id})
-        st.rerun()
+        launch("audience", {"creator": creator["slug"], "idea": project["idea"], "project": project_id}, "audience")
     res = version_of("audience", "nv_audience_version")
     if res:
         report = res["content"]
@@ -247,7 +250,11 @@ with tab_audience:
             if report.get("gaps"):
                 st.markdown("**Questions you have never answered in a video**")
                 st.dataframe(pd.DataFrame(report["gaps"])[["label", "count", "quote", "best_video_title"]],
-                             hide_index=True, width="stretch")
+                             hide_index=True, width="stretch", column_config={"best_video_title": "closest video"})
+            if report.get("confusions"):
+                st.markdown("**What still confused viewers after a video**")
+                st.dataframe(pd.DataFrame(report["confusions"])[["label", "count", "quote", "video_title"]],
+                             hide_index=True, width="stretch", column_config={"video_title": "left under"})
     else:
         st.info("Cluster your comments into questions, confusions, requests and praise, and see which relate to "
                 "this idea.")
@@ -255,11 +262,11 @@ with tab_audience:
 
 def draft_step(kind: str, extra: dict | None = None) -> None:
     launch(f"draft-{kind}", {"project": project_id, "base_version": current["version"] if current else None,
-                             **(extra or {})})
-    st.rerun()
+                             **(extra or {})}, kind)
 
 
 with tab_outline:
+    job_banners("new_video/outline")
     cols = st.columns(3)
     minutes = cols[0].number_input("Target length (minutes, 0 = your typical video)", 0.0, 60.0,
                                    value=0.0, step=0.5, key="nv_minutes")
@@ -283,6 +290,7 @@ with tab_outline:
                 "speaking pace.")
 
 with tab_hooks:
+    job_banners("new_video/hooks")
     if st.button("Write hooks", key="nv_hooks", disabled=not draft.get("outline")):
         draft_step("hooks")
     if draft.get("hooks"):
@@ -306,6 +314,7 @@ with tab_hooks:
                 "and on a judge's rubric." if draft.get("outline") else "Write the outline first.")
 
 with tab_script:
+    job_banners("new_video/script")
     if st.button("Write the script", key="nv_script", disabled=not draft.get("outline")):
         draft_step("script")
     if draft.get("sections"):
@@ -317,6 +326,7 @@ with tab_script:
                 "that use them." if draft.get("outline") else "Write the outline first.")
 
 with tab_checks:
+    job_banners("new_video/checks")
     if st.button("Run the checks", key="nv_checks", disabled=not draft.get("sections")):
         draft_step("checks")
     if current and draft.get("sections"):

@@ -1,8 +1,8 @@
 import streamlit as st
 
-from app.components import job_panel, pick_creator
-from app.state import settings, track_job
-from pipelines import corpus, evals, jobs
+from app.components import job_banners, pick_creator, start_job
+from app.state import settings
+from pipelines import corpus, evals
 from pipelines.compiled import list_compiled
 from pipelines.errors import ScriptwrightError
 from pipelines.prompts import COMPILABLE, PromptService
@@ -65,8 +65,7 @@ if versions:
 st.subheader("Evaluate and compile on a creator's own transcripts")
 creators = corpus.list_creators(settings())
 creator = pick_creator(creators, "lab_creator", "No creators yet: ingest a channel first.")
-for job_id in st.session_state.active_jobs[-2:]:
-    job_panel(job_id)
+job_banners("prompt_lab")
 program = st.selectbox("Program", evals.PROGRAMS, key="lab_program",
                        help="script: the script writer on the creator's real videos; assistant: tasks with expected "
                             "tool use and checkable outcomes, built from the creator's corpus.")
@@ -84,10 +83,8 @@ if program == "assistant":
                             default=tag_names[:1], key="lab_assistant_variants")
     if st.button("Run the evaluation", key="lab_assistant_eval", disabled=not chosen):
         for variant in chosen:
-            job_id, _ = jobs.create(settings(), "eval-run", {"program": "assistant", "creator": creator["slug"],
-                                                             "variant": variant})
-            jobs.start_in_thread(settings(), job_id)
-            track_job(job_id)
+            start_job("eval-run", {"program": "assistant", "creator": creator["slug"], "variant": variant},
+                      "prompt_lab", rerun=False)
         st.rerun()
     st.stop()
 if st.button("Add wizard feedback to the train split", key="lab_add_feedback",
@@ -113,10 +110,8 @@ with left:
     split = st.selectbox("Split", ["test", "dev", "train"], key="lab_split")
     if st.button("Run the evaluation", key="lab_eval", disabled=not chosen):
         for variant in chosen:
-            job_id, _ = jobs.create(settings(), "eval-run", {"creator": creator["slug"], "variant": variant,
-                                                             "split": split})
-            jobs.start_in_thread(settings(), job_id)
-            track_job(job_id)
+            start_job("eval-run", {"creator": creator["slug"], "variant": variant, "split": split}, "prompt_lab",
+                      rerun=False)
         st.rerun()
 with right:
     optimizer = st.selectbox("Optimizer", evals.OPTIMIZERS, key="lab_optimizer")
@@ -130,11 +125,8 @@ with right:
     st.caption(f"About {estimate['calls']} calls to {estimate['model']}: "
                + ("cost unknown" if estimate["usd"] is None else f"${estimate['usd']:.4f}") + f" ({estimate['note']})")
     if st.button("Compile", key="lab_compile", disabled=too_few is not None):
-        job_id, _ = jobs.create(settings(), "optimize", {"creator": creator["slug"], "optimizer": optimizer,
-                                                         "budget": int(budget), "tag": st.session_state.pipeline_tag})
-        jobs.start_in_thread(settings(), job_id)
-        track_job(job_id)
-        st.rerun()
+        start_job("optimize", {"creator": creator["slug"], "optimizer": optimizer, "budget": int(budget),
+                               "tag": st.session_state.pipeline_tag}, "prompt_lab")
 if compiled:
     st.dataframe([{k: c[k] for k in ("version", "optimizer", "dev_score", "lm", "created_at", "path")} for c in compiled],
                  hide_index=True, width="stretch")

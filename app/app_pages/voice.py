@@ -2,9 +2,9 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from app.components import AXES, job_panel, link, pick_creator, plain
-from app.state import settings, track_job
-from pipelines import corpus, jobs
+from app.components import AXES, job_banners, link, pick_creator, plain, start_job
+from app.state import settings
+from pipelines import corpus
 from pipelines.corpus import clock
 from pipelines.errors import ScriptwrightError
 from pipelines.voice import dna
@@ -15,9 +15,6 @@ creators = corpus.list_creators(s)
 creator = pick_creator(creators, "voice_creator", "No creators yet. Ingest a channel on the Creators page first.")
 snapshots = dna.list_snapshots(s, creator["slug"])
 
-for job_id in st.session_state.active_jobs[-2:]:
-    job_panel(job_id)
-
 tab_dna, tab_score = st.tabs(["Creator DNA", "Score a script"], key="voice_tab")  # stays open across reruns
 
 with tab_dna:
@@ -25,11 +22,10 @@ with tab_dna:
     with right:
         force = st.checkbox("Rebuild even if unchanged", key="dna_force")
         if st.button("Build Creator DNA", key="dna_build"):
-            job_id, _ = jobs.create(s, "dna-build", {"creator": creator["slug"], "force": force,
-                                                     "tag": st.session_state.pipeline_tag,
-                                                     "prompts": st.session_state.prompt_overrides})
-            jobs.start_in_thread(s, job_id)
-            track_job(job_id)
+            start_job("dna-build", {"creator": creator["slug"], "force": force, "tag": st.session_state.pipeline_tag,
+                                    "prompts": st.session_state.prompt_overrides}, "voice/dna")
+    with left:
+        job_banners("voice/dna")
 
     if not snapshots:
         left.info(f"No Creator DNA for {creator['name']} yet: build it to see how they talk, teach and pace.")
@@ -120,6 +116,7 @@ with tab_dna:
 with tab_score:
     from pipelines.voice import scorer
 
+    job_banners("voice/score")
     name = creator["name"]
     st.caption(f"Fidelity 0–1: how much a text sounds like {name} rather than like anyone else — compared with "
                "the workspace's other creators and a background of many real voices. 0.5 is the pass line, where "
@@ -144,9 +141,7 @@ with tab_score:
     else:
         st.warning("The scorer has not been validated on this workspace yet, so its scores carry no accuracy figure.")
     if st.button("Validate the scorer (held-out videos and voices it never saw)", key="voice_validate"):
-        job_id, _ = jobs.create(s, "voice-validate", {"folds": 5})
-        jobs.start_in_thread(s, job_id)
-        track_job(job_id)
+        start_job("voice-validate", {"folds": 5}, "voice/score")
 
     ready = scorer.current_model(s, train_if_missing=False) is not None
     if not ready:
@@ -154,10 +149,7 @@ with tab_score:
                 "a minute or so and runs in the background.")
         if st.button("Train the voice model", key="voice_train"):
             corpus_state = scorer.corpus_key(s, scorer.training_documents(s))
-            job_id, _ = jobs.create(s, "voice-train", {}, idempotency_key=f"voice-train-{corpus_state}")
-            jobs.start_in_thread(s, job_id)
-            track_job(job_id)
-            st.rerun()
+            start_job("voice-train", {}, "voice/score", idempotency_key=f"voice-train-{corpus_state}")
 
     script = st.text_area("Paste a script", key="voice_text", height=200)
     uploads = st.file_uploader("…or score a batch of files (.txt, .md)", accept_multiple_files=True, key="voice_files")

@@ -9,6 +9,7 @@ labels from TF-IDF keywords: no language model, so a report is cheap and repeata
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -46,7 +47,8 @@ RELATED = 0.35
 # 0.06 and -0.42; unanswered ones -0.51 (Bayes' theorem), 0.05, and 0.51 (a host who does
 # not know: it shares every word with the video). So this finds subjects the videos never
 # cover, not every unanswered detail. Confusions name their doubt more than their subject
-# and scored -0.57-0.12 on both corpora, so every confusion cluster is reported.
+# (-0.57-0.12 on both corpora) and are left under the very video that covered the subject,
+# so they are not gaps: they are reported apart, as confusions left after that video.
 GAP_SCORE = 0.25
 
 _RULES = (
@@ -212,10 +214,10 @@ def cluster_comments(comments: list[Comment], idea: str | None = None, *, max_cl
 
 def knowledge_gaps(settings: Settings, creator: str, report: dict[str, Any], *,
                    threshold: float = GAP_SCORE) -> list[dict[str, Any]]:
-    """Question and confusion clusters whose best matching passage in the creator's videos scores below threshold."""
+    """Question clusters whose best matching passage in the creator's videos scores below threshold."""
     gaps = []
     for c in report["clusters"]:
-        if c["kind"] not in ("question", "confusion"):
+        if c["kind"] != "question":
             continue
         quote_text = c["quotes"][0]["text"]
         query = _MENTIONS.sub("", quote_text).strip() or quote_text
@@ -228,12 +230,25 @@ def knowledge_gaps(settings: Settings, creator: str, report: dict[str, Any], *,
     return sorted(gaps, key=lambda g: -g["count"])
 
 
+def lingering_confusions(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Confusion clusters with the video most of their comments were left under: what a video left unclear."""
+    found = []
+    for c in report["clusters"]:
+        if c["kind"] != "confusion":
+            continue
+        titles = Counter(q["video_title"] for q in c["quotes"] if q.get("video_title"))
+        found.append({"cluster_id": c["id"], "label": c["label"], "count": c["count"], "quote": c["quotes"][0]["text"],
+                      "video_title": titles.most_common(1)[0][0] if titles else None})
+    return sorted(found, key=lambda g: -g["count"])
+
+
 def audience_report(settings: Settings, creator: str, idea: str | None = None) -> dict[str, Any]:
     """Comments loaded, clustered and checked for gaps, as one JSON-serialisable report."""
     found = corpus.get_creator(settings, creator)
     comments = load_comments(settings, found["slug"])
     report = {"creator": found["slug"], "idea": idea, **cluster_comments(comments, idea)}
     report["gaps"] = knowledge_gaps(settings, found["slug"], report)
+    report["confusions"] = lingering_confusions(report)
     if not comments:
         report["note"] = (f"{found['name']} has no comments stored yet: ingest videos with --comments N, or add "
                           "an .info.json carrying comments next to each transcript.")

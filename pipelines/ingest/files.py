@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.errors import ScriptwrightError
-from pipelines.ingest.model import Segment, VideoDoc
+from pipelines.ingest.model import UNTITLED, YOUTUBE_WATCH, Segment, VideoDoc
 from pipelines.ingest.parse import CAPTION_EXTS, parse_caption_file
 
 TIMED_ORDER = (".srt", ".vtt", ".json3", ".txt")
@@ -127,9 +127,19 @@ def collect(path: Path, scratch: Path) -> tuple[list[FileGroup], list[Path]]:
     return groups, skipped
 
 
-def _title_from_key(key: str) -> str:
+def youtube_id(key: str) -> str | None:
+    """A file stem that is a YouTube video id (11 characters of A-Z a-z 0-9 - _, with a capital, which a
+    slug such as "eigenvalues" lacks; 0.3% of real ids have none and keep a title from the file name)."""
+    return key if re.fullmatch(r"[A-Za-z0-9_-]{11}", key) and re.search(r"[A-Z]", key) else None
+
+
+def _doc_from_key(key: str, segments: list[Segment]) -> VideoDoc:
+    """A video known only by its file name: a YouTube id gives a link and an honest "untitled"; a slug, a title."""
+    if vid := youtube_id(key):
+        return VideoDoc(source="file", source_id=key, title=f"{UNTITLED} ({vid})", segments=segments,
+                        url=f"{YOUTUBE_WATCH}{vid}")
     words = re.sub(r"[-_]+", " ", key).strip()
-    return words[:1].upper() + words[1:]
+    return VideoDoc(source="file", source_id=key, title=words[:1].upper() + words[1:], segments=segments)
 
 
 def _date(value: Any) -> str | None:
@@ -235,7 +245,7 @@ def doc_from_group(group: FileGroup, overrides: dict[str, Any] | None = None,
             detail = (str(exc).splitlines() or [type(exc).__name__])[0][:160]
             raise ScriptwrightError(f"{info_file.name}: not a valid yt-dlp .info.json ({detail}).") from exc
     else:
-        doc = VideoDoc(source="file", source_id=group.key, title=_title_from_key(group.key), segments=segments)
+        doc = _doc_from_key(group.key, segments)
     for key, value in (overrides or {}).items():
         setattr(doc, key, value)
     if doc.duration_s is None and segments and segments[-1].end_s:

@@ -16,6 +16,10 @@ class Segment:
     text: str
 
 
+YOUTUBE_WATCH = "https://www.youtube.com/watch?v="
+UNTITLED = "Untitled video"  # a video known only by its id: shown as such and retitled by the creator
+
+
 @dataclass
 class VideoDoc:
     """A parsed video ready to store: its identity, metadata and cleaned segments."""

@@ -59,7 +59,7 @@ def test_ingest_form_runs_a_job_and_adds_the_creator(app: AppTest, sample_settin
     wait_for_jobs(sample_settings)
     app.run()
     assert corpus.get_creator(sample_settings, "Form Tester")
-    assert any("ingest finished" in s.value for s in app.success)
+    assert any("Ingest finished" in s.value for s in app.success)
     assert {m.label: m.value for m in app.metric}["Videos"] == "2"
 
 

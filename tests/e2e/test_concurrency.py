@@ -127,7 +127,7 @@ def test_app_cli_ingest_and_a_notebook_reader_at_once(sample_settings: Settings,
 
             done = wait_until(app_job, 600, "the app's ingest to finish")
             assert done["status"] == "succeeded", done["error"]
-            page.get_by_text("ingest finished").first.wait_for(timeout=60_000)
+            page.get_by_text("Ingest finished").first.wait_for(timeout=60_000)
             no_errors(page)
             no_errors(jobs_page)
         finally:
@@ -185,7 +185,7 @@ def open_script_step(page, url: str) -> None:
     page.get_by_role("option", name="Pip Halloran").click()
     page.get_by_label("Project").first.click()
     page.get_by_role("option", name=SEEDED_TITLE).click()  # projects are listed by working title
-    page.get_by_role("tab", name="✍️ Script").click()
+    page.get_by_role("tab", name="Script").click()
     page.get_by_role("button", name="Save section").nth(1).wait_for(timeout=60_000)
     settled(page)  # typing during the tab's rerun would be drawn over
 

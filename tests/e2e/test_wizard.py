@@ -79,39 +79,39 @@ def test_the_wizard_from_idea_to_markdown_export(server, browser, tmp_path) -> N
     click(page, "Validate idea")
     until(page, "Fit with past videos", "01-idea")
 
-    tab(page, "📚 Research")
+    tab(page, "Research")
     page.locator('input[type="file"]').set_input_files(str(SAMPLE / "sources" / "monty-hall-notes.md"))
     page.get_by_text("monty-hall-notes.md").first.wait_for()
     click(page, "Add sources and write notes")
     until(page, "Passages the notes were written from", "02-research")
 
-    tab(page, "✅ Verify")
+    tab(page, "Verify")
     click(page, "Check claims")
     until(page, "confidence", "03-verify")
 
-    tab(page, "💬 Audience")
+    tab(page, "Audience")
     click(page, "Cluster my audience's comments")
     until(page, re.compile(r"\d+ comments"), "04-audience")
 
-    tab(page, "🧭 Outline")
+    tab(page, "Outline")
     click(page, "Write the outline")
     until(page, "Framework:", "05-outline")
 
-    tab(page, "🪝 Hooks")
+    tab(page, "Hooks")
     click(page, "Write hooks")
     until(page, page.get_by_role("button", name="Use this hook"), "06-hooks")
     click(page, "Use this hook")
     until(page, "chose hook", "06-hooks-chosen", 60_000)
 
-    tab(page, "✍️ Script")
+    tab(page, "Script")
     click(page, "Write the script")
     until(page, page.get_by_role("button", name="Save section").first, "07-script")
 
-    tab(page, "🔎 Checks")
+    tab(page, "Checks")
     click(page, "Run the checks")
     until(page, "Reading grade", "08-checks")
 
-    tab(page, "📦 Export")
+    tab(page, "Export")
     settled(page)
     with page.expect_download() as download:
         click(page, "Markdown script")

@@ -112,7 +112,11 @@ def test_knowledge_gaps_are_the_unanswered_questions(tides):
     assert _holding(report, written, "fifty minutes later")["id"] not in gap_ids
     assert _holding(report, written, "moon drifting away")["id"] in gap_ids
     assert _holding(report, written, "lake")["id"] in gap_ids
-    assert gap_ids <= {c["id"] for c in report["clusters"] if c["kind"] in ("question", "confusion")}
+    assert gap_ids <= {c["id"] for c in report["clusters"] if c["kind"] == "question"}
+    # a confusion is left under the video that covered the subject: not a gap, a confusion after that video
+    confused = {c["id"] for c in report["clusters"] if c["kind"] == "confusion"}
+    assert {g["cluster_id"] for g in report["confusions"]} == confused
+    assert all(g["video_title"] for g in report["confusions"])
     assert knowledge_gaps(s, "Marla", report, threshold=-1.0) == []
 
 

@@ -30,8 +30,9 @@ def _add_project(settings: Settings, creator_id: int, project_id: str) -> None:
                      "VALUES (?, 1, 'hook', 'h1', 1)", [project_id])
         conn.execute("INSERT INTO chat_sessions (id, creator_id, project_id) VALUES (?, ?, ?)",
                      [f"chat-{project_id}", creator_id, project_id])
-        conn.execute("INSERT INTO dna_snapshots (id, creator_id, version, corpus_hash, n_videos) "
-                     "VALUES (?, ?, 1, 'x', 1)", [f"dna-{project_id}", creator_id])
+        conn.execute("INSERT INTO dna_snapshots (id, creator_id, version, corpus_hash, n_videos) VALUES (?, ?, "
+                     "(SELECT coalesce(max(version), 0) + 1 FROM dna_snapshots WHERE creator_id = ?), 'x', 1)",
+                     [f"dna-{project_id}", creator_id, creator_id])
     VectorStore(settings.lancedb_dir).upsert([{"id": f"src-{project_id}", "project_id": project_id, "source_id": "s",
                                                "text": "a source passage", "vector": [0.0] * 384}], SOURCE_CHUNKS)
 
@@ -94,7 +95,7 @@ def test_delete_removes_the_creator_and_nothing_else(sample_settings: Settings) 
     assert after["videos"] == before["videos"] - pip_videos
     assert after["projects"] == before["projects"] - 1 and after["feedback"] == before["feedback"] - 1
     assert after["chat_sessions"] == before["chat_sessions"] - 1
-    assert after["dna_snapshots"] == before["dna_snapshots"] - 1
+    assert after["dna_snapshots"] == before["dna_snapshots"] - 2  # the version seeding measured, and the one added
     with connect(sample_settings.duckdb_path, sample_settings.lock_retry_s) as conn:
         orphans = conn.execute("SELECT count(*) FROM segments WHERE video_id NOT IN (SELECT id FROM videos)").fetchone()
         assert orphans[0] == 0
@@ -109,3 +110,38 @@ def test_delete_removes_the_creator_and_nothing_else(sample_settings: Settings) 
     shutil.copytree(SAMPLE / "pip-and-the-primes", folder)
     assert run(["ingest", str(folder), "--creator", "Pip Halloran"], sample_settings.root).returncode == 0
     assert corpus.get_creator(sample_settings, "pip-halloran")["name"] == "Pip Halloran"
+
+
+def test_a_video_known_only_by_its_youtube_id_is_untitled_linked_and_retitled(settings: Settings, tmp_path) -> None:
+    folder = tmp_path / "captions"
+    folder.mkdir()
+    shutil.copy(sorted((SAMPLE / "pip-and-the-primes").glob("*.srt"))[0],
+                folder / "16W7c0mb-rE.srt")
+    out = run(["ingest", str(folder), "--creator", "Kurz"], settings.root, timeout=300)
+    assert out.returncode == 0, out.stderr
+    [video] = json.loads(run(["creator", "videos", "Kurz", "--json"], settings.root).stdout)
+    assert video["title"] == "Untitled video (16W7c0mb-rE)", "an id is not a title: shown as unknown"
+    assert video["url"] == "https://www.youtube.com/watch?v=16W7c0mb-rE"
+    assert corpus.timestamp_url("file", "16W7c0mb-rE", video["url"], 75.2).endswith("watch?v=16W7c0mb-rE&t=75s")
+
+    done = run(["creator", "retitle", "Kurz", str(video["id"]), "  What If  the Sun Vanished? "], settings.root)
+    assert done.returncode == 0, done.stderr
+    assert "is now “What If the Sun Vanished?”" in done.stdout
+    hits = corpus.search(settings, corpus.video_segments(settings, video["id"])[0]["text"], "kurz", k=1)
+    assert hits[0]["title"] == "What If the Sun Vanished?", "search shows the new title"
+    again = run(["ingest", str(folder), "--creator", "Kurz"], settings.root, timeout=300)
+    assert again.returncode == 0 and corpus.list_videos(settings, corpus.get_creator(settings, "kurz")["id"])[0][
+        "title"] == "What If the Sun Vanished?", "re-ingesting unchanged captions keeps the creator's title"
+
+    wrong = run(["creator", "retitle", "Kurz", "999999", "x"], settings.root)
+    assert wrong.returncode != 0 and "no video with id 999999" in wrong.stderr
+    empty = run(["creator", "retitle", "Kurz", str(video["id"]), "   "], settings.root)
+    assert empty.returncode != 0 and "needs a title" in empty.stderr
+
+
+def test_slugs_are_titles_and_ids_are_not() -> None:
+    from pipelines.ingest.files import youtube_id
+
+    assert youtube_id("16W7c0mb-rE") == "16W7c0mb-rE" and youtube_id("4_aOIA-vyBo") == "4_aOIA-vyBo"
+    for slug in ("eigenvalues", "convolutions", "pi-day-2019", "clacks", "monty-hall"):
+        assert youtube_id(slug) is None
