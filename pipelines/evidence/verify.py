@@ -1,8 +1,9 @@
 """Fact verification: checkable claims, evidence from the project's sources, a verdict each.
 
 Rules enforced in code, whatever the model says: a claim with no passage about it is "not
-enough evidence" without asking the model; a claim whose numbers (or dates) differ from the
-source sentence closest to it in meaning is "contradicted", with that sentence quoted, without
+enough evidence" without asking the model; a claim whose numbers or dates differ from the
+source sentence closest to it in meaning, or that names someone else for what that sentence states,
+is "contradicted", with that sentence quoted, without
 asking the model either; a verdict of supported or contradicted must
 cite a passage it was shown, or it becomes "not enough evidence"; the quote shown is
 words that really are in the cited passage (the model's, when verbatim, otherwise the
@@ -18,6 +19,7 @@ from typing import Any
 
 from pipelines.errors import ScriptwrightError
 from pipelines.evidence import projects
+from pipelines.evidence.names import name_conflict
 from pipelines.evidence.numbers import counted
 from pipelines.evidence.sources import (
     best_match,
@@ -90,7 +92,8 @@ def check_claim(settings: Settings, project: str, claim: str, judge) -> dict[str
         return base | {"verdict": "not enough evidence",
                        "reason": "No passage in the project's sources is about this claim."}
     sentences = [(s, h) for h in hits for s in split_sentences(h["text"])]
-    conflict = number_conflict(claim, [s for s, _ in sentences])
+    texts = [s for s, _ in sentences]
+    conflict = number_conflict(claim, texts) or name_conflict(claim, texts)
     if conflict is not None:
         sentence, hit = sentences[conflict[0]]
         return base | {"verdict": "contradicted", "confidence": RULE_CONFIDENCE, "quote": sentence,

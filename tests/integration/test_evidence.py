@@ -219,5 +219,9 @@ def test_a_contradicted_number_is_caught_without_the_model(settings, project, ht
     assert checked["verdict"] == "contradicted" and not asked, "decided in code, whatever the judge would say"
     assert "80,000 worker bees" in checked["quote"] and checked["evidence"]
     assert checked["reason"].startswith("The source says 80,000 where the claim says 5,000.")
+    # someone else named for what the source states: also decided in code
+    named = check_claim(settings, project, "Charles Darwin decoded the waggle dance of honeybees.", gullible)
+    assert named["verdict"] == "contradicted" and not asked, named
+    assert named["reason"].startswith("The source names Karl von Frisch where the claim names Charles Darwin.")
     # the right number goes on to the judge as before
     assert check_claim(settings, project, TRUE_CLAIM, gullible)["verdict"] == "supported" and asked
