@@ -305,18 +305,24 @@ def demo(query: str = typer.Option("how does this work", help="what to search ea
 
 @dna_app.command("build")
 def dna_build(creator: str = typer.Option(..., "--creator", "-c"),
-              force: bool = typer.Option(False, help="rebuild even if the corpus has not changed"),
+              part: str = typer.Option("all", help="all; measured (measurements and phrases, no LM); or guide (the "
+                                                   "style guide and stories of the latest measured version)"),
+              force: bool = typer.Option(False, help="measure again into a new version even if the corpus has not "
+                                                     "changed"),
               tag: str | None = TAG_OPTION, prompt: list[str] = PROMPT_OPTION) -> None:
-    """Measure the creator, find signature phrases, write the style guide and story library."""
+    """Measure the creator and find signature phrases (saved first), then write the style guide and story library."""
     from pipelines.prompts import parse_overrides
 
-    params = {"creator": creator, "force": force, "tag": tag, "prompts": parse_overrides(prompt)}
+    params = {"creator": creator, "part": part, "force": force, "tag": tag, "prompts": parse_overrides(prompt)}
     r = _run_job("dna-build", params, f"Creator DNA for {creator}")["result"]
     if r["status"] == "unchanged":
         out.print(f"{r['creator']}: corpus unchanged since DNA version {r['version']}; nothing to do (--force rebuilds).")
-    else:
+    elif r["guide"] == "written":
         out.print(f"{r['creator']}: DNA version {r['version']} from {r['videos']} videos "
                   f"({r['phrases']} signature phrases, {r['stories']} stories).")
+    else:
+        out.print(f"{r['creator']}: DNA version {r['version']} measured from {r['videos']} videos "
+                  f"({r['phrases']} signature phrases); `--part guide` writes its style guide and stories.")
 
 
 @dna_app.command("show")
@@ -337,7 +343,13 @@ def dna_show(creator: str = typer.Option(..., "--creator", "-c"), version: int |
         out.print(f"  • {rule}", highlight=False)
     out.print("[bold]Signature phrases[/]: " + ", ".join(p["phrase"] for p in snap["signature_phrases"][:15]),
               highlight=False)
-    out.print(f"[bold]Style guide[/] ({snap['lm']}): {guide['summary']}", highlight=False)
+    state = dna.guide_state(get_settings(), snap)
+    if state["status"] == "written":
+        out.print(f"[bold]Style guide[/] ({snap['lm']}): {guide['summary']}", highlight=False)
+    else:
+        out.print(f"[bold]Style guide[/]: {dna.GUIDE_NOT_WRITTEN[state['status']]}", highlight=False)
+        if state["error"]:
+            out.print(state["error"], highlight=False, markup=False)
     for key, mark in (("do", "do"), ("dont", "don't")):
         for r in guide.get(key, []):
             out.print(f"  {mark}: {r['rule']} — \"{r['example']}\"", highlight=False, markup=False)

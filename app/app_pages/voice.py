@@ -4,13 +4,22 @@ import streamlit as st
 
 from app.components import AXES, job_banners, link, pick_creator, plain, start_job
 from app.state import settings
-from pipelines import corpus
+from pipelines import corpus, jobs
 from pipelines.corpus import clock
 from pipelines.errors import ScriptwrightError
 from pipelines.voice import dna
 
 st.title("Voice")
 s = settings()
+
+
+@st.fragment(run_every=2.0)
+def follow_dna(slug: str, drawn: tuple[int, str] | None) -> None:
+    """While a DNA build started here runs, redraw the page as soon as it saves a part."""
+    if dna.revision(s, slug) != drawn:
+        st.rerun()
+
+
 creators = corpus.list_creators(s)
 creator = pick_creator(creators, "voice_creator", "No creators yet. Ingest a channel on the Creators page first.")
 snapshots = dna.list_snapshots(s, creator["slug"])
@@ -26,22 +35,42 @@ with tab_dna:
                                     "prompts": st.session_state.prompt_overrides}, "voice/dna")
     with left:
         job_banners("voice/dna")
+    if any(st.session_state.job_places.get(j) == "voice/dna" and jobs.get(s, j)["status"] not in jobs.FINAL
+           for j in st.session_state.active_jobs):
+        follow_dna(creator["slug"], dna.revision(s, creator["slug"]))
 
     if not snapshots:
         left.info(f"No Creator DNA for {creator['name']} yet: build it to see how they talk, teach and pace.")
     else:
         versions = [x["version"] for x in snapshots]
-        version = left.selectbox("DNA version", versions, key="dna_version",
+        # keyed by creator and newest version: another creator, or a version just built, opens on the newest
+        version = left.selectbox("DNA version", versions, key=f"dna_version_{creator['slug']}_{versions[0]}",
                                  format_func=lambda v: f"v{v} · " + str(next(x["created_at"] for x in snapshots
                                                                               if x["version"] == v))[:16])
         snap = dna.snapshot(s, creator["slug"], version)
         guide = snap["style_guide"]
+        state = dna.guide_state(s, snap)
+        written = state["status"] == "written"
+        if state["status"] == "writing":
+            left.info("Writing the style guide… The measurements and signature phrases below are already in use.")
+        elif state["status"] == "failed":
+            left.error(state["error"])
+        elif not written:
+            left.info("The style guide and stories are not written yet; the measurements and signature phrases "
+                      "below are already in use for drafting and the assistant.")
+        if state["status"] in ("measured", "failed") and version == versions[0]:
+            label = "Write the style guide again" if state["status"] == "failed" else "Write the style guide"
+            if left.button(label, key="dna_guide"):
+                start_job("dna-build", {"creator": creator["slug"], "part": "guide",
+                                        "tag": st.session_state.pipeline_tag,
+                                        "prompts": st.session_state.prompt_overrides}, "voice/dna")
 
         tab_glance, tab_guide, tab_phrases, tab_stories, tab_diff = st.tabs(
             ["At a glance", "Style guide", "Signature phrases", "Stories", "Compare versions"])
 
         with tab_glance:
-            st.caption(f"From {snap['n_videos']} videos · corpus {snap['corpus_hash'][:10]} · written by {snap['lm']}")
+            st.caption(f"From {snap['n_videos']} videos · corpus {snap['corpus_hash'][:10]} · style guide "
+                       + (f"written by {snap['lm']}" if written else dna.GUIDE_NOT_WRITTEN[state["status"]]))
             others = []
             for c in creators:
                 other = dna.latest(s, c["slug"])
@@ -68,15 +97,19 @@ with tab_dna:
             st.text(guide["measurements"])
 
         with tab_guide:
-            st.markdown(f"**Summary** — {guide.get('summary') or ''}")
+            if written:
+                st.markdown(f"**Summary** — {guide.get('summary') or ''}")
             st.markdown("**Where this creator differs from others (measured)**")
             for rule in guide.get("measured_rules", []):
                 st.markdown(f"- {rule}")
-            cols = st.columns(2)
-            for col, key, title in ((cols[0], "do", "Do"), (cols[1], "dont", "Don't")):
-                col.markdown(f"**{title}**")
-                for r in guide.get(key, []):
-                    col.markdown(f"- {r['rule']}  \n  _“{r['example']}”_")
+            if written:
+                cols = st.columns(2)
+                for col, key, title in ((cols[0], "do", "Do"), (cols[1], "dont", "Don't")):
+                    col.markdown(f"**{title}**")
+                    for r in guide.get(key, []):
+                        col.markdown(f"- {r['rule']}  \n  _“{r['example']}”_")
+            else:
+                st.caption(f"Summary and do/don't rules: {dna.GUIDE_NOT_WRITTEN[state['status']]}")
 
         with tab_phrases:
             phrases = snap["signature_phrases"]
@@ -91,7 +124,9 @@ with tab_dna:
                         st.text(e["context"])
 
         with tab_stories:
-            if not snap["stories"]:
+            if not written:
+                st.info("Stories and analogies are collected with the style guide, which is not written yet.")
+            elif not snap["stories"]:
                 st.info("No recurring stories were found in this build (the embedded model finds few; a real LM finds more).")
             for story in snap["stories"]:
                 where = f"{story['title']} @ {clock(story['start_s'])}" if story.get("title") else "not located"

@@ -303,4 +303,15 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         "jobs record the process running them (host:pid), so a restart sees a killed job at once",
         "ALTER TABLE jobs ADD COLUMN runner VARCHAR;",
     ),
+    (
+        9,
+        "dna_snapshots in parts: the measured part is saved first; the written style guide's state, its "
+        "error and the job writing it (snapshots built before this were written whole)",
+        """
+        ALTER TABLE dna_snapshots ADD COLUMN guide_status VARCHAR DEFAULT 'measured';
+        ALTER TABLE dna_snapshots ADD COLUMN guide_error VARCHAR;
+        ALTER TABLE dna_snapshots ADD COLUMN guide_job_id VARCHAR;
+        UPDATE dna_snapshots SET guide_status = 'written';
+        """,
+    ),
 ]

@@ -1,5 +1,10 @@
 """Creator DNA: measured features, signature phrases, a style guide and a story library,
-saved as versioned snapshots. Rebuilding an unchanged corpus is a no-op."""
+saved as versioned snapshots. Rebuilding an unchanged corpus is a no-op.
+
+A snapshot is built in two parts. The measured part needs no LM and is saved first, so it is
+in use (drafting, the assistant, the Voice page) even when the written part fails; the written
+part (style guide and stories) is then filled into the same snapshot, and can be retried alone.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import difflib
 import hashlib
 import json
 import random
+import re
 import uuid
 from typing import Any
 
@@ -15,14 +21,19 @@ import dspy
 from pipelines import corpus
 from pipelines.errors import ScriptwrightError
 from pipelines.jobs import JobContext, job_kind
+from pipelines.prompts import Selection
 from pipelines.settings import Settings
-from pipelines.store.duckdb import connect, rows
+from pipelines.store.duckdb import connect, execute, rows
 from pipelines.voice.documents import Document, load_documents
 from pipelines.voice.features import creator_profile, text_features, video_features
 from pipelines.voice.phrases import Doc, signature_phrases
 
 MIN_VIDEOS = 3
 N_EXCERPTS = 8
+PARTS = ("all", "measured", "guide")
+# A snapshot's style guide while it is not written, as a person reads it.
+GUIDE_NOT_WRITTEN = {"measured": "not written yet (the measured part is in use)",
+                     "writing": "being written…", "failed": "not written (writing it failed)"}
 
 # The measurements shown to people and to the style-guide writer: (key, label, unit).
 MEASUREMENTS = [
@@ -105,22 +116,21 @@ def _link_story(settings: Settings, slug: str, story: dict[str, Any]) -> dict[st
     return {**story, "video_id": None, "title": None, "start_s": None, "link": None}
 
 
-@job_kind("dna-build")
-def run_dna_build(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
-    """Measure, find phrases, write the style guide and stories, save a new snapshot."""
-    from pipelines.lm import lm_for_role, user_facing_lm_errors
-    from pipelines.programs.style_guide import find_stories, write_style_guide
+def _others_profile(settings: Settings, creator: dict[str, Any], docs: list[Document],
+                    others: list[Document]) -> dict[str, dict[str, float]]:
+    """The profile the creator is contrasted with: the workspace's other creators, else the demo corpus."""
+    if others:
+        return creator_profile([text_features(d.text) for d in others])
+    from pipelines.voice.phrases import background_from_sample
 
+    return creator_profile([text_features(" ".join(t for _, t in d.segments))
+                            for d in background_from_sample(exclude_docs=_phrase_docs(docs, {}))])
+
+
+def measure(ctx: JobContext, creator: dict[str, Any]) -> dict[str, Any]:
+    """The measured part of a creator's DNA (no LM): per-video features, the profile, signature
+    phrases, and the measurements and measured rules the style guide starts from."""
     settings = ctx.settings
-    creator = corpus.get_creator(settings, params["creator"])
-    digest = corpus_hash(settings, creator["id"])
-    current = latest(settings, creator["slug"])
-    if current and current["corpus_hash"] == digest and not params.get("force"):
-        return {"status": "unchanged", "creator": creator["slug"], "version": current["version"]}
-    selection = ctx.prompts(params.get("tag"), params.get("prompts"))
-    for step in ("style_guide", "story_library"):
-        selection.signature(step)  # a broken prompt stops the build before any work
-
     ctx.progress(0.05, "Loading transcripts")
     docs = load_documents(settings, [creator["slug"]])
     if len(docs) < MIN_VIDEOS:
@@ -128,21 +138,14 @@ def run_dna_build(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
                                 f"the Creator DNA needs at least {MIN_VIDEOS}. Ingest more videos first.")
     per_video = {}
     for i, d in enumerate(docs):
-        ctx.progress(0.05 + 0.35 * i / len(docs), f"Measuring {d.title}")
+        ctx.progress(0.05 + 0.6 * i / len(docs), f"Measuring {d.title}")
         per_video[d.video_id] = video_features(corpus.video_segments(settings, int(d.video_id)))
     numeric = [{k: v for k, v in f.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
                for f in per_video.values()]
     profile = creator_profile(numeric)
 
-    ctx.progress(0.45, "Finding signature phrases")
+    ctx.progress(0.7, "Finding signature phrases")
     others = [d for d in load_documents(settings) if d.creator != creator["slug"]]
-    if others:
-        others_profile = creator_profile([text_features(d.text) for d in others])
-    else:
-        from pipelines.voice.phrases import background_from_sample
-
-        others_profile = creator_profile([text_features(" ".join(t for _, t in d.segments))
-                                          for d in background_from_sample(exclude_docs=_phrase_docs(docs, {}))])
     urls = {str(v["id"]): corpus.timestamp_url(v["source"], v["source_id"], v["url"], None)
             for v in corpus.list_videos(settings, creator["id"])}
     phrases = signature_phrases(_phrase_docs(docs, urls), _phrase_docs(others, {}), n=25)
@@ -150,35 +153,160 @@ def run_dna_build(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
                     "videos": p.n_videos,
                     "examples": [{"video_id": e.video_id, "title": e.title, "start_s": e.start_s, "context": e.context,
                                   "link": _at(e.url, e.start_s)} for e in p.examples]} for p in phrases]
+    guide = {"measurements": measurements_text(profile),
+             "measured_rules": contrasts(profile, _others_profile(settings, creator, docs, others))}
+    return {"n_videos": len(docs), "features": profile, "video_features": per_video, "style_guide": guide,
+            "signature_phrases": phrase_rows}
 
-    writer = lm_for_role(settings, "writer")
-    excerpts = _excerpts(docs, seed=int(digest[:8], 16))
-    ctx.progress(0.6, f"Writing the style guide with {writer.model}")
-    with user_facing_lm_errors("Style guide", writer.model), dspy.context(lm=writer, adapter=dspy.JSONAdapter()):
-        guide = write_style_guide(selection, creator["name"], measurements_text(profile),
-                                  [p.ngram for p in phrases[:12]], excerpts)
-    ctx.progress(0.8, "Collecting stories and analogies")
-    with user_facing_lm_errors("Story library", writer.model), dspy.context(lm=writer, adapter=dspy.JSONAdapter()):
-        found = find_stories(selection, creator["name"], excerpts)
-    stories = [_link_story(settings, creator["slug"], s.model_dump()) for s in found.stories]
 
-    style_guide = {"summary": guide.summary, "do": [r.model_dump() for r in guide.do],
-                   "dont": [r.model_dump() for r in guide.dont], "measurements": measurements_text(profile),
-                   "measured_rules": contrasts(profile, others_profile)}
-    snapshot_id = uuid.uuid4().hex[:12]
+def save_measured(settings: Settings, creator_id: int, digest: str, measured: dict[str, Any], job_id: str) -> int:
+    """Save the measured part as the creator's next DNA version (its style guide not written yet)."""
     with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
         version = conn.execute("SELECT coalesce(max(version), 0) + 1 FROM dna_snapshots WHERE creator_id = ?",
-                               [creator["id"]]).fetchone()[0]
+                               [creator_id]).fetchone()[0]
         conn.execute(
             "INSERT INTO dna_snapshots (id, creator_id, version, corpus_hash, n_videos, features, video_features,"
-            " style_guide, signature_phrases, stories, prompt_versions, lm, job_id)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [snapshot_id, creator["id"], version, digest, len(docs), json.dumps(profile),
-             json.dumps(per_video, default=str), json.dumps(style_guide), json.dumps(phrase_rows),
-             json.dumps(stories), json.dumps(selection.record), writer.model, ctx.job_id],
+            " style_guide, signature_phrases, stories, guide_status, job_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', 'measured', ?)",
+            [uuid.uuid4().hex[:12], creator_id, version, digest, measured["n_videos"], json.dumps(measured["features"]),
+             json.dumps(measured["video_features"], default=str), json.dumps(measured["style_guide"]),
+             json.dumps(measured["signature_phrases"]), job_id],
         )
-    return {"status": "built", "creator": creator["slug"], "version": version, "videos": len(docs),
-            "phrases": len(phrase_rows), "stories": len(stories)}
+    return version
+
+
+def _not_a_sentence(text: str, min_words: int) -> bool:
+    """Junk as model output goes: too few real words ("#1"), one word over and over, or a field's
+    placeholder echoed back (the embedded model answered a summary with "{summary}")."""
+    words = re.findall(r"[^\W\d_]{2,}", text.lower())
+    return (len(words) < min_words or (len(words) > 1 and len(set(words)) == 1)
+            or re.search(r"\{\s*\w+\s*\}", text) is not None)
+
+
+def guide_problem(summary: str, do: list[str], dont: list[str]) -> str | None:
+    """Why a written style guide is not usable (None when it is): a real guide has a summary in
+    sentences and at least one real rule on each side."""
+    if _not_a_sentence(summary or "", 3):
+        return f"its summary is not a sentence: {summary!r}" if summary.strip() else "its summary is empty"
+    for rules, side in ((do, "do"), (dont, "don't")):
+        if not rules:
+            return f"it has no {side} rules"
+        junk = next((r for r in rules if _not_a_sentence(r, 1)), None)
+        if junk is not None:
+            return f"a {side} rule is not a sentence: {junk!r}"
+    return None
+
+
+def _claim_guide(settings: Settings, snapshot_id: str, job_id: str) -> bool:
+    """Mark a snapshot's style guide as being written by this job, unless it is written or another
+    live job is writing it (one UPDATE, so two jobs cannot both claim it)."""
+    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+        claimed = conn.execute(
+            "UPDATE dna_snapshots SET guide_status = 'writing', guide_job_id = ?, guide_error = NULL"
+            " WHERE id = ? AND guide_status <> 'written' AND (guide_status <> 'writing' OR coalesce(guide_job_id, '')"
+            " NOT IN (SELECT id FROM jobs WHERE status IN ('queued', 'running') AND id <> ?)) RETURNING id",
+            [job_id, snapshot_id, job_id]).fetchall()
+    return bool(claimed)
+
+
+def _retry_hint(slug: str) -> str:
+    return (f"Write it again (Voice page, or `scriptwright dna build --creator {slug} --part guide`), or set a real "
+            "model for the writer (SCRIPTWRIGHT_LM_WRITER or SCRIPTWRIGHT_LM; see Settings).")
+
+
+def write_guide(ctx: JobContext, selection: Selection, creator: dict[str, Any], snap: dict[str, Any]) -> None:
+    """The written part: the style guide and story library from the snapshot's measurements, filled
+    into that snapshot. A failure is recorded on the snapshot (its measurements stay) and raised."""
+    from pipelines.lm import lm_for_role, user_facing_lm_errors
+    from pipelines.programs.style_guide import find_stories, write_style_guide
+
+    settings = ctx.settings
+    if not _claim_guide(settings, snap["id"], ctx.job_id):
+        state = guide_state(settings, snapshot(settings, creator["slug"], snap["version"]))
+        held = (f"already has its style guide; `scriptwright dna build --creator {creator['slug']} --force` "
+                "builds a new version" if state["status"] == "written"
+                else f"is having its style guide written by job {state['job_id']}")
+        raise ScriptwrightError(f"{creator['name']}'s Creator DNA v{snap['version']} {held}.")
+    phrases = [p["phrase"] for p in snap["signature_phrases"][:12]]
+    measured = snap["style_guide"]
+    try:
+        writer = lm_for_role(settings, "writer")
+        excerpts = _excerpts(load_documents(settings, [creator["slug"]]), seed=int(snap["corpus_hash"][:8], 16))
+        ctx.progress(0.0, f"Writing the style guide with {writer.model}")
+        with user_facing_lm_errors("Style guide", writer.model), dspy.context(lm=writer, adapter=dspy.JSONAdapter()):
+            guide = write_style_guide(selection, creator["name"], measured["measurements"], phrases, excerpts)
+        problem = guide_problem(guide.summary, [r.rule for r in guide.do], [r.rule for r in guide.dont])
+        if problem:
+            raise ScriptwrightError(f"Style guide: the answer from {writer.model} is not a usable guide ({problem}).")
+        ctx.progress(0.5, "Collecting stories and analogies")
+        with user_facing_lm_errors("Story library", writer.model), dspy.context(lm=writer, adapter=dspy.JSONAdapter()):
+            found = find_stories(selection, creator["name"], excerpts)
+    except ScriptwrightError as exc:
+        error = f"{exc} {_retry_hint(creator['slug'])}"
+        execute(settings.duckdb_path, "UPDATE dna_snapshots SET guide_status = 'failed', guide_error = ?"
+                                      " WHERE id = ? AND guide_job_id = ?", [error, snap["id"], ctx.job_id],
+                settings.lock_retry_s)
+        raise ScriptwrightError(f"{creator['name']}'s measured Creator DNA (v{snap['version']}: measurements and "
+                                f"signature phrases) is saved and in use, but its style guide was not written. "
+                                f"{error}") from exc
+    stories = [_link_story(settings, creator["slug"], s.model_dump()) for s in found.stories]
+    written = {**measured, "summary": guide.summary, "do": [r.model_dump() for r in guide.do],
+               "dont": [r.model_dump() for r in guide.dont]}
+    execute(settings.duckdb_path,
+            "UPDATE dna_snapshots SET style_guide = ?, stories = ?, prompt_versions = ?, lm = ?,"
+            " guide_status = 'written', guide_error = NULL WHERE id = ? AND guide_job_id = ?",
+            [json.dumps(written), json.dumps(stories), json.dumps(selection.record), writer.model, snap["id"],
+             ctx.job_id], settings.lock_retry_s)
+
+
+def _guide_prompts(ctx: JobContext, params: dict[str, Any]) -> Selection:
+    selection = ctx.prompts(params.get("tag"), params.get("prompts"))
+    for step in ("style_guide", "story_library"):
+        selection.signature(step)  # a broken prompt stops the build before any work
+    return selection
+
+
+def _measured_for_guide(settings: Settings, creator: dict[str, Any], current: dict[str, Any] | None,
+                        digest: str) -> dict[str, Any]:
+    """The snapshot a guide-only run writes into: the latest, measured on the corpus as it is now."""
+    if current is None:
+        raise ScriptwrightError(f"No Creator DNA for {creator['name']} yet: build it first "
+                                f"(`scriptwright dna build --creator {creator['slug']}`).")
+    if current["corpus_hash"] != digest:
+        raise ScriptwrightError(f"{creator['name']}'s videos changed since DNA v{current['version']} was measured; "
+                                f"build it again (`scriptwright dna build --creator {creator['slug']}`).")
+    return current
+
+
+@job_kind("dna-build")
+def run_dna_build(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Build a creator's DNA in parts. The measured part (no LM) is saved first as a new version and is
+    in use at once; the written part (style guide, stories) is then filled into that version.
+    params: creator, part (all | measured | guide; default all), force, tag, prompts."""
+    settings = ctx.settings
+    part = params.get("part") or "all"
+    if part not in PARTS:
+        raise ScriptwrightError(f"DNA part '{part}': expected one of {', '.join(PARTS)}.")
+    creator = corpus.get_creator(settings, params["creator"])
+    selection = _guide_prompts(ctx, params) if part != "measured" else None
+    digest = corpus_hash(settings, creator["id"])
+    snap = latest(settings, creator["slug"])
+    if part == "guide":
+        snap = _measured_for_guide(settings, creator, snap, digest)
+    remeasure = part != "guide" and (snap is None or snap["corpus_hash"] != digest or bool(params.get("force")))
+    if remeasure:
+        version = save_measured(settings, creator["id"], digest,
+                                measure(ctx.part(0.0, 0.4 if selection else 1.0), creator), ctx.job_id)
+        snap = snapshot(settings, creator["slug"], version)
+    rewrite = selection is not None and (part == "guide" or guide_state(settings, snap)["status"] != "written")
+    if rewrite:
+        write_guide(ctx.part(0.4 if remeasure else 0.0, 1.0), selection, creator, snap)
+    if not (remeasure or rewrite):
+        return {"status": "unchanged", "creator": creator["slug"], "version": snap["version"],
+                "guide": snap["guide_status"]}
+    done = snapshot(settings, creator["slug"], snap["version"])
+    return {"status": "built", "creator": creator["slug"], "version": done["version"], "guide": done["guide_status"],
+            "videos": done["n_videos"], "phrases": len(done["signature_phrases"]), "stories": len(done["stories"])}
 
 
 def _at(url: str | None, start_s: float | None) -> str | None:
@@ -198,7 +326,8 @@ def list_snapshots(settings: Settings, creator: str) -> list[dict[str, Any]]:
     """A creator's DNA versions, newest first (without the bulky parts)."""
     c = corpus.get_creator(settings, creator)
     with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
-        return rows(conn, "SELECT version, created_at, corpus_hash, n_videos, lm, prompt_versions FROM dna_snapshots"
+        return rows(conn, "SELECT version, created_at, corpus_hash, n_videos, lm, prompt_versions, guide_status"
+                          " FROM dna_snapshots"
                           " WHERE creator_id = ? ORDER BY version DESC", [c["id"]])
 
 
@@ -216,10 +345,35 @@ def snapshot(settings: Settings, creator: str, version: int | None = None) -> di
 
 
 def latest(settings: Settings, creator: str) -> dict[str, Any] | None:
+    """The newest DNA version (its measured part at least), or None when there is none."""
     try:
         return snapshot(settings, creator)
     except ScriptwrightError:
         return None
+
+
+def guide_state(settings: Settings, snap: dict[str, Any]) -> dict[str, str | None]:
+    """Where a snapshot's written part stands: "measured" (not written yet), "writing", "written" or
+    "failed" (with the error: why, and what to do), and the job writing it."""
+    status, error, job_id = snap["guide_status"], snap["guide_error"], snap["guide_job_id"]
+    if status == "writing":
+        with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+            job = conn.execute("SELECT status, error FROM jobs WHERE id = ?", [job_id]).fetchone()
+        if job and job[0] in ("queued", "running"):
+            return {"status": "writing", "error": None, "job_id": job_id}
+        why = ((job[1] if job else None) or f"it was {job[0] if job else 'lost'}").rstrip(".")
+        status, error = "failed", f"The job writing it ({job_id}) stopped before it finished: {why}. " + \
+            _retry_hint(snap["slug"])
+    return {"status": status, "error": error, "job_id": job_id}
+
+
+def revision(settings: Settings, creator: str) -> tuple[int, str] | None:
+    """The newest DNA version and its written part's stored status: changes when a build saves either part."""
+    c = corpus.get_creator(settings, creator)
+    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+        found = conn.execute("SELECT version, guide_status FROM dna_snapshots WHERE creator_id = ?"
+                             " ORDER BY version DESC LIMIT 1", [c["id"]]).fetchone()
+    return tuple(found) if found else None
 
 
 def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:

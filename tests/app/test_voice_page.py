@@ -1,20 +1,26 @@
-"""The Voice page: build the DNA from the page, then read it (AppTest)."""
+"""The Voice page: the measured DNA the demo creators are seeded with, the style guide written (and
+written again after a failure) from the page, then read (AppTest)."""
 
 import dspy
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipelines import jobs
+from pipelines.voice import dna
 from tests.app.conftest import wait_for_jobs
-from tests.integration.test_dna import GUIDE, STORIES
+from tests.integration.test_dna import GUIDE, JUNK_GUIDES, STORIES
+
+
+def answer_writer(monkeypatch: pytest.MonkeyPatch, answers: list[dict]) -> None:
+    from pipelines import lm as lm_module
+
+    monkeypatch.setattr(lm_module, "lm_for_role",
+                        lambda settings, role: dspy.utils.DummyLM(answers, adapter=dspy.JSONAdapter()))
 
 
 @pytest.fixture
 def scripted_writer(monkeypatch):
-    from pipelines import lm as lm_module
-
-    monkeypatch.setattr(lm_module, "lm_for_role",
-                        lambda settings, role: dspy.utils.DummyLM([GUIDE, STORIES] * 6, adapter=dspy.JSONAdapter()))
+    answer_writer(monkeypatch, [GUIDE, STORIES] * 6)
 
 
 def pick(app: AppTest, name: str) -> None:
@@ -22,16 +28,75 @@ def pick(app: AppTest, name: str) -> None:
     box.select_index(box.options.index(name)).run()
 
 
-def test_voice_page_without_dna_offers_to_build_it(app: AppTest, sample_settings, scripted_writer) -> None:
+def version_shown(app: AppTest) -> int:
+    (box,) = [b for b in app.selectbox if b.label == "DNA version"]
+    return box.value
+
+
+def markdown(app: AppTest) -> str:
+    return " ".join(m.value for m in app.markdown)
+
+
+def test_seeded_dna_is_shown_measured_and_its_guide_written_from_the_page(app: AppTest, sample_settings,
+                                                                         scripted_writer) -> None:
     app.switch_page("app_pages/voice.py")
     app.run()
     pick(app, "Pip Halloran")
-    assert "No Creator DNA for Pip Halloran" in app.info[0].value
-    app.button(key="dna_build").click().run()
+    assert version_shown(app) == 1
+    assert any("not written yet" in i.value for i in app.info)
+    assert "Questions: more than other creators" in markdown(app) and "speaking pace" in app.text[0].value
+    assert any("sneaky part" in e.label for e in app.expander)
+    assert "Ask the viewer questions" not in markdown(app)
+    assert app.button(key="dna_guide").label == "Write the style guide"
+    app.button(key="dna_guide").click().run()
     wait_for_jobs(sample_settings)
     app.run()
-    assert not app.exception
-    assert app.selectbox(key="dna_version").value == 1
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    assert "Ask the viewer questions" in markdown(app) and "Gran's abacus" in markdown(app)
+    assert not [b for b in app.button if b.key == "dna_guide"], "nothing left to write"
+    assert dna.latest(sample_settings, "pip-halloran")["version"] == 1
+
+
+def test_a_failed_guide_shows_its_error_next_to_the_measurements_and_can_be_written_again(
+        app: AppTest, sample_settings, monkeypatch) -> None:
+    answer_writer(monkeypatch, [JUNK_GUIDES[0][0]])
+    failed = jobs.submit_and_run(sample_settings, "dna-build", {"creator": "Pip Halloran", "force": True})
+    assert failed["status"] == "failed"
+    app.switch_page("app_pages/voice.py")
+    app.run()
+    pick(app, "Pip Halloran")
+    assert version_shown(app) == 2
+    assert any("its summary is not a sentence" in e.value and "--part guide" in e.value for e in app.error)
+    assert "Questions: more than other creators" in markdown(app), "the measured sections are shown"
+    assert any("sneaky part" in e.label for e in app.expander)
+    retry = app.button(key="dna_guide")
+    assert retry.label == "Write the style guide again"
+
+    answer_writer(monkeypatch, [GUIDE, STORIES])
+    retry.click().run()
+    done = wait_for_jobs(sample_settings)
+    assert [j["params"].get("part") for j in done if j["kind"] == "dna-build"][0] == "guide"
+    app.run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    assert "Ask the viewer questions" in markdown(app)
+    assert [s["version"] for s in dna.list_snapshots(sample_settings, "pip-halloran")] == [2, 1]
+
+
+def test_a_guide_being_written_shows_the_measurements_meanwhile(app: AppTest, sample_settings) -> None:
+    from pipelines import corpus
+    from pipelines.store.duckdb import execute
+
+    writing, _ = jobs.create(sample_settings, "dna-build", {"creator": "rex-moreno", "part": "guide"})
+    execute(sample_settings.duckdb_path, "UPDATE jobs SET status = 'running' WHERE id = ?", [writing])
+    execute(sample_settings.duckdb_path, "UPDATE dna_snapshots SET guide_status = 'writing', guide_job_id = ?"
+                                         " WHERE creator_id = ?",
+            [writing, corpus.get_creator(sample_settings, "rex-moreno")["id"]])
+    app.switch_page("app_pages/voice.py")
+    app.run()
+    pick(app, "Rex Moreno")
+    assert any(i.value.startswith("Writing the style guide…") for i in app.info)
+    assert "than other creators" in markdown(app)
+    assert not [b for b in app.button if b.key == "dna_guide"], "no second writer while one is at work"
 
 
 def test_voice_page_shows_the_dna(app: AppTest, sample_settings, scripted_writer) -> None:
@@ -41,7 +106,7 @@ def test_voice_page_shows_the_dna(app: AppTest, sample_settings, scripted_writer
     app.run()
     pick(app, "Pip Halloran")
     assert not app.exception, app.exception
-    text = " ".join(m.value for m in app.markdown)
+    text = markdown(app)
     assert "Questions: more than other creators" in text
     assert "Ask the viewer questions" in text and "Gran's abacus" in text
     assert any("sneaky part" in e.label for e in app.expander)

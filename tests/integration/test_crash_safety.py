@@ -8,8 +8,10 @@ start, and running the same ingest again must finish the corpus without duplicat
 
 A DNA build and a draft are killed the same way: the snapshots and draft versions saved
 before the kill stay exactly as they were, nothing half-written appears, and running the
-work again adds the next version. The restart uses the default settings: a job whose
-process is gone is recovered at once, without waiting for its heartbeat to go stale.
+work again adds the next version (a DNA build saves its measured part before the LM writes
+the style guide: killed there, that part stays in use and only the guide is run again). The
+restart uses the default settings: a job whose process is gone is recovered at once, without
+waiting for its heartbeat to go stale.
 """
 
 from __future__ import annotations
@@ -239,18 +241,18 @@ def snapshots(settings: Settings) -> list[dict[str, Any]]:
     return query(settings, "SELECT * FROM dna_snapshots ORDER BY creator_id, version")
 
 
-def test_sigkill_mid_dna_build_keeps_the_earlier_snapshot(sample_settings: Settings, scripted_lm: None,
-                                                          tmp_path: Path):
-    """`scriptwright dna build --force` killed while it waits on the writer LM (everything measured,
-    nothing saved yet)."""
+def test_sigkill_mid_dna_build_keeps_the_measured_part_and_the_earlier_snapshot(sample_settings: Settings,
+                                                                                scripted_lm: None, tmp_path: Path):
+    """`scriptwright dna build --force` killed while it waits on the writer LM (the measured part is
+    saved as a new version, its style guide not yet written)."""
     s = sample_settings
-    # version 1, built in this process with a scripted writer (the content is not the point here)
+    # version 1 (measured by seeding), its guide written in this process with a scripted writer
     seed = jobs.submit_and_run(s, "dna-build", {"creator": "pip-halloran"})
     assert seed["status"] == "succeeded", seed["error"]
     before = snapshots(s)
-    assert [r["version"] for r in before] == [1]
+    assert {r["version"] for r in before} == {1}
 
-    def writing_the_style_guide() -> str | None:  # measured everything, waiting on the writer LM
+    def writing_the_style_guide() -> str | None:  # measured and saved, waiting on the writer LM
         found = query(s, "SELECT id FROM jobs WHERE kind = 'dna-build' AND status = 'running'"
                          " AND message LIKE 'Writing the style guide%'")
         return found[0]["id"] if found else None
@@ -260,20 +262,27 @@ def test_sigkill_mid_dna_build_keeps_the_earlier_snapshot(sample_settings: Setti
 
     killed = recovered_on_restart(s, job_id)
     assert killed["kind"] == "dna-build" and killed["params"]["force"] is True
-    assert snapshots(s) == before  # no half snapshot, version 1 untouched
+    after_kill = snapshots(s)
+    assert [r for r in after_kill if r["version"] == 1] == before  # every version 1 untouched
+    (measured,) = [r for r in after_kill if r["version"] == 2]
+    assert measured["job_id"] == job_id and measured["guide_status"] == "writing"
+    assert json.loads(measured["features"]) and json.loads(measured["signature_phrases"])
     shown = run_cli(s, "dna", "show", "--creator", "pip-halloran", "--json")
     assert shown.returncode == 0, shown.stderr
-    assert json.loads(shown.stdout)["id"] == before[0]["id"]
+    assert json.loads(shown.stdout)["id"] == measured["id"], "the measured part is in use"
+    shown = run_cli(s, "dna", "show", "--creator", "pip-halloran")
+    assert "Style guide: not written (writing it failed)" in shown.stdout and "stopped before it finished" in shown.stdout
 
-    # the build again (here with the scripted writer: the embedded LM's two long calls are what
-    # the killed process was doing, not what this checks) saves version 2 next to version 1
-    rerun = jobs.submit_and_run(s, "dna-build", {"creator": "pip-halloran", "force": True})
+    # only the guide again (with the scripted writer: the embedded LM's two long calls are what the
+    # killed process was doing, not what this checks) fills in version 2 without measuring again
+    rerun = jobs.submit_and_run(s, "dna-build", {"creator": "pip-halloran", "part": "guide"})
     assert rerun["status"] == "succeeded", rerun["error"]
-    assert rerun["result"]["version"] == 2
+    assert rerun["result"]["version"] == 2 and rerun["result"]["guide"] == "written"
     after = snapshots(s)
-    assert [r["version"] for r in after] == [1, 2] and after[0] == before[0]
-    assert after[1]["corpus_hash"] == before[0]["corpus_hash"] and after[1]["job_id"] == rerun["id"]
-    assert len({r["id"] for r in after}) == 2
+    assert [r for r in after if r["version"] == 1] == before
+    (written,) = [r for r in after if r["version"] == 2]
+    assert written["id"] == measured["id"] and written["features"] == measured["features"]
+    assert written["guide_status"] == "written" and written["guide_job_id"] == rerun["id"]
 
 
 IDEA = "Monty Hall with a hundred doors"
