@@ -121,19 +121,44 @@ def test_an_unreadable_lm_answer_becomes_an_error_message(sample_settings, sessi
 
 
 def test_with_the_embedded_model_a_chosen_tool_gets_typed_arguments(sample_settings, session, monkeypatch) -> None:
-    """The embedded model picks a tool from an enum, then fills the tool's own fields (no free JSON)."""
+    """When the router leaves a message to the embedded model, it picks a tool from an enum, then fills
+    the tool's own fields (no free JSON)."""
     from pipelines.settings import EMBEDDED_LM
 
     lm = use_lm(monkeypatch, [{"thought": "search", "tool": "search_corpus"}, {"query": "prime numbers"},
                               {"thought": "done", "tool": "finish"}, {"reply": "Your primes video."}])
     lm.model = EMBEDDED_LM
-    result = turn(sample_settings, session["id"], "Where did I talk about prime numbers before?")["result"]
+    result = turn(sample_settings, session["id"], "Can you help me with primes?")["result"]
     assert result["tools"] == ["search_corpus"] and result["errors"] == 0
     search = chat.messages(sample_settings, session["id"])[2]
     assert search["tool_args"] == {"query": "prime numbers"} and search["tool_result"]["result"]["passages"]
+    assert search["tool_result"]["routed_by"] == "model"
     step, arguments = (str(call["messages"]) for call in lm.history[:2])
     assert "`args`" not in step and "finish" in step
     assert "search_corpus(query, k)" in arguments and "`query`" in arguments
+
+
+def test_with_the_embedded_model_an_obvious_request_goes_to_its_tool_by_meaning(sample_settings, session,
+                                                                                  monkeypatch) -> None:
+    """No model call picks the tool or writes its arguments: the search is the message, the hook the
+    passage pasted after the request; the call says it was routed by meaning and why."""
+    from pipelines.settings import EMBEDDED_LM
+
+    lm = use_lm(monkeypatch, [{"thought": "done", "tool": "finish"}, {"reply": "Your primes video."},
+                              {"thought": "done", "tool": "finish"}, {"reply": "Saved as draft v1."}])
+    lm.model = EMBEDDED_LM
+    asked = "Where did I talk about prime numbers before?"
+    assert turn(sample_settings, session["id"], asked)["result"]["tools"] == ["search_corpus"]
+    search = chat.messages(sample_settings, session["id"])[2]
+    assert search["tool_args"] == {"query": asked} and search["tool_result"]["routed_by"] == "meaning"
+    assert search["tool_result"]["result"]["passages"][0]["title"].startswith("Why the Primes Never Run Out")
+    assert search["tool_result"]["thought"].startswith("Routed by meaning")
+    assert "[1] search_corpus(" in str(lm.history[0]["messages"]), "the model's first call already sees the search"
+
+    result = turn(sample_settings, session["id"], f"Save this as my hook: {HOOK}")["result"]
+    assert result["tools"] == ["save_hook"] and result["wrote"] == ["draft v1"]
+    assert drafts.get(sample_settings, session["project_id"])["content"]["hook"]["text"] == HOOK
+    assert len(lm.history) == 4, "two turns, each one step (finish) and the reply"
 
 
 @pytest.mark.slow
