@@ -48,8 +48,8 @@ def test_a_turn_with_tools_then_the_history_after_a_reload(app: AppTest, sample_
     assert not app.exception and not app.error, [e.value for e in app.error]
     assert "Save a hook about doors" in texts(app) and "Saved your hook as draft v1" in texts(app)
     labels = [e.label for e in app.expander]
-    assert any(label.startswith("🔧 search_corpus") for label in labels)
-    assert any(label.startswith("🔧 save_hook") for label in labels)
+    assert any(label.startswith(":material/build: search_corpus") for label in labels)
+    assert any(label.startswith(":material/build: save_hook") for label in labels)
     assert any("Saved draft v1" in s.value for s in app.success)
     assert drafts.get(sample_settings, project)["content"]["hook"]["text"] == HOOK
 
