@@ -51,7 +51,31 @@ def _run_job(kind: str, params: dict[str, Any], title: str, idempotency_key: str
         raise ScriptwrightError(job["error"] or f"Job {job['id']} failed.")
     if job["status"] == "cancelled":
         raise ScriptwrightError(f"Job {job['id']} was cancelled.")
+    if jobs.is_partial(job):  # what was made is saved: a warning per missing part, and exit 0
+        for problem in job["result"]["problems"]:
+            err.print(f"[yellow]partial:[/] {escape(problem)}", highlight=False, soft_wrap=True)
     return job
+
+
+def _print_exports(settings: Settings, project: str, version: int | None) -> None:
+    """Write a version's exports and list them, with the sections left out for having no text."""
+    from pipelines.drafting import drafts
+    from pipelines.drafting.export import export_version, missing_note
+
+    for kind, path in export_version(settings, project, version).items():
+        out.print(f"{kind}: {path}", highlight=False, soft_wrap=True)
+    note = missing_note(drafts.get(settings, project, version)["content"])
+    if note:
+        err.print(f"[yellow]partial:[/] {escape(note)}", highlight=False, soft_wrap=True)
+
+
+def _print_exports_of_partial(settings: Settings, project: str, version: int) -> None:
+    """The exports after a drafting job: one with no script to export says so instead (the job's
+    warnings above said why), and the command still succeeds."""
+    try:
+        _print_exports(settings, project, version)
+    except ScriptwrightError as exc:
+        err.print(f"[yellow]not exported:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
 
 
 @app.callback()
@@ -198,7 +222,8 @@ def jobs_list(limit: int = typer.Option(20), status: str | None = typer.Option(N
         return
     table = Table("id", "kind", "status", "progress", "message", "created")
     for j in found:
-        table.add_row(j["id"], j["kind"], j["status"], f"{j['progress']:.0%}", (j["error"] or j["message"] or "")[:60],
+        table.add_row(j["id"], j["kind"], "partial" if jobs.is_partial(j) else j["status"], f"{j['progress']:.0%}",
+                      (j["error"] or j["message"] or "")[:60],
                       str(j["created_at"])[:19])
     out.print(_ids_whole(table))
 
@@ -284,6 +309,7 @@ PROMPT_OPTION = typer.Option([], "--prompt", help="STEP=VERSION, overrides the t
 def demo(query: str = typer.Option("how does this work", help="what to search each demo creator for"),
          tag: str | None = TAG_OPTION, prompt: list[str] = PROMPT_OPTION) -> None:
     """Ingest the demo corpus and run the main job end to end (offline, embedded models)."""
+    from pipelines import jobs
     from pipelines.prompts import parse_overrides
 
     job = _run_job("demo", {"query": query, "tag": tag, "prompts": parse_overrides(prompt)}, "Demo")
@@ -294,13 +320,14 @@ def demo(query: str = typer.Option("how does this work", help="what to search ea
                   f"best passage in '{c['top_passage']}'")
         out.print(f"  topics: {', '.join(c['topics'])}", highlight=False)
         out.print(f"  pitch: {c['pitch']}", highlight=False)
-    from pipelines.drafting.export import export_version
-
     settings = get_settings()
     _print_draft(settings, r["draft"]["project"], r["draft"]["version"])
-    for kind, path in export_version(settings, r["draft"]["project"], r["draft"]["version"]).items():
-        out.print(f"{kind}: {path}", highlight=False, soft_wrap=True)
-    out.print(f"[green]Demo finished[/] (job {job['id']}).")
+    _print_exports_of_partial(settings, r["draft"]["project"], r["draft"]["version"])
+    if jobs.is_partial(job):
+        out.print(f"[yellow]Demo finished with gaps[/] (job {job['id']}): parts of the draft came back unusable "
+                  f"from {r['lm']} (see the warnings above).", highlight=False)
+    else:
+        out.print(f"[green]Demo finished[/] (job {job['id']}).")
 
 
 @dna_app.command("build")
@@ -709,6 +736,7 @@ def projects_list(creator: str | None = typer.Option(None, "--creator", "-c"),
 
 def _print_draft(settings, project: str, version: int) -> None:
     from pipelines.drafting import drafts
+    from pipelines.usable import written
 
     row = drafts.get(settings, project, version)
     c = row["content"]
@@ -717,8 +745,9 @@ def _print_draft(settings, project: str, version: int) -> None:
     if c.get("hook"):
         out.print(f"[bold]Hook[/] ({c['hook']['style']}): {escape(c['hook']['text'])}", highlight=False, soft_wrap=True)
     for section in c.get("sections") or []:
-        out.print(f"[bold]{escape(section['title'])}[/] ({len(section['sentences'])} sentences, "
-                  f"~{section['duration_s']:.0f} s)", highlight=False)
+        size = (f"{len(section['sentences'])} sentences, ~{section['duration_s']:.0f} s" if written(section)
+                else "[yellow]empty: no text yet[/]")
+        out.print(f"[bold]{escape(section['title'])}[/] ({size})", highlight=False)
     checks = c.get("checks")
     if checks:
         voice = checks.get("voice") or {}
@@ -738,7 +767,6 @@ def draft(creator: str | None = typer.Option(None, "--creator", "-c"),
           tag: str | None = TAG_OPTION, prompt: list[str] = PROMPT_OPTION,
           export: bool = typer.Option(True, help="write Markdown, teleprompter and JSON exports")) -> None:
     """Run the whole pipeline non-interactively: research, outline, hooks, script in the creator's voice, checks."""
-    from pipelines.drafting.export import export_version
     from pipelines.prompts import parse_overrides
 
     if not project and not (creator and idea and idea.strip()):
@@ -754,8 +782,7 @@ def draft(creator: str | None = typer.Option(None, "--creator", "-c"),
     settings = get_settings()
     _print_draft(settings, r["project"], r["version"])
     if export:
-        for kind, path in export_version(settings, r["project"], r["version"]).items():
-            out.print(f"{kind}: {path}", highlight=False, soft_wrap=True)
+        _print_exports_of_partial(settings, r["project"], r["version"])
 
 
 @drafts_app.command("list")
@@ -809,11 +836,9 @@ def drafts_restore(project: str = typer.Option(..., "--project", "-p"), version:
 
 @drafts_app.command("export")
 def drafts_export(project: str = typer.Option(..., "--project", "-p"), version: int | None = typer.Option(None)):
-    """Write the Markdown script (citations as footnotes), teleprompter text and the JSON bundle."""
-    from pipelines.drafting.export import export_version
-
-    for kind, path in export_version(get_settings(), project, version).items():
-        out.print(f"{kind}: {path}", highlight=False, soft_wrap=True)
+    """Write the Markdown script (citations as footnotes), teleprompter text and the JSON bundle; a script
+    with no sentence is refused, and sections with no text are left out (and named)."""
+    _print_exports(get_settings(), project, version)
 
 
 @drafts_app.command("feedback")

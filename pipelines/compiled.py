@@ -47,18 +47,14 @@ class Compiled:
         return {"version": base.get("version"), "sha256": base.get("sha256"), "tag": self.metadata.get("tag"),
                 "compiled": {"id": self.id, "version": self.version, "path": str(self.path)}}
 
-    def generate(self, step: str, lm: dspy.LM, **inputs: Any) -> dspy.Prediction:
+    def generate(self, step: str, lm: dspy.LM, fresh: bool = False, **inputs: Any) -> dspy.Prediction:
         """One call of the program. An answer that does not parse is asked for once more past the cache
-        (a new rollout at a higher temperature); a second failure is one readable error."""
-        from dspy.utils.exceptions import AdapterParseError
-
-        from pipelines.lm import user_facing_lm_errors
+        (a new rollout at a higher temperature); a second failure is one readable error. `fresh` asks
+        past the cache for a new rollout (the one retry of an unusable answer)."""
+        from pipelines.lm import FRESH, retry_unparsed, user_facing_lm_errors
 
         with user_facing_lm_errors(step, lm.model), dspy.context(lm=lm, adapter=dspy.JSONAdapter()):
-            try:
-                return self.module(**inputs)
-            except AdapterParseError:
-                return self.module(**inputs, config={"rollout_id": 1, "temperature": 0.7})
+            return retry_unparsed(self.module, FRESH if fresh else None, **inputs)
 
 
 def list_compiled(settings: Settings, program: str, creator: str) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ import yaml
 
 from pipelines import corpus, jobs
 from pipelines.errors import ScriptwrightError
-from pipelines.jobs import JobContext, job_kind
+from pipelines.jobs import JobContext, job_kind, partial
 from pipelines.settings import Settings
 
 
@@ -117,4 +117,5 @@ def run_demo(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     drafted = run_draft(ctx.part(0.6, 1.0), {"creator": DEMO_DRAFT["creator"], "idea": DEMO_DRAFT["idea"],
                                              "sources": [str(settings.sample_dir / DEMO_DRAFT["source"])],
                                              "tag": params.get("tag"), "prompts": params.get("prompts")})
-    return {"lm": writer.model, "prompts": selection.record, "creators": summaries, "draft": drafted}
+    return partial({"lm": writer.model, "prompts": selection.record, "creators": summaries, "draft": drafted},
+                   drafted.get("problems", []))

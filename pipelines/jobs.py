@@ -26,6 +26,7 @@ from pipelines.errors import ScriptwrightError
 from pipelines.prompts import PromptService, Selection
 from pipelines.settings import Settings
 from pipelines.store.duckdb import connect, execute, rows
+from pipelines.usable import PARTIAL
 
 STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
 FINAL = {"succeeded", "failed", "cancelled"}
@@ -78,6 +79,19 @@ class JobContext:
         self.items.append({"name": name, "status": status, "detail": detail})
         execute(self.settings.duckdb_path, "UPDATE jobs SET items = ? WHERE id = ?",
                 [json.dumps(self.items), self.job_id], self.settings.lock_retry_s)
+
+
+def partial(result: dict[str, Any], problems: list[str]) -> dict[str, Any]:
+    """A job's result, marked partial when parts of it are missing: the job still succeeds (what was
+    made is saved), and its message lists what is missing and what to do."""
+    if not problems:
+        return result
+    return {**result, "status": PARTIAL, "problems": problems, "message": " ".join(problems)}
+
+
+def is_partial(job: dict[str, Any]) -> bool:
+    """Whether a job succeeded with parts missing (its message says which and what to do)."""
+    return job["status"] == "succeeded" and (job.get("result") or {}).get("status") == PARTIAL
 
 
 JobFn = Callable[[JobContext, dict[str, Any]], dict[str, Any]]
@@ -176,7 +190,8 @@ def run(settings: Settings, job_id: str, on_progress: ProgressCallback | None = 
         last = traceback.format_exception_only(type(exc), exc)[-1].strip()
         _finish(settings, job_id, "failed", error=f"Unexpected error: {last}")
     else:
-        _finish(settings, job_id, "succeeded", result=result, message="Done")
+        done = result.get("message") if result.get("status") == PARTIAL else "Done"
+        _finish(settings, job_id, "succeeded", result=result, message=done)
     finally:
         stop.set()
         beat.join()

@@ -282,18 +282,27 @@ def user_facing_lm_errors(step: str, model: str) -> Iterator[None]:
         raise ScriptwrightError(f"{step}: could not reach {model} ({exc}).") from exc
 
 
-def retry_unparsed(predictor: dspy.Predict, **inputs: Any) -> dspy.Prediction:
-    """Call a predictor; an answer that does not parse is asked for once more past the cache
-    (a new rollout at a higher temperature). Wrap in user_facing_lm_errors for a readable failure."""
+# Call options of a fresh rollout: the retry of an answer that parsed but was unusable (empty, echoed).
+# Its rollout id differs from the unparseable-answer retry's, so neither is served the other's cached answer.
+FRESH = {"rollout_id": 2, "temperature": 0.7}
+
+
+def retry_unparsed(predictor: dspy.Module, config: dict[str, Any] | None = None, **inputs: Any) -> dspy.Prediction:
+    """Call a predictor (with call options `config`); an answer that does not parse is asked for once
+    more past the cache (a new rollout at a higher temperature). Wrap in user_facing_lm_errors for a
+    readable failure."""
     from dspy.utils.exceptions import AdapterParseError
 
     try:
-        return predictor(**inputs)
+        return predictor(**inputs, **({"config": config} if config else {}))
     except AdapterParseError:
-        return predictor(**inputs, config={"rollout_id": 1, "temperature": 0.7})
+        retry = (config or {}).get("rollout_id", 0) + 1
+        return predictor(**inputs, config={**(config or {}), "rollout_id": retry, "temperature": 0.7})
 
 
-def predict(step: str, lm: dspy.LM, signature: type[dspy.Signature], **inputs: Any) -> dspy.Prediction:
-    """One structured call with `lm`, retried once if unparseable; a second failure is one readable error."""
+def predict(step: str, lm: dspy.LM, signature: type[dspy.Signature], fresh: bool = False,
+            **inputs: Any) -> dspy.Prediction:
+    """One structured call with `lm`, retried once if unparseable; a second failure is one readable error.
+    `fresh` asks past the cache for a new rollout (the one retry of an unusable answer)."""
     with user_facing_lm_errors(step, lm.model), dspy.context(lm=lm, adapter=dspy.JSONAdapter()):
-        return retry_unparsed(dspy.Predict(signature), **inputs)
+        return retry_unparsed(dspy.Predict(signature), FRESH if fresh else None, **inputs)

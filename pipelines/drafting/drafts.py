@@ -4,7 +4,8 @@ role and cost; nothing is ever overwritten.
 
 A version's content is the whole draft as a dict: idea, creator, audience_level,
 target_words, wpm, framework, outline, hooks, hook, sections (each a list of sentences with
-their citations) and checks.
+their citations), checks, and problems (per generated part, what the model left missing and
+what to do; the creator's own edit of a part settles them).
 """
 
 from __future__ import annotations
@@ -128,11 +129,28 @@ def edit_section(content: dict[str, Any], section_id: str, text: str) -> dict[st
     return out
 
 
+def record_problems(content: dict[str, Any], part: str, problems: list[str]) -> None:
+    """Record what a part's generation left missing (replacing its earlier record; [] when nothing is)."""
+    content["problems"] = {**(content.get("problems") or {}), part: problems}
+
+
 def edit_hook(content: dict[str, Any], text: str) -> dict[str, Any]:
     out = copy.deepcopy(content)
     if not text.strip():
         raise ScriptwrightError("The hook is empty.")
     out["hook"] = {**(out.get("hook") or {"id": None, "style": "edited"}), "text": text.strip()}
+    record_problems(out, "hooks", [])
+    return out
+
+
+def edit_outline(content: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """A copy of the draft whose outline sections take the edited title, goal and beats (one string,
+    `;` between beats) of the row at their position."""
+    out = copy.deepcopy(content)
+    out["outline"] = [{**o, "title": str(row["title"]), "goal": str(row["goal"]),
+                       "beats": [b.strip() for b in str(row["beats"]).split(";") if b.strip()]}
+                      for o, row in zip(out.get("outline") or [], rows)]
+    record_problems(out, "outline", [])
     return out
 
 

@@ -1,4 +1,8 @@
-"""Exporting a draft: Markdown with timestamps and footnotes, teleprompter text, a JSON bundle."""
+"""Exporting a draft: Markdown with timestamps and footnotes, teleprompter text, a JSON bundle.
+
+A script with no sentence is not exported (the user is told why); a script with some empty
+sections exports the written ones and names the missing ones at the top of the Markdown.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +16,10 @@ from pipelines.corpus import clock
 from pipelines.errors import ScriptwrightError
 from pipelines.evidence.sources import split_sentences
 from pipelines.settings import Settings
+from pipelines.usable import empty_sections, has_script, written
 
 DEFAULT_WPM = 150.0
 WRAP_AT = 60
-EMPTY = "This draft is empty: it has no hook and no sections yet."
 _MARKUP = ((re.compile(r"\[\^[^\]]*\]"), ""), (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),
            (re.compile(r"https?://\S+"), ""), (re.compile(r"^#+\s*"), ""), (re.compile(r"[*`]+"), ""))
 
@@ -31,6 +35,22 @@ def _hook_text(draft: dict[str, Any]) -> str:
 
 def _sections(draft: dict[str, Any]) -> list[dict[str, Any]]:
     return list(draft.get("sections") or [])
+
+
+def require_script(draft: dict[str, Any]) -> None:
+    """Refuse to export a script with no sentence to say (placeholders are not a script)."""
+    if not has_script(draft):
+        raise ScriptwrightError("Nothing to export: the script has no sentences yet. Write the script (or its "
+                                "sections) first, then export.")
+
+
+def missing_note(draft: dict[str, Any]) -> str | None:
+    """The line an export carries when sections are left out because they are empty."""
+    empty = empty_sections(draft)
+    if not empty:
+        return None
+    return (f"{len(empty)} of {len(_sections(draft))} sections have no text yet and are left out: "
+            f"{', '.join(_line(t) for t in empty)}.")
 
 
 def _hook_seconds(draft: dict[str, Any]) -> float:
@@ -114,15 +134,18 @@ def to_markdown(draft: dict[str, Any], meta: dict[str, Any], consulted: list[dic
              f"Estimated runtime: {clock(runtime(draft))}", ""]
     if framework.get("why"):
         lines += [f"Why this framework: {_line(framework['why'])}", ""]
+    note = missing_note(draft)
+    if note:
+        lines += [f"> {note}", ""]
     parts = timeline(draft)
     hook = _hook_text(draft)
     if hook:
         lines += ["## Hook [0:00]", "", hook, ""]
-    elif not parts:
-        lines += [EMPTY, ""]
     numbers: dict[str, int] = {}
     sources: list[str] = []
     for section, (title, start) in zip(_sections(draft), parts[1 if hook else 0:]):
+        if not written(section):
+            continue
         sentences = []
         for sentence in section.get("sentences") or []:
             markers = []
@@ -134,7 +157,7 @@ def to_markdown(draft: dict[str, Any], meta: dict[str, Any], consulted: list[dic
                 if f"[^{numbers[key]}]" not in markers:
                     markers.append(f"[^{numbers[key]}]")
             sentences.append(_line(sentence.get("text")) + "".join(markers))
-        lines += [f"## {title} [{clock(start)}]", "", " ".join(sentences) or "(This section has no text yet.)", ""]
+        lines += [f"## {title} [{clock(start)}]", "", " ".join(sentences), ""]
     lines += ["## Sources", "", *(sources or ["No sources cited."]), ""]
     if consulted:
         lines += ["## Sources consulted", "",
@@ -166,10 +189,10 @@ def to_teleprompter(draft: dict[str, Any]) -> str:
     hook = _hook_text(draft)
     if hook:
         blocks.append("\n".join(_wrapped(split_sentences(hook))))
-    for section in _sections(draft):
+    for section in filter(written, _sections(draft)):
         body = _wrapped([s.get("text") for s in section.get("sentences") or []])
         blocks.append("\n".join([f"— {_plain(section.get('title'))} —", *body]))
-    return "\n\n".join(blocks or [EMPTY]) + "\n"
+    return "\n\n".join(blocks) + "\n"
 
 
 def to_bundle(draft: dict[str, Any], meta: dict[str, Any], extras: dict[str, Any]) -> str:
@@ -179,7 +202,9 @@ def to_bundle(draft: dict[str, Any], meta: dict[str, Any], extras: dict[str, Any
 
 def write_exports(folder: Path, draft: dict[str, Any], meta: dict[str, Any],
                   extras: dict[str, Any]) -> dict[str, Path]:
-    """Write <project>-v<version>.md / .txt / .json into folder; returns their paths by kind."""
+    """Write <project>-v<version>.md / .txt / .json into folder; returns their paths by kind (a script
+    with no sentence is refused)."""
+    require_script(draft)
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", str(meta.get("project") or "")).strip("-.") or "draft"
     outputs = {"markdown": (".md", to_markdown(draft, meta, extras.get("sources"))), "teleprompter": (".txt", to_teleprompter(draft)),
                "bundle": (".json", to_bundle(draft, meta, extras))}

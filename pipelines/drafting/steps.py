@@ -14,15 +14,17 @@ from typing import Any
 from pipelines import corpus
 from pipelines.drafting import drafts
 from pipelines.drafting.checks import run_checks
-from pipelines.drafting.frameworks import catalogue, load_frameworks
+from pipelines.drafting.frameworks import Framework, catalogue, load_frameworks
 from pipelines.embed import embed
 from pipelines.errors import ScriptwrightError
 from pipelines.evidence import projects
 from pipelines.evidence.injection import redact
 from pipelines.evidence.sources import best_match, cited_ids
-from pipelines.jobs import JobContext, job_kind
+from pipelines.jobs import JobContext, job_kind, partial
 from pipelines.settings import Settings
 from pipelines.store.duckdb import connect
+from pipelines.usable import (SET_A_MODEL, empty_sections_message, has_script, outline_problem, repetition, usable_items,
+                              usable_plan, usable_text)
 from pipelines.voice import dna
 
 HOOK_STYLES = {
@@ -40,6 +42,9 @@ N_KEY_NOTES = 3
 # A script sentence is re-grounded to the note it restates at this cosine: restatements of a
 # note measured 0.69-0.76, sentences that only mention its topic ("imagine a hundred doors") 0.61-0.63.
 SENTENCE_REGROUND_MIN = 0.68
+# Fewer words than this is no opening: the hook signature asks for three to five sentences; the
+# embedded model's unusable hooks were a title-like phrase of 4-6 words ("Monty Hall's Monty Hall Problem").
+HOOK_MIN_WORDS = 8
 
 
 # ---------------------------------------------------------------- inputs every step shares
@@ -110,7 +115,8 @@ def base_content(settings: Settings, project: dict[str, Any], params: dict[str, 
     return {"idea": project["idea"] or project["working_title"], "creator": creator["slug"],
             "creator_name": creator["name"], "audience_level": level,
             "target_words": int(minutes * wpm) if minutes else params.get("target_words") or words, "wpm": wpm,
-            "framework": None, "outline": [], "hooks": [], "hook": None, "sections": [], "checks": None}, None
+            "framework": None, "outline": [], "hooks": [], "hook": None, "sections": [], "checks": None,
+            "problems": {}}, None
 
 
 def _save(ctx: JobContext, project: str, content: dict[str, Any], step: str, parent: int | None,
@@ -142,27 +148,44 @@ def outline(ctx: JobContext, project: dict[str, Any], content: dict[str, Any], s
         questions = [q["text"] for q in audience["content"].get("demand", {}).get("quotes", [])][:4]
     lm = lm_for_role(settings, "research")
     ctx.progress(share[0], f"Outlining with {lm.model}")
-    pred = predict("Outline", lm, signature, idea=content["idea"],
-                   audience=f"{content['audience_level']} viewers. They ask: " + (" | ".join(questions) or "nothing yet"),
-                   notes=numbered_notes(items, relevant_notes(items, content["idea"], 12)),
-                   frameworks=catalogue(frameworks))
-    by_id = {f.id: f for f in frameworks}
-    chosen, why = by_id.get(str(pred.framework).strip()), pred.why
-    if chosen is None:
-        vecs = embed([content["idea"]] + [f"{f.name}: {f.when_to_use}" for f in frameworks])
-        chosen = frameworks[int((vecs[1:] @ vecs[0]).argmax())]
-        why = f"Chosen by similarity to the idea (the model named '{pred.framework}'). {why}"
-    plans = list(pred.sections)
+    inputs = {"idea": content["idea"], "frameworks": catalogue(frameworks),
+              "audience": f"{content['audience_level']} viewers. They ask: " + (" | ".join(questions) or "nothing yet"),
+              "notes": numbered_notes(items, relevant_notes(items, content["idea"], 12))}
+    pred = predict("Outline", lm, signature, **inputs)
+    chosen, why = _framework(frameworks, content["idea"], str(pred.framework), str(pred.why))
+    if outline_problem([p.model_dump() for p in pred.sections], len(chosen.beats)):
+        ctx.progress((share[0] + share[1]) / 2, f"Outlining again with {lm.model}: its plan was unusable")
+        pred = predict("Outline", lm, signature, fresh=True, **inputs)
+        chosen, why = _framework(frameworks, content["idea"], str(pred.framework), str(pred.why))
+    plans = [p.model_dump() for p in pred.sections]
+    problem = outline_problem(plans, len(chosen.beats))
+    kept = [] if repetition(plans) else plans  # plans that repeat themselves leave nothing worth keeping
     sections = []
     for i, beat in enumerate(chosen.beats):
-        plan = plans[i] if i < len(plans) else None
+        plan = kept[i] if i < len(kept) and usable_plan(kept[i]) else {}
+        title = plan["title"].strip() if plan else beat.title
         words = max(40, int(content["target_words"] * beat.share))
-        sections.append({"id": f"s{i + 1}", "title": (plan.title if plan and plan.title.strip() else beat.title),
-                         "goal": (plan.goal if plan and plan.goal.strip() else beat.goal),
-                         "beats": [b for b in (plan.beats if plan else []) if b.strip()] or [beat.goal],
+        sections.append({"id": f"s{i + 1}", "title": title,
+                         "goal": plan["goal"].strip() if usable_text(plan.get("goal"), [title]) else beat.goal,
+                         "beats": usable_items(plan.get("beats") or [], [title]) or [beat.goal],
                          "words": words, "duration_s": round(words / content["wpm"] * 60, 1)})
     content.update(framework={"id": chosen.id, "name": chosen.name, "why": why}, outline=sections, checks=None)
+    drafts.record_problems(content, "outline", [
+        f"Outline: the section plans from {lm.model} were unusable ({problem}); the {chosen.name} framework's own "
+        f"beats stand in for them. Edit them, write the outline again, or {SET_A_MODEL}."] if problem else [])
     return {"research": lm.model}
+
+
+def _framework(frameworks: list[Framework], idea: str, named: str, why: str) -> tuple[Framework, str]:
+    """The framework the model named and its reason; else the one whose use is closest to the idea,
+    saying so (a placeholder or an empty answer is never quoted as the model's)."""
+    why = why.strip() if usable_text(why) else ""
+    chosen = {f.id: f for f in frameworks}.get(named.strip())
+    if chosen is not None:
+        return chosen, why or "The model gave no usable reason for this choice."
+    vecs = embed([idea] + [f"{f.name}: {f.when_to_use}" for f in frameworks])
+    said = f"the model named '{named.strip()}'" if usable_text(named) else "the model named no listed framework"
+    return frameworks[int((vecs[1:] @ vecs[0]).argmax())], f"Chosen by similarity to the idea ({said}). {why}".strip()
 
 
 def hooks(ctx: JobContext, project: dict[str, Any], content: dict[str, Any], share: tuple[float, float]) -> dict:
@@ -176,11 +199,17 @@ def hooks(ctx: JobContext, project: dict[str, Any], content: dict[str, Any], sha
     items = note_items(notes["content"] if notes else None)
     facts = numbered_notes(items, relevant_notes(items, content["idea"], 4))
     voice = voice_brief(settings, content["creator"])
-    written = []
+    written, missing = [], []
     for n, (style, how) in enumerate(HOOK_STYLES.items()):
         ctx.progress(share[0] + (share[1] - share[0]) * n / len(HOOK_STYLES), f"Writing a {style} hook")
-        text = predict("Hook", writer, write_sig, idea=content["idea"], style=f"{style}: {how}", voice=voice,
-                       facts=facts).hook.strip()
+        inputs = {"idea": content["idea"], "style": f"{style}: {how}", "voice": voice, "facts": facts}
+        echoes = (style, how, inputs["style"], content["idea"])
+        text = predict("Hook", writer, write_sig, **inputs).hook.strip()
+        if not usable_text(text, echoes, HOOK_MIN_WORDS):
+            text = predict("Hook", writer, write_sig, fresh=True, **inputs).hook.strip()
+        if not usable_text(text, echoes, HOOK_MIN_WORDS):
+            missing.append(style)
+            continue
         rating = predict("Hook rubric", judge, rate_sig, idea=content["idea"], hook=text)
         rubric = {k: max(1, min(5, int(getattr(rating, k) or 1))) for k in ("curiosity", "clarity", "promise")}
         written.append({"id": f"h{n + 1}", "style": style, "text": text, "rubric": rubric,
@@ -196,11 +225,16 @@ def hooks(ctx: JobContext, project: dict[str, Any], content: dict[str, Any], sha
         parts = [(sum(h["rubric"].values()) / 3 - 1) / 4] + ([h["voice"]] if h["voice"] is not None else [])
         h["score"] = round(sum(parts) / len(parts), 3)
     written.sort(key=lambda h: -h["score"])
-    content["hooks"] = written
-    if not content.get("hook") or content["hook"].get("id") not in {h["id"] for h in written}:
-        best = written[0]
-        content["hook"] = {"id": best["id"], "style": best["style"], "text": best["text"]}
-    content["checks"] = None
+    if written:  # with none usable, the hooks written before (and the one chosen) stay
+        content["hooks"] = written
+        if not content.get("hook") or content["hook"].get("id") not in {h["id"] for h in written}:
+            best = written[0]
+            content["hook"] = {"id": best["id"], "style": best["style"], "text": best["text"]}
+        content["checks"] = None
+    drafts.record_problems(content, "hooks", [
+        f"Hooks: {len(missing)} of {len(HOOK_STYLES)} from {writer.model} were unusable ({', '.join(missing)}: empty "
+        f"or under {HOOK_MIN_WORDS} words). Write hooks again, write your own opening, or {SET_A_MODEL}."]
+        if missing else [])
     return {"writer": writer.model, "judge": judge.model}
 
 
@@ -212,6 +246,7 @@ def choose_hook(content: dict[str, Any], hook_id: str, text: str | None = None) 
     out = copy.deepcopy(content)
     out["hook"] = {"id": found["id"], "style": found["style"], "text": (text or found["text"]).strip()}
     out["checks"] = None
+    drafts.record_problems(out, "hooks", [])  # the creator's choice settles the step, whatever hooks are missing
     return out
 
 
@@ -238,32 +273,47 @@ def script(ctx: JobContext, project: dict[str, Any], content: dict[str, Any], sh
     items = note_items(notes["content"] if notes else None)
     voice = voice_brief(settings, content["creator"])
     previous = content["hook"]["text"] if content.get("hook") else ""
+
+    def write(plan: dict[str, Any], fresh: bool) -> tuple[list[tuple[str, list[str]]], list[int]]:
+        """A section's (sentence, cited note ids) and the notes it was shown; `fresh` is the one retry."""
+        if tuned:
+            key_points, picked = section_key_points(plan, items)
+            pred = tuned.generate("Script", writer, fresh=fresh, creator=content["creator_name"], voice=voice,
+                                  title=plan["title"], key_points=key_points, target_words=plan["words"])
+            return [(text, []) for text in pred.sentences], picked
+        query = f"{plan['title']}. {plan['goal']}"
+        # the creator's transcripts are data: instruction-like sentences in them are withheld from the model
+        examples = [redact(h["text"])[:500] for h in corpus.search(settings, query, content["creator"], k=N_EXAMPLES)]
+        picked = relevant_notes(items, query)
+        pred = predict("Script", writer, signature, fresh=fresh, creator=content["creator_name"], voice=voice,
+                       examples="\n\n".join(examples) or "(none)",
+                       section=f"{plan['title']}\nGoal: {plan['goal']}\nBeats: {'; '.join(plan['beats'])}\n"
+                               f"Length: about {plan['words']} words",
+                       notes=numbered_notes(items, picked), previous=previous[-300:])
+        return [(s.text, s.cites) for s in pred.sentences], picked
+
+    # a "sentence" that only repeats what the model was given (the idea, the hook, an outline title, goal or beat)
+    # is no prose: the embedded model's one "sentence" per section was often a section title
+    given = [content["idea"], previous, *(x for o in content["outline"] for x in (o["title"], o["goal"], *o["beats"]))]
     sections = []
     for n, plan in enumerate(content["outline"]):
         ctx.progress(share[0] + (share[1] - share[0]) * n / len(content["outline"]), f"Writing '{plan['title']}'")
-        if tuned:
-            key_points, picked = section_key_points(plan, items)
-            pred = tuned.generate("Script", writer, creator=content["creator_name"], voice=voice, title=plan["title"],
-                                  key_points=key_points, target_words=plan["words"])
-            written = [(text, []) for text in pred.sentences]
-        else:
-            query = f"{plan['title']}. {plan['goal']}"
-            # the creator's transcripts are data: instruction-like sentences in them are withheld from the model
-            examples = [redact(h["text"])[:500] for h in corpus.search(settings, query, content["creator"],
-                                                                        k=N_EXAMPLES)]
-            picked = relevant_notes(items, query)
-            pred = predict("Script", writer, signature, creator=content["creator_name"], voice=voice,
-                           examples="\n\n".join(examples) or "(none)",
-                           section=f"{plan['title']}\nGoal: {plan['goal']}\nBeats: {'; '.join(plan['beats'])}\n"
-                                   f"Length: about {plan['words']} words",
-                           notes=numbered_notes(items, picked), previous=previous[-300:])
-            written = [(s.text.strip(), s.cites) for s in pred.sentences if s.text.strip()]
-        sentences = [{"text": text, "cites": sentence_cites(text, cites, items, picked)} for text, cites in written]
+        written, picked = write(plan, fresh=False)
+        if not any(usable_text(text, given) for text, _ in written):
+            ctx.progress(share[0] + (share[1] - share[0]) * n / len(content["outline"]),
+                         f"Writing '{plan['title']}' again: it came back empty")
+            written, picked = write(plan, fresh=True)
+        sentences = []
+        for text, cites in written:
+            if usable_text(text, given + [s["text"] for s in sentences]):  # nor is one said twice in a section
+                sentences.append({"text": text.strip(), "cites": sentence_cites(text.strip(), cites, items, picked)})
         words = sum(len(s["text"].split()) for s in sentences)
         sections.append({"id": plan["id"], "title": plan["title"], "sentences": sentences,
                          "duration_s": round(words / content["wpm"] * 60, 1)})
         previous = " ".join(s["text"] for s in sentences[-2:]) or previous
     content["sections"], content["checks"] = sections, None
+    missing = empty_sections_message(content, writer.model)
+    drafts.record_problems(content, "script", [f"Script: {missing}"] if missing else [])
     return {"writer": writer.model}
 
 
@@ -285,6 +335,9 @@ def check(ctx: JobContext, project: dict[str, Any], content: dict[str, Any], sha
     settings = ctx.settings
     if not content.get("sections"):
         raise ScriptwrightError("Write the script first: the checks read it.")
+    if not has_script(content):
+        raise ScriptwrightError("The script has no sentences yet: write it again or write its sections yourself "
+                                "before the checks.")
     ctx.progress(share[0], "Checking coherence, difficulty and safety")
     notes = projects.result(settings, project["id"], "research")
     verification = projects.result(settings, project["id"], "verification")
@@ -318,13 +371,19 @@ def run_steps(ctx: JobContext, params: dict[str, Any], steps: list[str]) -> dict
     content, parent = base_content(settings, project, params)
     if "script" in steps:
         ctx.selection.compiled("script_writer", content["creator"])  # and so does a broken compiled program
-    saved, roles = [], {}
+    saved, roles, problems = [], {}, []
     for i, step in enumerate(steps):
+        if step == "checks" and saved and not has_script(content):
+            problems.append("Checks: skipped, the script has no sentences to check.")
+            continue
         share = (i / len(steps), (i + 1) / len(steps))
         roles.update(STEPS[step](ctx, project, content, share))
-        parent = _save(ctx, project["id"], content, step, parent, roles, f"{step} generated")
+        gaps = (content.get("problems") or {}).get(step) or []
+        problems += gaps
+        parent = _save(ctx, project["id"], content, step, parent, roles,
+                       f"{step} generated" + (" with gaps" if gaps else ""))
         saved.append(parent)
-    return {"project": project["id"], "versions": saved, "version": saved[-1]}
+    return partial({"project": project["id"], "versions": saved, "version": saved[-1]}, problems)
 
 
 def _step_job(step: str):
@@ -351,13 +410,14 @@ def run_draft(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
                                           params["idea"])
         params = {**params, "project": project["id"]}
     project = projects.get_project(settings, params["project"])
-    records = {}
+    records, problems = {}, []
     if params.get("sources") or params.get("texts"):
         research = ctx.part(0.0, 0.2)
-        run_research(research, {**params, "project": project["id"], "topic": project["idea"]})
+        problems += run_research(research, {**params, "project": project["id"],
+                                            "topic": project["idea"]}).get("problems", [])
         records.update(research.selection.record)
     drafting = ctx.part(0.2 if records else 0.0, 1.0)
     result = run_steps(drafting, params, ["outline", "hooks", "script", "checks"])
     ctx.selection = drafting.selection
     ctx.selection.record.update(records)
-    return result
+    return partial(result, problems + result.get("problems", []))

@@ -8,15 +8,16 @@ video. The LM weighs those facts and proposes sharper angles.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from pipelines import corpus
 from pipelines.embed import embed
 from pipelines.evidence import audience, projects
 from pipelines.evidence.injection import redact
 from pipelines.evidence.search import video_search
-from pipelines.jobs import JobContext, job_kind
+from pipelines.jobs import JobContext, job_kind, partial
 from pipelines.settings import Settings
+from pipelines.usable import SET_A_MODEL, usable_items
 
 # Measured on the demo creators (MiniLM cosine, max of title and best passage):
 # the same topic reworded 0.69-0.94, a neighbouring topic 0.40-0.46, another field 0.04-0.15.
@@ -120,14 +121,23 @@ def run_idea_validation(ctx: JobContext, params: dict[str, Any]) -> dict[str, An
     ctx.progress(0.6, f"Weighing it with {lm.model}")
     about = f"{creator['name']}" + (f" — {creator['description']}" if creator.get("description") else "")
     gaps = report.get("gaps", [])
-    pred = predict("Idea validation", lm, signature, creator=about, idea=idea,
-                   evidence=evidence_text(fit, wanted, rivals, gaps))
+    inputs = {"creator": about, "idea": idea, "evidence": evidence_text(fit, wanted, rivals, gaps)}
+    # reasons that only repeat the options ("make it", "sharpen it") or the idea explain nothing
+    echoes = (*get_args(signature.output_fields["verdict"].annotation), idea)
+    pred = predict("Idea validation", lm, signature, **inputs)
+    if not usable_items(pred.reasons, echoes):
+        ctx.progress(0.8, f"Asking {lm.model} again: its reasons were unusable")
+        pred = predict("Idea validation", lm, signature, fresh=True, **inputs)
+    reasons = usable_items(pred.reasons, echoes)
+    problems = [] if reasons else [
+        f"Idea check: the verdict from {lm.model} came with no usable reason (none, or only the options repeated), so "
+        f"treat it as a guess; the measured fit, demand and competition stand. Validate again, or {SET_A_MODEL}."]
     content = {"idea": idea, "fit": fit, "demand": wanted, "competition": rivals, "knowledge_gaps": gaps,
                "related_clusters": [c for c in report.get("clusters", []) if c["id"] in report.get("related", [])],
-               "verdict": pred.verdict, "reasons": [r for r in pred.reasons if r.strip()],
-               "angles": [a for a in pred.angles if a.strip()][:3]}
+               "verdict": pred.verdict, "reasons": reasons, "angles": usable_items(pred.angles, echoes)[:3],
+               "problems": problems}
     version = projects.save_result(settings, project["id"], "idea", content, job_id=ctx.job_id,
                                    prompt_versions=selection.record, lm=lm.model)
-    return {"project": project["id"], "version": version, "verdict": pred.verdict, "fit": fit["verdict"],
-            "best_similarity": fit["best"], "matching_comments": wanted["matching"]}
+    return partial({"project": project["id"], "version": version, "verdict": pred.verdict, "fit": fit["verdict"],
+                    "best_similarity": fit["best"], "matching_comments": wanted["matching"]}, problems)
 

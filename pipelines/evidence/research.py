@@ -5,7 +5,8 @@ are stored and indexed; the passages closest to the topic (at least one per sour
 few from the creator's own videos go to the research LM. Citations are checked in code: a
 point whose citations name no given passage is re-grounded to its closest passage when
 that one clearly says the same thing, and dropped otherwise. When the model gives no usable
-point at all, the source sentences closest to the topic stand in, marked as extracted.
+point at all, the source sentences closest to the topic stand in, marked as extracted, and the
+job says so (partial); with no sentence to stand in either, it fails and saves nothing.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from pipelines.evidence.injection import find_instructions
 from pipelines.evidence.search import web_search
 from pipelines.evidence.sources import (add_sources, best_match, cited_ids, list_sources, passages_block, search_sources,
                                         split_sentences)
-from pipelines.jobs import JobContext, job_kind
+from pipelines.jobs import JobContext, job_kind, partial
 from pipelines.settings import Settings
+from pipelines.usable import SET_A_MODEL, usable_items, usable_text
 
 N_PASSAGES = 8
 N_CORPUS = 2
@@ -56,7 +58,7 @@ def ground(items: list[Any], passages: list[dict[str, Any]], text_of) -> tuple[l
     kept, dropped = [], []
     for item in items:
         text = text_of(item)
-        if not text.strip():
+        if not usable_text(text):
             continue
         idx, how = cited_ids(item.cites, len(passages)), "cited"
         if not idx:
@@ -128,19 +130,28 @@ def run_research(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     key_points, dropped = ground(pred.key_points, passages, lambda n: n.text)
     numbers, dropped_numbers = ground(pred.numbers, passages, lambda n: n.text)
     definitions, dropped_defs = ground(pred.definitions, passages, lambda d: f"{d.term}: {d.meaning}")
+    problems = []
     if not key_points:
         key_points = extracted_points(topic, passages)
+        if not key_points:
+            raise ScriptwrightError(f"Research notes: {lm.model} gave no usable point that cites a passage, and the "
+                                    "sources have no sentence to stand in; nothing was saved. Write the notes again, "
+                                    f"add other sources, or {SET_A_MODEL}.")
+        problems.append(f"Research notes: no point from {lm.model} was usable and cited a passage; the "
+                        f"{len(key_points)} source sentences closest to the topic stand in, marked extracted. Write "
+                        f"the notes again, or {SET_A_MODEL}.")
     content = {
         "topic": topic,
         "key_points": key_points, "definitions": definitions, "numbers": numbers,
-        "open_questions": [q for q in pred.open_questions if q.strip()],
+        "open_questions": usable_items(pred.open_questions),
         "dropped_uncited": dropped + dropped_numbers + dropped_defs,
         "passages": [{"n": i + 1, **{k: p[k] for k in ("chunk_id", "title", "uri", "kind", "text", "flagged")}}
                      for i, p in enumerate(passages)],
         "flags": [{"source": s["title"] or s["uri"], "uri": s["uri"], **f} for s in stored for f in s["flags"]],
+        "problems": problems,
     }
     version = projects.save_result(settings, project["id"], "research", content, job_id=ctx.job_id,
                                    prompt_versions=selection.record, lm=lm.model)
-    return {"project": project["id"], "version": version, "sources": len(stored), "key_points": len(key_points),
-            "definitions": len(definitions), "numbers": len(numbers), "dropped_uncited": len(content["dropped_uncited"]),
-            "flagged": len(content["flags"])}
+    return partial({"project": project["id"], "version": version, "sources": len(stored),
+                    "key_points": len(key_points), "definitions": len(definitions), "numbers": len(numbers),
+                    "dropped_uncited": len(content["dropped_uncited"]), "flagged": len(content["flags"])}, problems)

@@ -7,7 +7,9 @@ is "contradicted", with that sentence quoted, without
 asking the model either; a verdict of supported or contradicted must
 cite a passage it was shown, or it becomes "not enough evidence"; the quote shown is
 words that really are in the cited passage (the model's, when verbatim, otherwise the
-passage's sentence closest to the claim, with the confidence capped).
+passage's sentence closest to the claim, with the confidence capped). A claim whose model answer
+was unusable (a verdict citing nothing it was shown) records that as its `problem`, and a report
+with such claims is partial: nobody should read their "not enough evidence" as the sources' word.
 """
 
 from __future__ import annotations
@@ -28,9 +30,10 @@ from pipelines.evidence.sources import (
     search_sources,
     split_sentences,
 )
-from pipelines.jobs import JobContext, job_kind
+from pipelines.jobs import JobContext, job_kind, partial
 from pipelines.settings import Settings
 from pipelines.store.duckdb import connect, rows, transaction
+from pipelines.usable import SET_A_MODEL, usable_items
 
 VERDICTS = ("supported", "contradicted", "not enough evidence")
 N_EVIDENCE = 4
@@ -87,7 +90,7 @@ def number_conflict(claim: str, sentences: list[str]) -> tuple[int, str] | None:
 def check_claim(settings: Settings, project: str, claim: str, judge) -> dict[str, Any]:
     """One claim's verdict with its evidence; `judge(claim, evidence_block)` asks the LM."""
     hits = [h for h in search_sources(settings, project, claim, k=N_EVIDENCE) if h["similarity"] >= MIN_RELEVANCE]
-    base = {"claim": claim, "evidence": [], "quote": None, "confidence": 0.0, "model_verdict": None}
+    base = {"claim": claim, "evidence": [], "quote": None, "confidence": 0.0, "model_verdict": None, "problem": None}
     if not hits:
         return base | {"verdict": "not enough evidence",
                        "reason": "No passage in the project's sources is about this claim."}
@@ -105,8 +108,9 @@ def check_claim(settings: Settings, project: str, claim: str, judge) -> dict[str
     verdict, confidence = pred.verdict, max(0.0, min(1.0, float(pred.confidence or 0.0)))
     out = base | {"model_verdict": verdict}
     if verdict != "not enough evidence" and not idx:
-        return out | {"verdict": "not enough evidence", "confidence": 0.0,
-                      "reason": f"The model said {verdict} but cited none of the passages it was shown."}
+        return out | {"verdict": "not enough evidence", "confidence": 0.0, "problem": "cited no passage",
+                      "reason": f"The model said {verdict} but cited none of the passages it was shown, so its "
+                                "answer is not used."}
     cited = [hits[i] for i in idx] or hits[:1]
     quote, repaired = (pred.quote or "").strip(), False
     if not any(quote_in(quote, h["text"]) for h in cited):
@@ -136,7 +140,7 @@ def run_verify(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     if not claims and (params.get("text") or "").strip():
         ctx.progress(0.05, f"Finding checkable claims with {lm.model}")
         found = predict("Claim extraction", lm, selection.signature("claim_extraction"), text=params["text"][:6000])
-        claims = [c.strip() for c in found.claims if c.strip()]
+        claims = usable_items(found.claims)
     if not claims and not params.get("text"):
         notes = projects.result(settings, project["id"], "research")
         claims = claims_from_notes(notes["content"]) if notes else []
@@ -154,7 +158,11 @@ def run_verify(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         ctx.progress(0.1 + 0.85 * i / len(claims), f"Checking claim {i + 1} of {len(claims)}")
         checked.append(check_claim(settings, project["id"], claim, judge))
     counts = {v: sum(c["verdict"] == v for c in checked) for v in VERDICTS}
-    content = {"claims": checked, "counts": counts}
+    unanswered = sum(1 for c in checked if c["problem"])
+    problems = [f"Fact check: {unanswered} of {len(checked)} claims got no usable answer from {lm.model} (a verdict "
+                "citing none of the passages it was shown), so they stay 'not enough evidence'. Check again, or "
+                f"{SET_A_MODEL}."] if unanswered else []
+    content = {"claims": checked, "counts": counts, "problems": problems}
     with transaction(settings.duckdb_path, settings.lock_retry_s) as conn:
         version = projects.save_result(settings, project["id"], "verification", content, job_id=ctx.job_id,
                                        prompt_versions=selection.record, lm=lm.model, conn=conn)
@@ -164,7 +172,7 @@ def run_verify(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
             [[uuid.uuid4().hex[:12], project["id"], version, c["claim"], c["verdict"], c["confidence"],
               json.dumps([e["chunk_id"] for e in c["evidence"]]), c["quote"],
               c["evidence"][0]["uri"] if c["evidence"] else None, c["reason"]] for c in checked])
-    return {"project": project["id"], "version": version, "claims": len(checked), **counts}
+    return partial({"project": project["id"], "version": version, "claims": len(checked), **counts}, problems)
 
 
 def list_claims(settings: Settings, project: str, version: int | None = None) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ from pipelines.drafting.export import export_version
 from pipelines.drafting.steps import choose_hook
 from pipelines.errors import ScriptwrightError
 from pipelines.evidence import projects
+from pipelines.usable import DONE, PARTIAL, TODO, draft_states
 from tests.conftest import SAMPLE
 
 SOURCE = SAMPLE / "sources" / "monty-hall-notes.md"
@@ -29,7 +30,9 @@ NOTES = {
 }
 OUTLINE = {"framework": "misconception-first", "why": "Everyone's first guess is wrong.",
            "sections": [{"title": "The tempting answer", "goal": "See why 50/50 feels right", "beats": ["two doors"]},
-                        {"title": "A hundred doors", "goal": "Make switching obvious", "beats": ["99 goats"]}]}
+                        {"title": "A hundred doors", "goal": "Make switching obvious", "beats": ["99 goats"]},
+                        {"title": "What the host knows", "goal": "See the host's choice as information",
+                         "beats": ["he never opens the car"]}]}
 HOOK = {"hook": "Be honest, you would stay with your door, wouldn't you? Let's find out why that loses."}
 LONG_HOOK = {"hook": "Okay, so here's a game show with a hundred doors. Behind one of them is a car, and behind all "
                      "the others, goats. You pick one. Then the host, who knows everything, opens ninety-eight goat "
@@ -193,3 +196,129 @@ def test_a_sentence_that_restates_a_note_keeps_its_citation() -> None:
                               items, [0, 1])
     assert [c["chunk_id"] for c in restated] == ["src-1-0"]
     assert sentence_cites("My grandmother loved watching game shows on Sunday evenings.", [], items, [0, 1]) == []
+
+
+# ---------------------------------------------------------------- answers with nothing usable in them
+
+def answering(monkeypatch: pytest.MonkeyPatch, answers: dict) -> dspy.utils.DummyLM:
+    lm = dspy.utils.DummyLM(answers, adapter=dspy.JSONAdapter())
+    monkeypatch.setattr(lm_module, "lm_for_role", lambda settings, role: lm)
+    return lm
+
+
+def script_calls(lm: dspy.utils.DummyLM) -> int:
+    return sum(1 for h in lm.history if "[[ ## previous ## ]]" in str(h["messages"][-1]["content"]))
+
+
+def test_sections_that_come_back_empty_are_retried_once_then_make_the_job_partial(sample_settings, project,
+                                                                                  monkeypatch) -> None:
+    step(sample_settings, project, "outline")
+    step(sample_settings, project, "hooks")
+    # only the first section gets sentences; the other four come back empty, twice
+    lm = answering(monkeypatch, {"The tempting answer\nGoal": SECTION,
+                                 **ANSWERS, "[[ ## previous ## ]]": {"sentences": [{"text": " ", "cites": []}]}})
+    job = jobs.submit_and_run(sample_settings, "draft-script", {"project": project})
+    assert job["status"] == "succeeded" and jobs.is_partial(job), job
+    assert script_calls(lm) == 1 + 4 * 2, "each empty section is asked once more, past the cache"
+    message = job["result"]["message"]
+    assert message.startswith("Script: 4 of 5 sections came back empty from dummy (A hundred doors, ")
+    assert "write the script again, write them yourself, or set a stronger model (SCRIPTWRIGHT_LM" in message
+    assert job["message"] == message, "the job's own message is the warning, not 'Done'"
+
+    saved = drafts.get(sample_settings, project)
+    assert saved["note"] == "script generated with gaps" and saved["content"]["problems"]["script"] == [message]
+    sections = saved["content"]["sections"]
+    assert [len(s["sentences"]) for s in sections] == [2, 0, 0, 0, 0], "what was written is kept"
+    assert draft_states(saved["content"])["sections"] == PARTIAL
+
+    markdown = export_version(sample_settings, project)["markdown"].read_text()
+    assert "> 4 of 5 sections have no text yet and are left out: A hundred doors, " in markdown
+    assert "## The tempting answer [" in markdown and "## A hundred doors [" not in markdown
+    assert "no text yet.)" not in markdown
+    assert jobs.submit_and_run(sample_settings, "draft-checks", {"project": project})["status"] == "succeeded"
+
+
+def test_a_script_with_no_sentence_is_partial_and_is_neither_checked_nor_exported(sample_settings, project,
+                                                                                   monkeypatch) -> None:
+    answering(monkeypatch, {**ANSWERS, "[[ ## previous ## ]]": {"sentences": []}})
+    job = jobs.submit_and_run(sample_settings, "draft", {"project": project})
+    assert job["status"] == "succeeded" and jobs.is_partial(job), job
+    problems = job["result"]["problems"]
+    assert problems[0].startswith("Script: 5 of 5 sections came back empty from dummy")
+    assert problems[1] == "Checks: skipped, the script has no sentences to check."
+    assert job["result"]["versions"] == [1, 2, 3], "outline, hooks and the empty script are saved; no checks"
+    content = drafts.get(sample_settings, project)["content"]
+    assert draft_states(content)["sections"] == PARTIAL and draft_states(content)["export"] == TODO
+
+    with pytest.raises(ScriptwrightError, match="Nothing to export: the script has no sentences yet"):
+        export_version(sample_settings, project)
+    checks = jobs.submit_and_run(sample_settings, "draft-checks", {"project": project})
+    assert checks["status"] == "failed" and "The script has no sentences yet" in checks["error"]
+
+
+def test_an_outline_of_one_repeated_word_gives_way_to_the_framework_beats(sample_settings, project,
+                                                                          monkeypatch) -> None:
+    from pipelines.drafting.frameworks import load_frameworks
+
+    beach = {"title": "beach", "goal": "beach", "beats": ["beach"]}
+    lm = answering(monkeypatch, {**ANSWERS, "[[ ## frameworks ## ]]": {"framework": "{framework}", "why": "{why}",
+                                                                       "sections": [beach] * 4}})
+    job = jobs.submit_and_run(sample_settings, "draft-outline", {"project": project})
+    assert jobs.is_partial(job), job
+    assert sum(1 for h in lm.history if "[[ ## frameworks ## ]]" in str(h["messages"][-1]["content"])) == 2
+    content = drafts.get(sample_settings, project)["content"]
+    framework = next(f for f in load_frameworks(sample_settings) if f.id == content["framework"]["id"])
+    assert [s["title"] for s in content["outline"]] == [b.title for b in framework.beats]
+    assert content["framework"]["why"] == "Chosen by similarity to the idea (the model named no listed framework)."
+    assert job["result"]["problems"] == [
+        f"Outline: the section plans from dummy were unusable (every beat was “beach”); the {framework.name} "
+        "framework's own beats stand in for them. Edit them, write the outline again, or set a stronger model "
+        "(SCRIPTWRIGHT_LM, shown on the Settings page)."]
+    assert draft_states(content)["outline"] == PARTIAL
+    edited = drafts.edit_outline(content, [{"title": "Doors", "goal": "See it", "beats": "one; two"}])
+    assert edited["outline"][0]["beats"] == ["one", "two"] and draft_states(edited)["outline"] == DONE
+
+
+def test_hooks_that_come_back_empty_are_left_out(sample_settings, project, monkeypatch) -> None:
+    step(sample_settings, project, "outline")
+    answering(monkeypatch, {"question: open with a question": HOOK, **ANSWERS, "[[ ## style ## ]]": {"hook": "..."}})
+    job = jobs.submit_and_run(sample_settings, "draft-hooks", {"project": project})
+    assert jobs.is_partial(job), job
+    assert job["result"]["problems"][0].startswith(
+        "Hooks: 3 of 4 from dummy were unusable (surprising fact, story, stakes: empty or under 8 words). Write hooks "
+        "again")
+    content = drafts.get(sample_settings, project)["content"]
+    assert [h["style"] for h in content["hooks"]] == ["question"] and content["hook"]["text"] == HOOK["hook"]
+    assert draft_states(content)["hooks"] == PARTIAL
+    assert draft_states(choose_hook(content, "h1"))["hooks"] == DONE, "the creator's choice settles the step"
+
+    answering(monkeypatch, {**ANSWERS, "[[ ## style ## ]]": {"hook": ""}})
+    job = jobs.submit_and_run(sample_settings, "draft-hooks", {"project": project})
+    assert "Hooks: 4 of 4 from dummy were unusable" in job["message"]
+    again = drafts.get(sample_settings, project)["content"]
+    assert again["hooks"] == content["hooks"] and again["hook"] == content["hook"], "nothing usable replaces nothing"
+
+
+def test_the_cli_refuses_to_export_an_empty_script_and_names_missing_sections(settings, data_dir) -> None:
+    from pipelines import corpus
+    from tests.integration.test_cli import run
+
+    corpus.ensure_creator(settings, "Bee Teacher")
+    pid = projects.ensure_project(settings, "Bee Teacher", "How bees talk")["id"]
+    hook = {"id": "h1", "style": "question", "text": "Ever watched a bee dance?"}
+    sections = [{"id": f"s{i}", "title": title, "duration_s": 0.0, "sentences": []}
+                for i, title in ((1, "The dance"), (2, "The sun"))]
+    drafts.save_version(settings, pid, {"idea": "How bees talk", "hook": hook, "sections": sections}, "script")
+    out = run(["drafts", "export", "--project", pid], data_dir)
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert out.stderr.strip() == ("Error: Nothing to export: the script has no sentences yet. Write the script (or "
+                                  "its sections) first, then export.")
+    assert not (settings.exports_dir / pid).exists()
+
+    sections[0]["sentences"] = [{"text": "A bee dances to point the way.", "cites": []}]
+    drafts.save_version(settings, pid, {"idea": "How bees talk", "hook": hook, "sections": sections}, "edit")
+    out = run(["drafts", "export", "--project", pid], data_dir)
+    assert out.returncode == 0, out.stderr
+    assert "partial: 1 of 2 sections have no text yet and are left out: The sun." in " ".join(out.stderr.split())
+    markdown = (settings.exports_dir / pid / f"{pid}-v2.md").read_text()
+    assert "## The dance [" in markdown and "## The sun" not in markdown

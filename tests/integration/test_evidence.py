@@ -183,9 +183,13 @@ def test_no_usable_point_from_the_model_falls_back_to_extracted_sentences(settin
     urls = serve(httpserver)
     empty = {"key_points": [], "definitions": [], "numbers": [], "open_questions": []}
     use_lm(monkeypatch, dspy.utils.DummyLM([empty], adapter=dspy.JSONAdapter()))
-    assert research(settings, project, urls, topic="the waggle dance")["status"] == "succeeded"
+    job = research(settings, project, urls, topic="the waggle dance")
+    assert job["status"] == "succeeded" and jobs.is_partial(job), job
     points = projects.result(settings, project, "research")["content"]["key_points"]
     assert 1 <= len(points) <= 5 and all(p["grounding"] == "extracted" for p in points)
+    assert job["message"] == (f"Research notes: no point from dummy was usable and cited a passage; the {len(points)} "
+                              "source sentences closest to the topic stand in, marked extracted. Write the notes "
+                              "again, or set a stronger model (SCRIPTWRIGHT_LM, shown on the Settings page).")
     page_text = " ".join(" ".join(paragraphs) for _, paragraphs in ARTICLES.values())
     assert all(p["text"] in page_text and p["cites"][0]["uri"] in urls for p in points)
     assert not any("Ignore previous instructions" in p["text"] for p in points)
@@ -225,3 +229,19 @@ def test_a_contradicted_number_is_caught_without_the_model(settings, project, ht
     assert named["reason"].startswith("The source names Karl von Frisch where the claim names Charles Darwin.")
     # the right number goes on to the judge as before
     assert check_claim(settings, project, TRUE_CLAIM, gullible)["verdict"] == "supported" and asked
+
+
+def test_a_fact_check_whose_answers_cite_nothing_is_partial(settings, project, httpserver, monkeypatch) -> None:
+    use_lm(monkeypatch, dspy.utils.DummyLM([NOTES], adapter=dspy.JSONAdapter()))
+    research(settings, project, serve(httpserver))
+    uncited = {"verdict": "supported", "cites": [], "quote": "", "confidence": 0.0}
+    use_lm(monkeypatch, dspy.utils.DummyLM({TRUE_CLAIM: uncited}, adapter=dspy.JSONAdapter()))
+    job = jobs.submit_and_run(settings, "verify", {"project": project, "claims": [TRUE_CLAIM, UNRELATED_CLAIM]})
+    assert job["status"] == "succeeded" and jobs.is_partial(job), job
+    assert job["message"].startswith("Fact check: 1 of 2 claims got no usable answer from dummy (a verdict citing "
+                                     "none of the passages it was shown), so they stay 'not enough evidence'.")
+    report = projects.result(settings, project, "verification")["content"]
+    by_claim = {c["claim"]: c for c in report["claims"]}
+    assert by_claim[TRUE_CLAIM]["verdict"] == "not enough evidence" and by_claim[TRUE_CLAIM]["problem"]
+    assert by_claim[UNRELATED_CLAIM]["problem"] is None, "no passage about it: the sources' word, not a gap"
+    assert report["problems"] == [job["message"]]

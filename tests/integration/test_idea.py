@@ -67,6 +67,44 @@ def test_an_idea_from_another_field_is_outside_the_channel(sample_settings, verd
     assert c["competition"] == {"configured": False, "videos": [], "note": c["competition"]["note"]}
 
 
+ECHOED = {"verdict": "make it", "reasons": ["make it", "sharpen it", "skip it"], "angles": ["skip it", "{angle}"]}
+
+
+def test_reasons_that_only_echo_the_options_are_asked_for_again(sample_settings, monkeypatch) -> None:
+    lm = dspy.utils.DummyLM([ECHOED, VERDICT], adapter=dspy.JSONAdapter())
+    monkeypatch.setattr(lm_module, "lm_for_role", lambda settings, role: lm)
+    job = jobs.submit_and_run(sample_settings, "idea-validate", {"creator": "pip-halloran", "idea": "Prime gaps"})
+    assert job["status"] == "succeeded" and not jobs.is_partial(job) and job["message"] == "Done"
+    c = projects.result(sample_settings, job["result"]["project"], "idea")["content"]
+    assert c["reasons"] == VERDICT["reasons"] and c["problems"] == [] and len(lm.history) == 2
+
+
+def test_a_verdict_without_a_usable_reason_is_partial(sample_settings, monkeypatch) -> None:
+    lm = dspy.utils.DummyLM([ECHOED, ECHOED], adapter=dspy.JSONAdapter())
+    monkeypatch.setattr(lm_module, "lm_for_role", lambda settings, role: lm)
+    job = jobs.submit_and_run(sample_settings, "idea-validate", {"creator": "pip-halloran", "idea": "Prime gaps"})
+    assert job["status"] == "succeeded" and jobs.is_partial(job), job
+    assert job["message"].startswith("Idea check: the verdict from dummy came with no usable reason")
+    assert "treat it as a guess" in job["message"] and "Validate again" in job["message"]
+    c = projects.result(sample_settings, job["result"]["project"], "idea")["content"]
+    assert c["verdict"] == "make it" and c["reasons"] == [] and c["angles"] == []
+    assert c["problems"] == [job["message"]] and c["fit"]["videos"], "the measured facts stand"
+
+
+def test_the_cli_warns_of_a_partial_result_and_still_succeeds(sample_settings, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from pipelines import cli
+
+    lm = dspy.utils.DummyLM([ECHOED, ECHOED], adapter=dspy.JSONAdapter())
+    monkeypatch.setattr(lm_module, "lm_for_role", lambda settings, role: lm)
+    result = CliRunner().invoke(cli.app, ["idea", "validate", "--creator", "pip-halloran", "--idea", "Prime gaps"])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stderr.split())
+    assert "partial: Idea check: the verdict from dummy came with no usable reason" in said
+    assert "Prime gaps → make it" in " ".join(result.stdout.split())
+
+
 def test_search_providers_are_off_by_default_and_errors_are_clear(settings, httpserver) -> None:
     assert video_search(settings) is None and web_search(settings) is None
     httpserver.expect_request("/search").respond_with_data("down", status=503)

@@ -1,11 +1,15 @@
-"""Markdown, teleprompter and bundle exports of a hand-made draft, and of an empty one."""
+"""Markdown, teleprompter and bundle exports of a hand-made draft; an empty script is refused and
+empty sections are left out by name."""
 
 import json
 import re
 from pathlib import Path
 from typing import Any
 
-from pipelines.drafting.export import EMPTY, timeline, to_bundle, to_markdown, to_teleprompter, write_exports
+import pytest
+
+from pipelines.drafting.export import missing_note, timeline, to_bundle, to_markdown, to_teleprompter, write_exports
+from pipelines.errors import ScriptwrightError
 
 PRIMES = {"chunk_id": "c1", "title": "Primes [part 1]\nthe proof", "uri": "https://example.org/primes"}
 SIEVE = {"chunk_id": "c2", "title": "The sieve", "uri": "https://example.org/sieve"}
@@ -111,12 +115,31 @@ def test_write_exports_writes_three_files(tmp_path: Path) -> None:
     assert json.loads(paths["bundle"].read_text(encoding="utf-8"))["notes"] == ""
 
 
-def test_empty_draft_exports(tmp_path: Path) -> None:
+def test_an_empty_draft_is_not_exported(tmp_path: Path) -> None:
     draft = _empty()
     assert timeline(draft) == []
-    md = to_markdown(draft, META)
-    assert EMPTY in md and "Estimated runtime: 0:00" in md and "Framework: none" in md
-    assert "No sources cited." in md and "Checks have not been run" in md
-    assert not re.search(r"^## (Hook|The)", md, re.M)
-    assert to_teleprompter(draft) == EMPTY + "\n"
-    assert len(write_exports(tmp_path, draft, META, {})) == 3
+    with pytest.raises(ScriptwrightError, match="Nothing to export: the script has no sentences yet"):
+        write_exports(tmp_path, draft, META, {})
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_script_whose_sections_are_all_empty_is_not_exported(tmp_path: Path) -> None:
+    draft = _draft()
+    for section in draft["sections"]:
+        section["sentences"] = []  # what the embedded model gave: titles, a hook, and no sentence
+    with pytest.raises(ScriptwrightError, match="no sentences yet"):
+        write_exports(tmp_path, draft, META, {})
+
+
+def test_empty_sections_are_left_out_and_named(tmp_path: Path) -> None:
+    draft = _draft()
+    draft["sections"][0]["sentences"] = [{"text": "  ", "cites": []}]
+    assert missing_note(draft) == "1 of 2 sections have no text yet and are left out: The puzzle."
+    assert missing_note(_draft()) is None
+    paths = write_exports(tmp_path, draft, META, {})
+    md = paths["markdown"].read_text(encoding="utf-8")
+    assert "> 1 of 2 sections have no text yet and are left out: The puzzle." in md
+    assert "## The puzzle" not in md and "## Why primes never end [" in md
+    assert "no text yet.)" not in md and "(This section" not in md
+    teleprompter = paths["teleprompter"].read_text(encoding="utf-8")
+    assert "The puzzle" not in teleprompter and "— Why primes never end —" in teleprompter

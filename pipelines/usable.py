@@ -1,0 +1,136 @@
+"""Whether what a language model returned can be used, and what a draft still lacks.
+
+A tiny model (the embedded 135M one) answers in the right shape with nothing in it: sections
+without a sentence, one word for every beat of an outline, the verdict's option labels as its
+reasons, a field's placeholder (`{why}`) as its text. Steps run these checks on every answer
+so that an unusable part is retried, replaced by an honest fallback, or reported as missing,
+never shown as done.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+# What a user can do about an unusable answer, named in every report of one.
+SET_A_MODEL = "set a stronger model (SCRIPTWRIGHT_LM, shown on the Settings page)"
+DONE, PARTIAL, TODO = "done", "partial", "todo"
+# `{why}`, `{ framework }`, and the field markers the JSON/chat adapters put around fields.
+_PLACEHOLDER = re.compile(r"\{\s*[A-Za-z_][\w.]*\s*\}|\[\[\s*##\s*\w+\s*##\s*\]\]")
+_WORD = re.compile(r"[^\W_]+")
+
+
+def placeholder_in(text: str) -> bool:
+    """Whether the text holds an unfilled template placeholder (`{why}`) or a field marker."""
+    return bool(_PLACEHOLDER.search(text or ""))
+
+
+def _norm(text: str) -> str:
+    return " ".join(_WORD.findall((text or "").lower()))
+
+
+def usable_text(text: str | None, echoes: Iterable[str] = (), min_words: int = 1) -> bool:
+    """Whether a piece of model output says something: at least `min_words` words, no unfilled
+    placeholder, and not just one of `echoes` (the labels of the options it was given)."""
+    norm = _norm(text or "")
+    return (len(norm.split()) >= min_words and not placeholder_in(text or "")
+            and norm not in {_norm(e) for e in echoes})
+
+
+def usable_items(items: Iterable[str], echoes: Iterable[str] = (), min_words: int = 1) -> list[str]:
+    """The stripped items of a list answer that are usable text."""
+    echoes = list(echoes)
+    return [str(i).strip() for i in items if usable_text(str(i), echoes, min_words)]
+
+
+def all_same(texts: Iterable[str]) -> bool:
+    """Whether two or more texts with words in them are one and the same (up to case and punctuation)."""
+    norms = [n for n in map(_norm, texts) if n]
+    return len(norms) > 1 and len(set(norms)) == 1
+
+
+def usable_plan(plan: dict[str, Any]) -> bool:
+    """Whether a section plan says something of its own: a title, and a goal or a beat that is not
+    just the title again."""
+    title = plan.get("title")
+    return usable_text(title) and (usable_text(plan.get("goal"), [title])
+                                   or bool(usable_items(plan.get("beats") or [], [title])))
+
+
+def repetition(plans: list[dict[str, Any]]) -> str | None:
+    """What a model's section plans repeat instead of planning (every beat or every title the same), or None."""
+    beats = usable_items(b for p in plans for b in p.get("beats") or [])
+    titles = usable_items(p.get("title") or "" for p in plans)
+    if all_same(beats):
+        return f"every beat was “{beats[0]}”"
+    if all_same(titles):
+        return f"every section was titled “{titles[0]}”"
+    return None
+
+
+def outline_problem(plans: list[dict[str, Any]], sections: int) -> str | None:
+    """Why a model's section plans (title, goal, beats) cannot stand as the outline of `sections`
+    sections, or None when they can."""
+    if not plans:
+        return "it planned no sections"
+    if repetition(plans):
+        return repetition(plans)
+    planned = sum(map(usable_plan, plans))
+    if not planned:
+        return "its section plans were empty"
+    if planned * 2 < sections:
+        return f"it planned only {planned} of {sections} sections"
+    return None
+
+
+# ---------------------------------------------------------------- what a draft still lacks
+
+def written(section: dict[str, Any]) -> bool:
+    """Whether a script section has at least one sentence with words in it."""
+    return any(usable_text(s.get("text")) for s in section.get("sentences") or [])
+
+
+def empty_sections(draft: dict[str, Any]) -> list[str]:
+    """Titles of the script's sections that have no sentence."""
+    return [s.get("title") or s.get("id") for s in draft.get("sections") or [] if not written(s)]
+
+
+def has_script(draft: dict[str, Any]) -> bool:
+    """Whether the script has a sentence to say (a hook alone is not a script)."""
+    return any(written(s) for s in draft.get("sections") or [])
+
+
+def empty_sections_message(draft: dict[str, Any], model: str | None = None) -> str | None:
+    """What is missing from the script and what to do, or None when every section has text."""
+    empty = empty_sections(draft)
+    if not empty:
+        return None
+    total = len(draft.get("sections") or [])
+    source = f" from {model}" if model else ""
+    return (f"{len(empty)} of {total} sections came back empty{source} ({', '.join(empty)}): "
+            f"write the script again, write them yourself, or {SET_A_MODEL}.")
+
+
+def draft_states(draft: dict[str, Any]) -> dict[str, str]:
+    """Each drafting part's state: done, partial (it ran and left something missing) or todo.
+    The script and the export are never done without a sentence."""
+    problems = draft.get("problems") or {}
+    sections = draft.get("sections") or []
+
+    def state(present: bool, part: str) -> str:
+        return PARTIAL if problems.get(part) else DONE if present else TODO
+
+    script = TODO if not sections else PARTIAL if empty_sections(draft) else DONE
+    return {"outline": state(bool(draft.get("outline")), "outline"),
+            "hooks": state(bool(draft.get("hooks")), "hooks"),
+            "sections": script,
+            "checks": DONE if draft.get("checks") and has_script(draft) else TODO,
+            "export": TODO if not has_script(draft) else script}
+
+
+def result_state(content: dict[str, Any] | None) -> str:
+    """An evidence result's state: todo when absent, partial when it records problems, else done."""
+    if not content:
+        return TODO
+    return PARTIAL if content.get("problems") else DONE
