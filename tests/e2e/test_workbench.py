@@ -59,7 +59,7 @@ def running_app(data_dir: Path, **extra_env: str):
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until(lambda: healthy(url) or proc.poll() is not None, 90, "the app to answer /_stcore/health")
+        wait_until(lambda: healthy(url) or proc.poll() is not None, 300, "the app to answer /_stcore/health")
         assert proc.poll() is None, log.read_text()
         yield url, env
     finally:

@@ -214,6 +214,6 @@ def test_the_assistant_page_escapes_what_the_tools_quote(sample_settings) -> Non
     assert not at.exception, at.exception
     rendered = markdown_texts(at)
     assert [t for t in rendered if UNESCAPED.search(t)] == []
-    assert any(t.startswith("🔧 search_corpus") and "Monty Hall \\<script\\>" in t
+    assert any(t.startswith(":material/build: search_corpus") and "Monty Hall \\<script\\>" in t
                for t in (e.label for e in at.expander))
     assert any("search\\_corpus failed: \\<script\\>" in e.value for e in at.error)
