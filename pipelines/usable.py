@@ -30,12 +30,24 @@ def _norm(text: str) -> str:
     return " ".join(_WORD.findall((text or "").lower()))
 
 
+# An answer this short made only of an echo's words, inflected or not, repeats it ("sharpening it").
+ECHO_MAX_WORDS = 3
+
+
+def _repeats(norm: str, echo: str) -> bool:
+    """Whether normalised text only repeats a normalised echo: the same words, or in a few words
+    each a form of one of the echo's ("sharpening it" of "sharpen it", "making" of "make")."""
+    words, stems = norm.split(), [t[:-1] if len(t) > 3 and t.endswith("e") else t for t in echo.split()]
+    return norm == echo or (len(words) <= ECHO_MAX_WORDS and
+                            all(any(w.startswith(t) for t in stems) for w in words))
+
+
 def usable_text(text: str | None, echoes: Iterable[str] = (), min_words: int = 1) -> bool:
     """Whether a piece of model output says something: at least `min_words` words, no unfilled
-    placeholder, and not just one of `echoes` (the labels of the options it was given)."""
+    placeholder, and not just a repeat of one of `echoes` (the options or inputs it was given)."""
     norm = _norm(text or "")
     return (len(norm.split()) >= min_words and not placeholder_in(text or "")
-            and norm not in {_norm(e) for e in echoes})
+            and not any(_repeats(norm, _norm(e)) for e in echoes))
 
 
 def usable_items(items: Iterable[str], echoes: Iterable[str] = (), min_words: int = 1) -> list[str]:
@@ -78,7 +90,7 @@ def outline_problem(plans: list[dict[str, Any]], sections: int) -> str | None:
         return repetition(plans)
     planned = sum(map(usable_plan, plans))
     if not planned:
-        return "its section plans were empty"
+        return "its section plans were empty or only repeated their titles"
     if planned * 2 < sections:
         return f"it planned only {planned} of {sections} sections"
     return None

@@ -48,6 +48,11 @@ def test_reasons_that_echo_the_verdict_options_are_dropped() -> None:
     assert kept == ["Make it: 14 comments ask for a hundred-door version."]
 
 
+def test_a_few_words_that_only_inflect_an_option_are_an_echo() -> None:
+    assert usable_items(["sharpening it", "Skipping it.", "making"], VERDICTS) == []  # the embedded model's reasons
+    assert usable_items(["Make it shorter", "Sharpen the title"], VERDICTS) == ["Make it shorter", "Sharpen the title"]
+
+
 def test_a_minimum_length_is_counted_in_words() -> None:
     assert not usable_text("Hi there.", min_words=3)
     assert usable_text("Would you switch doors?", min_words=3)
@@ -76,14 +81,17 @@ def test_other_degenerate_outlines() -> None:
     assert outline_problem([], 5) == "it planned no sections"
     assert outline_problem([plan("Doors", "a", ["x"]), plan("doors", "b", ["y"])], 2) == \
         "every section was titled “Doors”"
-    assert outline_problem([plan("", "", []), plan(" ", "{goal}", ["", "..."])], 2) == "its section plans were empty"
+    assert outline_problem([plan("", "", []), plan(" ", "{goal}", ["", "..."])], 2) == \
+        "its section plans were empty or only repeated their titles"
 
 
 def test_a_plan_that_only_repeats_its_title_plans_nothing() -> None:
     title = "Monty Hall's Monty Hall Problem"  # the embedded model's one plan: title, goal and beat alike
-    assert not usable_plan(plan(title, title, [title]))
-    assert usable_plan(plan(title, title, ["monty hall"])) and usable_plan(plan(title, "See why", []))
-    assert outline_problem([plan(title, title, ["monty hall"])], 5) == "it planned only 1 of 5 sections"
+    assert not usable_plan(plan(title, title, [title])) and not usable_plan(plan(title, title, ["monty hall"]))
+    assert outline_problem([plan(title, title, ["monty hall"])], 5) == \
+        "its section plans were empty or only repeated their titles"
+    assert usable_plan(plan(title, "See why switching wins", []))
+    assert outline_problem([plan(title, "See why switching wins", [])], 5) == "it planned only 1 of 5 sections"
 
 
 def test_a_real_outline_passes() -> None:
