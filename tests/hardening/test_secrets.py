@@ -55,7 +55,8 @@ def planted(sample_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Setti
     dummy = dspy.utils.DummyLM(ANSWERS, adapter=dspy.JSONAdapter())
 
     class AnsweredLocally(lm_module.LedgerLM):
-        def __init__(self, model: str, **kwargs: Any) -> None:
+        def __init__(self, model: str, *, engine: Any = None, timeout: float | None = None, **kwargs: Any) -> None:
+            # litellm and its client settings give way to DummyLM's engine; the rest of the path is real
             super().__init__(model, engine=DummyEngine(dummy), **kwargs)
 
     monkeypatch.setattr(lm_module, "LedgerLM", AnsweredLocally)

@@ -1,0 +1,154 @@
+"""A provider that fails, as a creator meets it: a loopback server answers like OpenAI does when a key is
+wrong, a model unknown, a rate limit hit, the server down or slow, the input too long, or the answer is
+no model response at all. The real path runs (lm_for_role → LedgerLM → DSPy → litellm → HTTP): each
+failure is one readable line in the CLI and on the failed job, the key never shows, the versions and
+research already stored stay as they were, and the same step works again once the server behaves."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from pipelines import jobs
+from pipelines.drafting import drafts
+from pipelines.evidence import projects
+from pipelines.settings import Settings, get_settings
+from pipelines.store.duckdb import connect, rows
+from tests.fake_provider import PLANTED_KEY, USAGE, ScriptedProvider
+from tests.integration.test_cli import run
+from tests.integration.test_drafting import ANSWERS, IDEA, SOURCE
+
+pytestmark = pytest.mark.usefixtures("no_proxies")
+
+MODEL = "openai/gpt-4.1-mini"
+RETRIES = 2
+TIMEOUT_S = 1.0
+PING = {"[[ ## question ## ]]": {"colour": "blue", "confidence": 0.9}}
+# mode → (what the line says, requests the failing call made: transient failures are retried)
+FAILURES = {
+    "bad key": ("refused the API key. Check OPENAI_API_KEY", 1),
+    "unknown model": ("does not know the model 'gpt-4.1-mini'. Check the model name", 1),
+    "rate limit": (f"rate limit) and still was after the retries ({RETRIES + 1} attempts). Wait a minute", RETRIES + 1),
+    "server error": (f"failed on its side ({RETRIES + 1} attempts)", RETRIES + 1),
+    "overloaded": (f"failed on its side ({RETRIES + 1} attempts)", RETRIES + 1),
+    "slow": (f"did not answer within {TIMEOUT_S:g} s ({RETRIES + 1} attempts)", RETRIES + 1),
+    "context window": ("the input is longer than openai/gpt-4.1-mini can read at once", 1),
+    "not json": ("sent an answer that is not a model response Scriptwright can read", 1),
+}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[HTTPServer]:
+    """Threaded, so a request the client gave up on (the slow mode) does not hold up its retry."""
+    httpd = HTTPServer(host="127.0.0.1", threaded=True)
+    httpd.start()
+    yield httpd
+    httpd.clear()
+    httpd.stop()
+
+
+@pytest.fixture
+def provider(server: HTTPServer) -> ScriptedProvider:
+    scripted = ScriptedProvider({**ANSWERS, **PING}, slow_s=TIMEOUT_S * 3)
+    server.clear()
+    server.expect_request("/v1/chat/completions", method="POST").respond_with_handler(scripted.handle)
+    return scripted
+
+
+def provider_env(server: HTTPServer) -> dict[str, str]:
+    return {"SCRIPTWRIGHT_LM": MODEL, "SCRIPTWRIGHT_LM_API_BASE": server.url_for("/v1"),
+            "OPENAI_API_KEY": PLANTED_KEY, "SCRIPTWRIGHT_LM_RETRIES": str(RETRIES),
+            "SCRIPTWRIGHT_LM_RETRY_BACKOFF_S": "0.05", "SCRIPTWRIGHT_LM_TIMEOUT_S": str(TIMEOUT_S)}
+
+
+@pytest.fixture
+def workspace(sample_settings: Settings, server: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The demo workspace with every role on the loopback provider."""
+    for name, value in provider_env(server).items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    return get_settings()
+
+
+def stored(settings: Settings, project: str) -> dict:
+    """Every draft version (with its content) and research result of a project."""
+    research = projects.result(settings, project, "research")
+    return {"versions": [drafts.get(settings, project, v["version"]) for v in drafts.versions(settings, project)],
+            "research": research}
+
+
+def submit(settings: Settings, kind: str, **params) -> dict:
+    return jobs.submit_and_run(settings, kind, params)
+
+
+@pytest.mark.parametrize("mode", [*FAILURES, "prose"])
+def test_a_failing_provider_fails_the_step_in_one_line_and_keeps_what_was_stored(workspace, provider, mode) -> None:
+    project = projects.ensure_project(workspace, "pip-halloran", IDEA)["id"]
+    assert submit(workspace, "research", project=project, sources=[str(SOURCE)])["status"] == "succeeded"
+    assert submit(workspace, "draft-outline", project=project)["status"] == "succeeded"
+    before, calls_before = stored(workspace, project), len(provider.requests)
+
+    provider.mode = mode
+    job = submit(workspace, "draft-hooks", project=project)
+    needle, attempts = FAILURES.get(mode, ("did not match the expected fields", 2))  # prose: parsed twice
+    assert job["status"] == "failed"
+    error = job["error"]
+    assert error.startswith("Hook: ") and needle in error, error
+    assert "\n" not in error and PLANTED_KEY not in error and "Traceback" not in error
+    assert len(provider.requests) - calls_before == attempts
+    assert stored(workspace, project) == before
+
+    provider.mode = "ok"
+    again = submit(workspace, "draft-hooks", project=project)
+    assert again["status"] == "succeeded", again["error"]
+    assert [v["version"] for v in drafts.versions(workspace, project)] == [2, 1]
+    assert drafts.get(workspace, project, 2)["content"]["hook"]["text"] == ANSWERS["[[ ## style ## ]]"]["hook"]
+
+
+def test_the_ledger_keeps_the_providers_own_counts_and_never_the_key(workspace, provider) -> None:
+    project = projects.ensure_project(workspace, "pip-halloran", IDEA)["id"]
+    job = submit(workspace, "research", project=project, sources=[str(SOURCE)])
+    assert job["status"] == "succeeded", job["error"]
+    assert provider.requests[0]["authorization"] == f"Bearer {PLANTED_KEY}"  # the key came from the environment
+    with connect(workspace.duckdb_path) as conn:
+        calls = rows(conn, "SELECT * FROM lm_calls WHERE job_id = ?", [job["id"]])
+        everything = json.dumps(rows(conn, "SELECT * FROM lm_calls"), default=str) + \
+            json.dumps(rows(conn, "SELECT * FROM jobs"), default=str)
+    assert [(c["model"], c["role"], c["prompt_tokens"], c["completion_tokens"]) for c in calls] == \
+        [(MODEL, "research", USAGE["prompt_tokens"], USAGE["completion_tokens"])]
+    assert calls[0]["latency_ms"] > 0 and calls[0]["cost_usd"] > 0  # litellm's price for gpt-4.1-mini
+    assert PLANTED_KEY not in everything
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize("mode", [*FAILURES, "unreachable"])
+def test_doctor_says_what_is_wrong_in_one_line(data_dir, server, provider, mode) -> None:
+    env = provider_env(server)
+    if mode == "unreachable":
+        env["SCRIPTWRIGHT_LM_API_BASE"] = base = f"http://127.0.0.1:{free_port()}/v1"
+        needle = f"could not reach {MODEL} at {base} ({RETRIES + 1} attempts). Check that the server is running"
+    else:
+        provider.mode = mode
+        needle = FAILURES[mode][0]
+    out = run(["doctor"], data_dir, timeout=300, **env)
+    assert out.returncode == 1
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and needle in out.stderr.replace("\n", " "), out.stderr
+    assert "Traceback" not in out.stderr + out.stdout and PLANTED_KEY not in out.stderr + out.stdout
+
+
+def test_doctor_answers_through_the_provider(data_dir, server, provider) -> None:
+    out = run(["doctor"], data_dir, timeout=300, **provider_env(server))
+    assert out.returncode == 0, out.stderr
+    assert f"{MODEL} at {server.url_for('/v1')}" in out.stdout.replace("\n", "")
+    assert "colour='blue'" in out.stdout and "OPENAI_API_KEY" in out.stdout and PLANTED_KEY not in out.stdout
+
