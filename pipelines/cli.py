@@ -767,19 +767,22 @@ def draft(creator: str | None = typer.Option(None, "--creator", "-c"),
           tag: str | None = TAG_OPTION, prompt: list[str] = PROMPT_OPTION,
           export: bool = typer.Option(True, help="write Markdown, teleprompter and JSON exports")) -> None:
     """Run the whole pipeline non-interactively: research, outline, hooks, script in the creator's voice, checks."""
+    from pipelines import costs
     from pipelines.prompts import parse_overrides
 
     if not project and not (creator and idea and idea.strip()):
         raise ScriptwrightError("Give --creator and --idea to start a project, or --project to continue one.")
     params = {"creator": creator, "idea": idea, "project": project, "sources": source, "texts": text,
               "target_minutes": minutes, "audience_level": level, "tag": tag, "prompts": parse_overrides(prompt)}
+    settings = get_settings()
+    out.print(costs.estimate_line(settings, research=bool(source or text)), highlight=False, soft_wrap=True)
     job = _run_job("draft", params, "Drafting")
     for item in job["items"]:
         if item["status"] == "failed":
             err.print(f"[red]failed:[/] {escape(item['name'])} — {escape(item['detail'])}", highlight=False,
                       soft_wrap=True)
     r = job["result"]
-    settings = get_settings()
+    out.print(costs.spent_line(settings, job["id"]), highlight=False, soft_wrap=True)
     _print_draft(settings, r["project"], r["version"])
     if export:
         _print_exports_of_partial(settings, r["project"], r["version"])

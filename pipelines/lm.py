@@ -222,6 +222,7 @@ class LedgerLM(dspy.LM):
         return kwargs
 
     def __call__(self, *args: Any, **kwargs: Any):
+        check_spending(self.settings)
         kwargs = self._for_server(kwargs)
         for attempt in range(self.settings.lm_retries + 1):
             _call_started.t = time.perf_counter()
@@ -234,6 +235,7 @@ class LedgerLM(dspy.LM):
     async def acall(self, *args: Any, **kwargs: Any):
         import asyncio
 
+        check_spending(self.settings)
         kwargs = self._for_server(kwargs)
         for attempt in range(self.settings.lm_retries + 1):
             _call_started.t = time.perf_counter()
@@ -306,6 +308,28 @@ def record_call(settings: Settings, role: str, entry: dict[str, Any], started: f
             )
     except ScriptwrightError:
         return
+
+
+def job_cost(settings: Settings, job_id: str) -> float:
+    """What a job's model calls have cost so far (calls litellm cannot price count as nothing)."""
+    from pipelines.store.duckdb import connect
+
+    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+        return conn.execute("SELECT coalesce(sum(cost_usd), 0) FROM lm_calls WHERE job_id = ?", [job_id]).fetchone()[0]
+
+
+def check_spending(settings: Settings) -> None:
+    """Stop the running job before its next call once its calls cost SCRIPTWRIGHT_MAX_COST_USD."""
+    from pipelines.jobs import current_job_id
+
+    job_id = current_job_id.get()
+    if settings.max_cost_usd is None or job_id is None:
+        return
+    cost = job_cost(settings, job_id)
+    if cost >= settings.max_cost_usd:
+        raise LMCallError(f"this job's model calls have cost ${cost:.4f}, which reaches its cap of "
+                          f"${settings.max_cost_usd:g} (SCRIPTWRIGHT_MAX_COST_USD), so it stopped before its next "
+                          "call. What it saved so far is kept; raise the cap to go on.")
 
 
 def configure_cache(settings: Settings) -> None:

@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     lm_timeout_s: float = Field(default=120.0, description="Seconds to wait for one answer from a model server")
     lm_retries: int = Field(default=3, description="Retries of a rate-limited, failing or timed-out model call")
     lm_retry_backoff_s: float = Field(default=2.0, description="First wait before a retry; doubles each time")
+    max_cost_usd: float | None = Field(default=None, description="Spending cap per job (USD): a job stops before "
+                                                                 "its next model call once its calls cost this much")
     prompts_dir: Path | None = Field(default=None, description="Prompt files (default: the repo's prompts/)")
     compiled_dir: Path | None = Field(default=None, description="Compiled programs (default: <prompts>/compiled)")
     pipeline_tag: str = "stable"

@@ -7,6 +7,7 @@ research already stored stay as they were, and the same step works again once th
 from __future__ import annotations
 
 import json
+import re
 import socket
 from collections.abc import Iterator
 
@@ -14,6 +15,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from pipelines import jobs
+from pipelines.costs import draft_estimate, price
 from pipelines.drafting import drafts
 from pipelines.evidence import projects
 from pipelines.settings import Settings, get_settings
@@ -152,3 +154,28 @@ def test_doctor_answers_through_the_provider(data_dir, server, provider) -> None
     assert f"{MODEL} at {server.url_for('/v1')}" in out.stdout.replace("\n", "")
     assert "colour='blue'" in out.stdout and "OPENAI_API_KEY" in out.stdout and PLANTED_KEY not in out.stdout
 
+
+def test_a_spending_cap_stops_the_job_before_its_next_call(workspace, provider, monkeypatch) -> None:
+    per_call = price(MODEL, USAGE["prompt_tokens"], USAGE["completion_tokens"])
+    monkeypatch.setattr(workspace, "max_cost_usd", per_call * 1.5)  # reached after the second call
+    job = submit(workspace, "draft", creator="pip-halloran", idea=IDEA, sources=[str(SOURCE)])
+    assert job["status"] == "failed" and len(provider.requests) == 2  # research notes, outline; no hook asked
+    assert job["error"] == (f"Hook: this job's model calls have cost ${2 * per_call:.4f}, which reaches its cap of "
+                            f"${per_call * 1.5:g} (SCRIPTWRIGHT_MAX_COST_USD), so it stopped before its next call. "
+                            "What it saved so far is kept; raise the cap to go on.")
+    project = projects.get_project(workspace, "monty-hall-with-a-hundred-doors")["id"]
+    assert [v["step"] for v in drafts.versions(workspace, project)] == ["outline"]
+
+
+def test_draft_shows_its_estimate_and_then_what_it_spent(sample_settings, data_dir, server, provider) -> None:
+    out = run(["draft", "--creator", "pip-halloran", "--idea", IDEA, "--minutes", "1", "--no-export"], data_dir,
+              timeout=900, **provider_env(server))
+    assert out.returncode == 0, out.stderr
+    estimate = draft_estimate(sample_settings.model_copy(update={"lm": MODEL}), research=False)
+    assert f"Estimate: at most {estimate['calls']} model calls" in out.stdout
+    assert f"at most ${estimate['usd']:.4f}" in out.stdout
+    n = len(provider.requests)  # the four ratings of one same hook are one request: the cache answers three
+    spent = re.search(r"Spent: (\d+) model calls \((\d+) answered from the cache\), (.*)", out.stdout)
+    assert spent and int(spent[1]) - int(spent[2]) == n >= 10, out.stdout
+    assert spent[3] == (f"{n * USAGE['prompt_tokens']:,} prompt + {n * USAGE['completion_tokens']:,} answer tokens, "
+                        f"${n * price(MODEL, USAGE['prompt_tokens'], USAGE['completion_tokens']):.4f}.")
