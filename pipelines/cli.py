@@ -872,6 +872,79 @@ def drafts_feedback_export(project: str | None = typer.Option(None, "--project",
         typer.echo(json.dumps(example, default=str))
 
 
+def _print_kit(project: str, row: dict[str, Any]) -> None:
+    """The publish kit of a draft version: titles, description.txt as it would be pasted, Short, post."""
+    from pipelines.drafting.description import description_text
+    from pipelines.drafting.kit import stale_parts
+
+    content = row["content"]
+    kit = content.get("publish") or {}
+    out.print(f"[bold]Publish kit[/] · {project} v{row['version']}", highlight=False)
+    if not kit:
+        out.print("No publish kit yet.", highlight=False)
+        return
+    stale = stale_parts(content)
+    if stale:
+        err.print(f"[yellow]made from an earlier script:[/] {', '.join(stale)}; write them again to match the "
+                  "current script.", highlight=False, soft_wrap=True)
+    titles = kit.get("titles")
+    if titles:
+        chosen = (titles.get("chosen") or {}).get("id")
+        low, high = titles["range"]
+        out.print(f"[bold]Titles[/] (★ chosen; your titles run {low}-{high} characters; closeness is to your "
+                  "nearest title by meaning)", highlight=False, soft_wrap=True)
+        for t in titles["candidates"]:
+            size = f"{t['chars']} characters" + ("" if t["in_range"] else ", outside your range")
+            nearest = f" to “{escape(t['nearest'])}”" if t["nearest"] else ""
+            out.print(f"{'★' if t['id'] == chosen else ' '} {escape(t['text'])}  [dim]({t['style']}; {size}; "
+                      f"closeness {t['closeness']:.2f}{nearest})[/]", highlight=False, soft_wrap=True)
+        if not titles["candidates"]:
+            out.print("  none usable", highlight=False)
+    description = kit.get("description")
+    if description:
+        out.print("[bold]Description[/] (description.txt)", highlight=False)
+        if description.get("chapters_note"):
+            err.print(f"[yellow]chapters:[/] {escape(description['chapters_note'])}", highlight=False, soft_wrap=True)
+        typer.echo(description_text(description))
+    short = kit.get("short")
+    if short:
+        out.print(f"[bold]Short[/] (~{short['seconds']:.0f} s of {short['max_seconds']})", highlight=False)
+        typer.echo("\n".join(filter(None, [short["hook"], short["text"]])) + "\n")
+    post = kit.get("post")
+    if post:
+        out.print("[bold]Community post[/]", highlight=False)
+        typer.echo((post["text"] or "(none usable)") + "\n")
+
+
+@app.command()
+def publish(project: str = typer.Option(..., "--project", "-p"),
+            part: str | None = typer.Option(None, help="write one part again: titles, description, short or post "
+                                                       "(default: all of them, unless --export is given alone and "
+                                                       "the kit has a description)"),
+            export: Path | None = typer.Option(None, "--export", help="write description.txt into this folder"),
+            tag: str | None = TAG_OPTION, prompt: list[str] = PROMPT_OPTION) -> None:
+    """The publish kit for a project's script: five titles, a description with chapters, a Short and a
+    community post. With --export alone, write the current kit's description.txt (making the kit first when
+    it has no description yet)."""
+    from pipelines.drafting import drafts
+    from pipelines.drafting.kit import PARTS, export_description, published_draft
+    from pipelines.prompts import parse_overrides
+
+    settings = get_settings()
+    if part is not None and part not in ("all", *PARTS):
+        raise ScriptwrightError(f"--part '{part}': expected all, {', '.join(PARTS)}.")
+    current = published_draft(settings, project)
+    version = None
+    if part or not export or not (current["content"].get("publish") or {}).get("description"):
+        params = {"project": project, "part": part or "all", "tag": tag, "prompts": parse_overrides(prompt)}
+        version = _run_job("publish", params, "Publishing")["result"]["version"]
+    row = drafts.get(settings, project, version)
+    _print_kit(project, row)
+    if export:
+        out.print(f"description.txt: {export_description(export, project, row['content'])}", highlight=False,
+                  soft_wrap=True)
+
+
 @app.command()
 def optimize(creator: str = typer.Option(..., "--creator", "-c"),
              program: str = typer.Option("script", help="the program to compile"),

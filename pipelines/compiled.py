@@ -21,12 +21,14 @@ import dspy
 from pipelines import corpus
 from pipelines.errors import ScriptwrightError
 from pipelines.programs.drafting import ScriptWriter
+from pipelines.programs.publish import TitleWriter
 from pipelines.prompts import registered_steps
 from pipelines.settings import Settings
 from pipelines.store.duckdb import connect, rows, transaction
 
 # program -> (the prompt step it is compiled from, its module)
-PROGRAMS: dict[str, tuple[str, type[dspy.Module]]] = {"script": ("script_writer", ScriptWriter)}
+PROGRAMS: dict[str, tuple[str, type[dspy.Module]]] = {"script": ("script_writer", ScriptWriter),
+                                                      "title": ("title", TitleWriter)}
 
 
 @dataclass(frozen=True)

@@ -172,6 +172,14 @@ def list_videos(settings: Settings, creator_id: int) -> list[dict[str, Any]]:
         """, [creator_id])
 
 
+def video_descriptions(settings: Settings, creator_id: int) -> list[str]:
+    """The creator's video descriptions (ingest keeps them from .info.json files), newest video first."""
+    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+        return [r[0] for r in conn.execute(
+            "SELECT description FROM videos WHERE creator_id = ? AND trim(coalesce(description, '')) <> ''"
+            " ORDER BY published_at DESC NULLS LAST, id DESC", [creator_id]).fetchall()]
+
+
 def video_segments(settings: Settings, video_id: int) -> list[dict[str, Any]]:
     with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
         return rows(conn, "SELECT idx, start_s, end_s, text FROM segments WHERE video_id = ? ORDER BY idx", [video_id])

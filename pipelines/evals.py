@@ -4,12 +4,13 @@ An eval set is built once per creator, program and seed from the creator's video
 split **by video** into train/dev/test (the video ids are stored, so a split is
 reproducible). For the script program an example is one video's opening passage: inputs
 are its title, its key points (the passage's most central sentences, extracted once and
-stored) and its length; the label is the real passage. Variants are pipeline tags
-(`stable`, `experimental`), a prompt version (`prompt:v2`) or a compiled program
-(`compiled:latest`, `compiled:v3`). Runs store one result per example with the metric's
-parts; an identical re-run is answered by the LM cache and reports zero LM calls. Wizard
-feedback on script sections can join a set's train split (never dev or test). With
-SCRIPTWRIGHT_MLFLOW_URI set, eval and optimize jobs trace their DSPy calls to MLflow.
+stored) and its length; the label is the real passage. For the title program an example is
+one video's key points and opening, and the label its real title (drafting/titles.py).
+Variants are pipeline tags (`stable`, `experimental`), a prompt version (`prompt:v2`) or a
+compiled program (`compiled:latest`, `compiled:v3`). Runs store one result per example with
+the metric's parts; an identical re-run is answered by the LM cache and reports zero LM
+calls. Wizard feedback on script sections can join a set's train split (never dev or test).
+With SCRIPTWRIGHT_MLFLOW_URI set, eval and optimize jobs trace their DSPy calls to MLflow.
 """
 
 from __future__ import annotations
@@ -29,14 +30,13 @@ from pipelines.errors import ScriptwrightError
 from pipelines.evidence.injection import redact
 from pipelines.evidence.sources import split_sentences
 from pipelines.jobs import JobContext, job_kind
-from pipelines.metrics import SCRIPT_METRIC_ID, ScriptMetric
-from pipelines.programs.drafting import ScriptWriter
+from pipelines.metrics import SCRIPT_METRIC_ID, TITLE_METRIC_ID, ScriptMetric, TitleMetric
 from pipelines.prompts import PromptService
 from pipelines.settings import Settings
 from pipelines.store.duckdb import connect, rows, transaction
 from pipelines.voice.documents import load_documents
 
-PROGRAMS = ("script", "assistant")
+PROGRAMS = ("script", "assistant", "title")
 PASSAGE_WORDS = 220
 N_POINTS = 3
 MIN_VIDEOS = 5
@@ -81,16 +81,24 @@ def build_eval_set(settings: Settings, creator: str, program: str = "script", se
         tasks = [{**t, "split": "test"} for t in build_tasks(settings, c["slug"])]
         splits = {"train": [], "dev": [], "test": [t["id"] for t in tasks]}
         return _stored_eval_set(settings, c, program, seed, splits, tasks)
-    docs = [d for d in load_documents(settings, [c["slug"]]) if d.n_words >= 80]
+    from pipelines.drafting.titles import title_eval_examples, titled
+
+    docs = [d for d in load_documents(settings, [c["slug"]]) if d.n_words >= 80
+            and (program != "title" or titled(d.title))]
     if len(docs) < MIN_VIDEOS:
-        raise ScriptwrightError(f"{c['name']} has {len(docs)} videos with transcripts; an eval set split by video "
+        which = "titled videos" if program == "title" else "videos"
+        raise ScriptwrightError(f"{c['name']} has {len(docs)} {which} with transcripts; an eval set split by video "
                                 f"needs at least {MIN_VIDEOS}.")
-    digest = hashlib.sha256(json.dumps([(d.video_id, hashlib.sha256(d.text.encode()).hexdigest()) for d in docs])
+    # a title set also changes when a video is retitled
+    digest = hashlib.sha256(json.dumps([(d.video_id, hashlib.sha256(d.text.encode()).hexdigest(),
+                                         *([d.title] if program == "title" else [])) for d in docs])
                             .encode()).hexdigest()[:10]
     found = get_eval_set(settings, f"{c['slug']}-{program}-s{seed}-{digest}", missing_ok=True)
     if found:
         return found
     splits = split_videos([d.video_id for d in docs], seed)
+    if program == "title":
+        return _stored_eval_set(settings, c, program, seed, splits, title_eval_examples(docs, splits), digest)
     where = {vid: name for name, ids in splits.items() for vid in ids}
     examples = []
     for d in docs:
@@ -227,7 +235,7 @@ def load_variant(settings: Settings, program: str, creator: str, variant: str) -
     found = selection.compiled(step, creator)
     if found:
         return found.module, selection.record, found.id
-    return ScriptWriter(signature), selection.record, None
+    return compiled.PROGRAMS[program][1](signature), selection.record, None
 
 
 def trace_with_mlflow(settings: Settings, experiment: str) -> None:
@@ -294,6 +302,31 @@ def _script_results(ctx: JobContext, eval_set: dict[str, Any], variant: str, spl
     return results, prompt_versions, compiled_id, lm.model, SCRIPT_METRIC_ID
 
 
+def _title_results(ctx: JobContext, eval_set: dict[str, Any], variant: str,
+                   split: str) -> tuple[list, dict, str | None, str, str]:
+    """The title program on one split: (results, prompt versions, compiled id, LM, metric name)."""
+    from pipelines.drafting.titles import title_examples
+    from pipelines.lm import lm_for_role
+
+    settings = ctx.settings
+    module, prompt_versions, compiled_id = load_variant(settings, "title", eval_set["creator"], variant)
+    trace_with_mlflow(settings, "scriptwright-eval-title")
+    items = title_examples(eval_set, split)
+    metric = TitleMetric()
+    lm = lm_for_role(settings, "writer")
+    results = []
+    for i, ex in enumerate(items):
+        ctx.progress(i / max(1, len(items)), f"{variant}: title {i + 1} of {len(items)}")
+        try:
+            with dspy.context(lm=lm, adapter=dspy.JSONAdapter()):
+                pred = module(**ex.inputs())
+            details, error, output = metric.details(ex, pred), None, pred.title
+        except Exception as exc:  # noqa: BLE001 - a failed example scores 0 and the run goes on, with the reason kept
+            details, error, output = {"score": 0.0}, f"{type(exc).__name__}: {str(exc)[:300]}", None
+        results.append((ex.example_id, details, output, error))
+    return results, prompt_versions, compiled_id, lm.model, TITLE_METRIC_ID
+
+
 def _assistant_results(ctx: JobContext, eval_set: dict[str, Any], variant: str, split: str) -> tuple[list, dict, None, str, str]:
     """The assistant on its tasks, in the creator's scratch project: tool use and outcome per task."""
     from pipelines.assistant import agent
@@ -331,7 +364,7 @@ def run_eval(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     program, creator, variant = params.get("program", "script"), params["creator"], params["variant"]
     split = params.get("split", "test")
     eval_set = build_eval_set(settings, creator, program, int(params.get("seed", 0)))
-    collect = _assistant_results if program == "assistant" else _script_results
+    collect = {"assistant": _assistant_results, "title": _title_results}.get(program, _script_results)
     results, prompt_versions, compiled_id, model, metric_name = collect(ctx, eval_set, variant, split)
     calls, cached, cost = _ledger(settings, ctx.job_id)
     run_id = uuid.uuid4().hex[:12]
@@ -420,7 +453,7 @@ def check_trainset(eval_set: dict[str, Any], optimizer: str) -> int:
     return n
 
 
-def optimizer_for(name: str, metric: ScriptMetric, budget: int, settings: Settings):
+def optimizer_for(name: str, metric: ScriptMetric | TitleMetric, budget: int, settings: Settings):
     from dspy.teleprompt import BootstrapFewShot, BootstrapFewShotWithRandomSearch, MIPROv2
 
     if name == "bootstrap":
@@ -459,10 +492,17 @@ def run_optimize(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     eval_set = build_eval_set(settings, creator, program, int(params.get("seed", 0)))
     check_trainset(eval_set, name)
     selection = ctx.prompts(tag, params.get("prompts"))
-    student = ScriptWriter(selection.signature("script_writer"))
-    voice = voice_brief(settings, eval_set["creator"])
-    train, dev = examples(eval_set, "train", voice), examples(eval_set, "dev", voice)
-    metric = _metric(settings, eval_set["creator"])
+    step, module_class = compiled.PROGRAMS[program]
+    student = module_class(selection.signature(step))
+    if program == "title":
+        from pipelines.drafting.titles import title_examples
+
+        train, dev = title_examples(eval_set, "train"), title_examples(eval_set, "dev")
+        metric, metric_id = TitleMetric(), TITLE_METRIC_ID
+    else:
+        voice = voice_brief(settings, eval_set["creator"])
+        train, dev = examples(eval_set, "train", voice), examples(eval_set, "dev", voice)
+        metric, metric_id = _metric(settings, eval_set["creator"]), SCRIPT_METRIC_ID
     lm = lm_for_role(settings, "writer")
     trace_with_mlflow(settings, f"scriptwright-optimize-{program}")
     ctx.progress(0.1, f"Compiling with {name} on {len(train)} training examples")
@@ -477,7 +517,7 @@ def run_optimize(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     dev_score = sum(dev_scores) / max(1, len(dev_scores))
     ctx.progress(0.95, "Saving the compiled program")  # the last point a cancel stops the job: nothing written yet
     saved = compiled.save(settings, program, creator, tuned, {
-        "optimizer": name, "budget": budget, "metric": SCRIPT_METRIC_ID, "dev_score": round(dev_score, 4),
+        "optimizer": name, "budget": budget, "metric": metric_id, "dev_score": round(dev_score, 4),
         "tag": tag, "prompt_versions": selection.record, "trainset_ids": [ex.example_id for ex in train],
         "eval_set": eval_set["id"], "lm": lm.model, "job_id": ctx.job_id})
     calls, cached, cost = _ledger(settings, ctx.job_id)

@@ -112,6 +112,7 @@ def _registered(kind: str) -> JobFn:
     # Importing the modules that define job kinds fills the registry lazily.
     import pipelines.assistant.agent  # noqa: F401
     import pipelines.demo  # noqa: F401
+    import pipelines.drafting.publish  # noqa: F401
     import pipelines.drafting.steps  # noqa: F401
     import pipelines.evals  # noqa: F401
     import pipelines.evidence.audience  # noqa: F401

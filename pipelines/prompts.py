@@ -34,7 +34,7 @@ TAGS_FILE = "pipeline-tags.yaml"
 _VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _COMPILED = re.compile(r"^compiled:(latest|v[1-9][0-9]*)$")
 # Steps a tag may point at a compiled program, and the program (pipelines.compiled) that serves each.
-COMPILABLE = {"script_writer": "script"}
+COMPILABLE = {"script_writer": "script", "title": "title"}
 
 
 def is_compiled(entry: str) -> bool:
@@ -58,13 +58,15 @@ def registered_steps() -> dict[str, type[dspy.Signature]]:
     from pipelines.programs.channel_summary import SummarizeChannel
     from pipelines.programs.drafting import OutlineVideo, RateHook, WriteHook, WriteScript, WriteSection
     from pipelines.programs.evidence import ExtractClaims, JudgeClaim, ValidateIdea, WriteResearchNotes
+    from pipelines.programs.publish import CutShort, WriteDescription, WritePost, WriteTitle
     from pipelines.programs.style_guide import FindStories, WriteStyleGuide
 
     return {"channel_summary": SummarizeChannel, "style_guide": WriteStyleGuide, "story_library": FindStories,
             "idea_validation": ValidateIdea, "research_notes": WriteResearchNotes, "claim_extraction": ExtractClaims,
             "claim_verdict": JudgeClaim, "outline": OutlineVideo, "hook": WriteHook, "hook_rubric": RateHook,
             "script_section": WriteSection, "script_writer": WriteScript,
-            "assistant": AssistantTurn, "rewrite": RewritePassage}
+            "assistant": AssistantTurn, "rewrite": RewritePassage, "title": WriteTitle, "description": WriteDescription,
+            "short": CutShort, "community_post": WritePost}
 
 
 @dataclass(frozen=True)

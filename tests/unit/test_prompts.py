@@ -199,7 +199,7 @@ def test_a_compilable_step_may_point_at_a_compiled_program(service: PromptServic
 
 @pytest.mark.parametrize("entry,message", [
     ("  hook: compiled:latest", "tag 'tuned': step 'hook' cannot use a compiled program (steps that can: "
-                                "script_writer)"),
+                                "script_writer, title)"),
     ("  script_writer: compiled:best", "tag 'tuned': 'compiled:best' is not compiled:latest or compiled:vN"),
 ])
 def test_a_compiled_entry_where_it_cannot_be(service: PromptService, prompts_dir: Path, entry, message) -> None:
