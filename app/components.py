@@ -23,7 +23,10 @@ def job_title(kind: str) -> str:
 
 def _draw_final(job: dict) -> None:
     title = job_title(job["kind"])
-    if job["status"] == "succeeded":
+    if jobs.is_partial(job):  # what was made is saved, but parts are missing: never a success banner
+        st.warning(f"{title} finished with gaps:\n" + "\n".join(f"- {plain(p)}" for p in job["result"]["problems"]),
+                   icon=":material/warning:")
+    elif job["status"] == "succeeded":
         st.success(f"{title} finished: {job.get('message') or 'done'}")
     elif job["status"] == "cancelled":
         st.warning(f"{title} was cancelled.")

@@ -10,8 +10,9 @@ from app.state import settings
 from pipelines.corpus import clock
 from pipelines.drafting import drafts
 from pipelines.drafting.checks import apply_fix
-from pipelines.drafting.export import export_version, timeline
+from pipelines.drafting.export import export_version, missing_note, timeline
 from pipelines.errors import ScriptwrightError
+from pipelines.usable import written
 
 SEVERITY_COLOURS = {"high": "red", "warn": "orange", "info": "blue"}
 
@@ -92,7 +93,12 @@ def script_view(project: str, row: dict, editable: bool) -> None:
             text = st.text_area(section["title"], _spoken(section),
                                 key=_section_box(section["id"], version), label_visibility="collapsed", height=140,
                                 on_change=_typed, args=(_section_box(section["id"], version),))
-            st.caption("Cited: " + (" ".join(marks) if any(s["cites"] for s in section["sentences"]) else "no sources"))
+            if not written(section):
+                st.caption(":orange[Empty: the model wrote nothing here. Write it and save, or write the script "
+                           "again.]")
+            else:
+                st.caption("Cited: " + (" ".join(marks) if any(s["cites"] for s in section["sentences"])
+                                        else "no sources"))
             if st.button("Save section", key=f"sec_save_{section['id']}_{version}"):
                 try:
                     save_and_rerun(project, version, drafts.edit_section(content, section["id"], text),
@@ -101,7 +107,7 @@ def script_view(project: str, row: dict, editable: bool) -> None:
                     st.error(str(exc))
             feedback_row(project, version, "section", section["id"], f"fb_{section['id']}_{version}")
         else:
-            st.markdown(" ".join(marks))
+            st.markdown(" ".join(marks) if written(section) else ":orange[Empty: no text yet.]")
     cites = {c["chunk_id"]: c for s in content.get("sections") or [] for x in s["sentences"] for c in x["cites"]}
     if numbers:
         st.markdown("**Sources**")
@@ -144,8 +150,16 @@ def checks_view(project: str, row: dict) -> None:
 
 
 def export_buttons(project: str, version: int) -> None:
-    """Write the exports and offer each for download."""
-    paths = export_version(settings(), project, version)
+    """Write the exports and offer each for download; a script with no sentence is refused, and
+    the sections left out for having no text are named."""
+    try:
+        paths = export_version(settings(), project, version)
+    except ScriptwrightError as exc:
+        st.error(str(exc))
+        return
+    note = missing_note(drafts.get(settings(), project, version)["content"])
+    if note:
+        st.warning(plain(note), icon=":material/warning:")
     cols = st.columns(3)
     for col, (kind, mime, label) in zip(cols, (("markdown", "text/markdown", "Markdown script"),
                                                ("teleprompter", "text/plain", "Teleprompter text"),

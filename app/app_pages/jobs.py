@@ -19,7 +19,8 @@ def job_table() -> None:
         st.info("No jobs yet.")
         return
     st.dataframe(
-        [{"id": j["id"], "kind": j["kind"], "status": j["status"], "progress": j["progress"],
+        [{"id": j["id"], "kind": j["kind"], "status": "partial" if jobs.is_partial(j) else j["status"],
+          "progress": j["progress"],
           "message": (j["error"] or j["message"] or "")[:120], "created": j["created_at"],
           "finished": j["finished_at"]} for j in found],
         column_config={"progress": st.column_config.ProgressColumn("progress", min_value=0.0, max_value=1.0)},

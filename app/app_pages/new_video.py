@@ -13,6 +13,7 @@ from pipelines.evidence import projects
 from pipelines.evidence.search import web_search
 from pipelines.evidence.sources import list_sources
 from pipelines.ingest.files import save_uploads
+from pipelines.usable import DONE, PARTIAL, draft_states, empty_sections_message, has_script, result_state
 
 STEPS = [("idea", ":material/lightbulb: Idea"), ("research", ":material/menu_book: Research"),
          ("verification", ":material/fact_check: Verify"), ("audience", ":material/forum: Audience")]
@@ -21,10 +22,17 @@ DRAFT_STEPS = [("outline", ":material/account_tree: Outline"), ("hooks", ":mater
                ("export", ":material/ios_share: Export")]
 VERDICT_COLOURS = {"make it": "green", "sharpen it": "orange", "skip it": "red", "supported": "green",
                    "contradicted": "red", "not enough evidence": "orange"}
+STATE_ICONS = {DONE: ":material/check_circle:", PARTIAL: ":material/warning:"}
 
 st.title("New video")
 s = settings()
 creator = pick_creator(corpus.list_creators(s), "nv_creator", "No creators yet. Ingest a channel on the Creators page first.")
+
+
+def gaps(problems: list[str | None] | None) -> None:
+    """What a step's model left missing, and what to do, above what it made."""
+    for problem in filter(None, problems or []):
+        st.warning(plain(problem), icon=":material/warning:")
 
 
 def launch(kind: str, params: dict, step: str) -> None:
@@ -79,9 +87,9 @@ if current and seen and seen < current["version"] and current.get("job_id") not 
 if current:
     st.session_state.draft_seen[project_id] = current["version"]
 draft = current["content"] if current else {}
-done.update({kind: bool(draft.get(kind)) for kind, _ in DRAFT_STEPS[:4]})
-done["export"] = bool(draft.get("sections"))
-st.markdown("  →  ".join(f"**{label}** :material/check_circle:" if done[kind] else label
+states = {**{kind: result_state(done[kind]["content"] if done[kind] else None) for kind, _ in STEPS},
+          **draft_states(draft)}
+st.markdown("  →  ".join(f"**{label}** {STATE_ICONS[states[kind]]}" if states[kind] in STATE_ICONS else label
                          for kind, label in STEPS + DRAFT_STEPS))
 if current:
     st.caption(f"Draft v{current['version']} · {current['step']} · {current['note'] or ''} · tag "
@@ -106,6 +114,7 @@ with tab_idea:
         c = res["content"]
         st.markdown(f"### :{VERDICT_COLOURS.get(c['verdict'], 'gray')}[{c['verdict']}]")
         st.caption(f"v{res['version']} · {res['lm']} · {str(res['created_at'])[:16]}")
+        gaps(c.get("problems"))
         for reason in c["reasons"]:
             st.markdown(f"- {plain(reason)}")
         if c["angles"]:
@@ -164,6 +173,7 @@ with tab_research:
     res = version_of("research", "nv_research_version")
     if res:
         notes = res["content"]
+        gaps(notes.get("problems"))
         for f in notes["flags"]:
             st.warning(f"Instruction-like text in {plain(f['source'])} was treated as data and withheld from the "
                        f"model: “{plain(f['excerpt'])}”")
@@ -216,6 +226,7 @@ with tab_verify:
     res = version_of("verification", "nv_verify_version")
     if res:
         report = res["content"]
+        gaps(report.get("problems"))
         counts = pd.DataFrame([{"verdict": k, "claims": v} for k, v in report["counts"].items()])
         st.plotly_chart(px.bar(counts, x="verdict", y="claims", color="verdict",
                                color_discrete_map={"supported": "green", "contradicted": "red",
@@ -275,16 +286,15 @@ with tab_outline:
     if cols[2].button("Write the outline", key="nv_outline"):
         draft_step("outline", {"target_minutes": minutes or None, "audience_level": level})
     if draft.get("outline"):
+        gaps((draft.get("problems") or {}).get("outline"))
         fw = draft["framework"]
         st.markdown(f"**Framework: {plain(fw['name'])}** — {plain(fw['why'])}")
         table = pd.DataFrame([{"title": o["title"], "goal": o["goal"], "beats": "; ".join(o["beats"]),
                                "minutes": round(o["duration_s"] / 60, 1)} for o in draft["outline"]])
         edited = st.data_editor(table, hide_index=True, width="stretch", disabled=["minutes"], key="nv_outline_edit")
         if st.button("Save outline edits", key="nv_outline_save"):
-            new = {**draft, "outline": [{**o, "title": row["title"], "goal": row["goal"],
-                                         "beats": [b.strip() for b in str(row["beats"]).split(";") if b.strip()]}
-                                        for o, row in zip(draft["outline"], edited.to_dict("records"))]}
-            save_and_rerun(project_id, current["version"], new, "edited the outline")
+            save_and_rerun(project_id, current["version"], drafts.edit_outline(draft, edited.to_dict("records")),
+                           "edited the outline")
     else:
         st.info("The outline picks an educational framework for this idea and sizes each section from your "
                 "speaking pace.")
@@ -293,6 +303,8 @@ with tab_hooks:
     job_banners("new_video/hooks")
     if st.button("Write hooks", key="nv_hooks", disabled=not draft.get("outline")):
         draft_step("hooks")
+    if draft.get("outline"):
+        gaps((draft.get("problems") or {}).get("hooks"))
     if draft.get("hooks"):
         table = pd.DataFrame([{"style": h["style"], "score": h["score"], "voice": h["voice"],
                                **h["rubric"], "hook": h["text"]} for h in draft["hooks"]])
@@ -318,6 +330,7 @@ with tab_script:
     if st.button("Write the script", key="nv_script", disabled=not draft.get("outline")):
         draft_step("script")
     if draft.get("sections"):
+        gaps([empty_sections_message(draft, (current["lm"] or {}).get("writer"))])
         script_view(project_id, current, editable=True)
         st.markdown("**The whole draft**")
         feedback_row(project_id, current["version"], "draft", "draft", f"fb_draft_{current['version']}")
@@ -327,12 +340,12 @@ with tab_script:
 
 with tab_checks:
     job_banners("new_video/checks")
-    if st.button("Run the checks", key="nv_checks", disabled=not draft.get("sections")):
+    if st.button("Run the checks", key="nv_checks", disabled=not has_script(draft)):
         draft_step("checks")
-    if current and draft.get("sections"):
+    if current and has_script(draft):
         checks_view(project_id, current)
     else:
-        st.info("Write the script first.")
+        st.info("Write the script first: the checks need its sentences.")
 
 with tab_export:
     if current and draft.get("sections"):

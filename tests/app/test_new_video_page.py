@@ -192,3 +192,80 @@ def test_a_version_from_a_job_this_session_started_is_shown_over_unsaved_text(ap
                         parent=1, note="checks generated", job_id=job_id)
     app.run()
     assert not app.warning and any("Draft v2 · checks" in c.value for c in app.caption)
+
+
+# ---------------------------------------------------------------- nothing empty is "Done"
+
+def stepper(app: AppTest) -> str:
+    return next(m.value for m in app.markdown if "  →  " in m.value)
+
+
+def seed_script(settings, *texts: str) -> str:
+    """The seeded two-part draft, saved again with these section texts ('' for a section with no sentence)."""
+    from pipelines.drafting import drafts
+    from tests.e2e.test_concurrency import seed_draft
+
+    project = seed_draft(settings)
+    content = drafts.get(settings, project)["content"]
+    for section, text in zip(content["sections"], texts):
+        section["sentences"] = [{"text": text, "cites": []}] if text else []
+    drafts.save_edit(settings, project, 1, content, "seeded texts")
+    return project
+
+
+def test_an_empty_script_is_never_marked_done_and_is_not_exported(app: AppTest, sample_settings) -> None:
+    project = seed_script(sample_settings, "", "")
+    open_page(app)
+    app.selectbox(key="nv_project").set_value(project).run()
+    assert not app.exception, app.exception
+    line = stepper(app)
+    assert "**:material/edit_note: Script** :material/warning:" in line
+    assert "Checks**" not in line and "Export**" not in line, line
+    assert "check_circle" not in line.split("Script")[1]
+    assert any("2 of 2 sections came back empty" in w.value for w in app.warning)
+    assert sum("Empty: the model wrote nothing here" in c.value for c in app.caption) == 2
+    assert app.button(key="nv_checks").disabled
+    assert [e.value for e in app.error] == ["Nothing to export: the script has no sentences yet. Write the script "
+                                            "(or its sections) first, then export."]
+    assert not app.get("download_button")
+
+
+def test_a_partly_written_script_exports_what_is_written(app: AppTest, sample_settings) -> None:
+    project = seed_script(sample_settings, "Switching wins two times out of three.", "")
+    open_page(app)
+    app.selectbox(key="nv_project").set_value(project).run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    line = stepper(app)
+    assert "**:material/edit_note: Script** :material/warning:" in line
+    assert "**:material/ios_share: Export** :material/warning:" in line
+    assert any("1 of 2 sections have no text yet and are left out: Part 2" in w.value for w in app.warning)
+    assert len(app.get("download_button")) == 3 and not app.button(key="nv_checks").disabled
+
+
+def test_a_job_with_gaps_ends_in_a_warning_and_the_step_is_not_ticked(app: AppTest, sample_settings,
+                                                                     monkeypatch) -> None:
+    from tests.integration.test_drafting import ANSWERS as DRAFT_ANSWERS
+    from tests.integration.test_drafting import SECTION, SOURCE
+
+    answers = {"The tempting answer\nGoal": SECTION, **DRAFT_ANSWERS, "[[ ## previous ## ]]": {"sentences": []},
+               "Closest past videos": {"verdict": "make it", "reasons": ["make it", "skip it"], "angles": []}}
+    lm = dspy.utils.DummyLM(answers, adapter=dspy.JSONAdapter())
+    monkeypatch.setattr(lm_module, "lm_for_role", lambda settings, role: lm)
+    project = projects.ensure_project(sample_settings, "pip-halloran", "Monty Hall with a hundred doors")["id"]
+    assert jobs.submit_and_run(sample_settings, "research", {"project": project,
+                                                             "sources": [str(SOURCE)]})["status"] == "succeeded"
+    assert jobs.submit_and_run(sample_settings, "draft-outline", {"project": project})["status"] == "succeeded"
+    open_page(app)
+    app.selectbox(key="nv_project").set_value(project).run()
+    app.button(key="nv_script").click().run()
+    settle(app, sample_settings)
+    warnings = " ".join(w.value for w in app.warning)
+    assert "finished with gaps" in warnings and "4 of 5 sections came back empty from dummy" in warnings
+    assert not any("finished" in s.value for s in app.success), "a job with gaps is never a success"
+    assert "**:material/edit_note: Script** :material/warning:" in stepper(app)
+
+    app.text_input[0].input("Monty Hall with a hundred doors")
+    app.button[0].click().run()  # the idea check, whose reasons only repeat the options
+    settle(app, sample_settings)
+    assert "**:material/lightbulb: Idea** :material/warning:" in stepper(app)
+    assert any("came with no usable reason" in w.value for w in app.warning)
