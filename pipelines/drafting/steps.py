@@ -42,6 +42,8 @@ N_KEY_NOTES = 3
 # A script sentence is re-grounded to the note it restates at this cosine: restatements of a
 # note measured 0.69-0.76, sentences that only mention its topic ("imagine a hundred doors") 0.61-0.63.
 SENTENCE_REGROUND_MIN = 0.68
+# A framework's name or id is a few words: a longer answer in its place is not quoted back as a name.
+MAX_NAME = 60
 # Fewer words than this is no opening: the hook signature asks for three to five sentences; the
 # embedded model's unusable hooks were a title-like phrase of 4-6 words ("Monty Hall's Monty Hall Problem").
 HOOK_MIN_WORDS = 8
@@ -184,7 +186,8 @@ def _framework(frameworks: list[Framework], idea: str, named: str, why: str) -> 
     if chosen is not None:
         return chosen, why or "The model gave no usable reason for this choice."
     vecs = embed([idea] + [f"{f.name}: {f.when_to_use}" for f in frameworks])
-    said = f"the model named '{named.strip()}'" if usable_text(named) else "the model named no listed framework"
+    said = (f"the model named '{named.strip()}'" if usable_text(named) and len(named) <= MAX_NAME
+            else "the model named no listed framework")
     return frameworks[int((vecs[1:] @ vecs[0]).argmax())], f"Chosen by similarity to the idea ({said}). {why}".strip()
 
 

@@ -36,9 +36,13 @@ def test_ordinary_text_has_no_placeholder(text: str) -> None:
     assert usable_text(text)
 
 
-@pytest.mark.parametrize("text", ["", "   ", "...", "—", None])
+@pytest.mark.parametrize("text", ["", "   ", "...", "—", None, "N1", "[P2], [P3].", "E1 E4"])
 def test_text_without_words_is_unusable(text) -> None:
-    assert not usable_text(text)
+    assert not usable_text(text)  # a note's id alone is what the embedded model wrote as a "sentence"
+
+
+def test_note_ids_do_not_count_as_words() -> None:
+    assert usable_text("Switching wins N1.") and not usable_text("N1 N2", min_words=2)
 
 
 def test_reasons_that_echo_the_verdict_options_are_dropped() -> None:
