@@ -52,7 +52,11 @@ def until(page, text, name: str, timeout: float = JOB) -> None:
     """Wait for a step's result (or an error, which fails the test at once), then keep a screenshot."""
     target = page.get_by_text(text).first if isinstance(text, (str, re.Pattern)) else text
     error = page.locator('[data-testid="stAlertContentError"], [data-testid="stException"]').first
-    target.or_(error).wait_for(timeout=timeout)
+    try:
+        target.or_(error).wait_for(timeout=timeout)
+    except Exception:
+        shot(page, f"{name}-unfinished")  # a step that never ends keeps its screenshot too
+        raise
     settled(page)
     shot(page, name)
     no_errors(page)
