@@ -58,8 +58,9 @@ def test_demo_runs_the_main_job_end_to_end(data_dir, settings) -> None:
     assert all(c["videos"] >= 6 and c["chunks"] > 0 for c in listed)
     jobs = json.loads(run(["jobs", "list", "--json"], data_dir).stdout)
     demo = next(j for j in jobs if j["kind"] == "demo")
-    children = [j for j in jobs if j["initiating_job_id"] == demo["id"]]
-    assert demo["status"] == "succeeded" and len(children) == len(listed)
+    children = [j["kind"] for j in jobs if j["initiating_job_id"] == demo["id"]]
+    assert demo["status"] == "succeeded" and children.count("ingest") == len(listed)
+    assert children.count("dna-build") == len(listed), "each demo creator's measured DNA"
     assert demo["result"]["lm"] == "local/smollm2"
     # the whole draft for Pip, with the embedded LM: what it left unusable is said, never passed off as done
     drafted = demo["result"]["draft"]
