@@ -19,8 +19,9 @@ DONE, PARTIAL, TODO = "done", "partial", "todo"
 # `{why}`, `{ framework }`, and the field markers the JSON/chat adapters put around fields.
 _PLACEHOLDER = re.compile(r"\{\s*[A-Za-z_][\w.]*\s*\}|\[\[\s*##\s*\w+\s*##\s*\]\]")
 _WORD = re.compile(r"[^\W_]+")
-# The ids a prompt numbers its notes, passages and evidence with: [N1], [P2], [E3].
-_LABEL = re.compile(r"\b[NPE]\d+\b")
+# What is not spoken words: the ids a prompt numbers its notes, passages and evidence with ([N1],
+# [P2], [E3]), and links.
+_NOT_WORDS = re.compile(r"\b[NPE]\d+\b|https?://\S+|www\.\S+")
 
 
 def placeholder_in(text: str) -> bool:
@@ -46,9 +47,9 @@ def _repeats(norm: str, echo: str) -> bool:
 
 def usable_text(text: str | None, echoes: Iterable[str] = (), min_words: int = 1) -> bool:
     """Whether a piece of model output says something: at least `min_words` words besides the ids of
-    its notes ("N1" is no sentence), no unfilled placeholder, and not just a repeat of one of `echoes`
-    (the options or inputs it was given)."""
-    norm = _norm(_LABEL.sub(" ", text or ""))
+    its notes and links ("N1" is no sentence), no unfilled placeholder, and not just a repeat of one
+    of `echoes` (the options or inputs it was given)."""
+    norm = _norm(_NOT_WORDS.sub(" ", text or ""))
     return (len(norm.split()) >= min_words and not placeholder_in(text or "")
             and not any(_repeats(norm, _norm(e)) for e in echoes))
 

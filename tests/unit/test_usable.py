@@ -41,8 +41,10 @@ def test_text_without_words_is_unusable(text) -> None:
     assert not usable_text(text)  # a note's id alone is what the embedded model wrote as a "sentence"
 
 
-def test_note_ids_do_not_count_as_words() -> None:
+def test_note_ids_and_links_do_not_count_as_words() -> None:
     assert usable_text("Switching wins N1.") and not usable_text("N1 N2", min_words=2)
+    hook = "[Monty Hall's Monty Hall Problem](https://www.youtube.com/watch?voc=v173zYz&feature=yTvZMzFBk4)"
+    assert not usable_text(hook, min_words=8), "the embedded model's hook: a title linked to nowhere"
 
 
 def test_reasons_that_echo_the_verdict_options_are_dropped() -> None:
