@@ -18,6 +18,7 @@ from pipelines.corpus import clock
 MIN_CHAPTERS = 3
 CHAPTER_MIN_S = 10
 INTRO = "Intro"
+DEFAULT_WPM = 150.0  # a draft that has no pace of its own (made before drafts stored the creator's)
 
 
 def one_line(text: Any) -> str:
@@ -28,6 +29,11 @@ def one_line(text: Any) -> str:
 def spoken_seconds(text: str, wpm: float) -> float:
     """How long a text takes to say at a pace of wpm words per minute."""
     return len(str(text or "").split()) / wpm * 60 if wpm > 0 else 0.0
+
+
+def draft_wpm(content: dict[str, Any]) -> float:
+    """The pace a draft is read at: the creator's measured words per minute stored with it."""
+    return float(content.get("wpm") or 0) or DEFAULT_WPM
 
 
 def draft_parts(content: dict[str, Any], wpm: float) -> list[tuple[str, float]]:
@@ -41,6 +47,12 @@ def draft_parts(content: dict[str, Any], wpm: float) -> list[tuple[str, float]]:
         text = " ".join(s.get("text") or "" for s in section.get("sentences") or [])
         parts.append((one_line(section.get("title") or section.get("id")), spoken_seconds(text, wpm)))
     return parts
+
+
+def draft_seconds(content: dict[str, Any], wpm: float | None = None) -> float:
+    """The draft's estimated runtime: its hook and every section's sentences at the pace (the draft's own
+    by default), as they are now."""
+    return sum(seconds for _, seconds in draft_parts(content, wpm or draft_wpm(content)))
 
 
 def chapters_from_parts(parts: list[tuple[str, float]]) -> list[dict[str, Any]]:

@@ -1,4 +1,5 @@
-"""Exporting a draft: Markdown with timestamps and footnotes, teleprompter text, a JSON bundle.
+"""Exporting a draft: Markdown with timestamps and footnotes, teleprompter text, a JSON bundle,
+and the publish kit's description ready to paste (in both, the kit).
 
 A script with no sentence is not exported (the user is told why); a script with some empty
 sections exports the written ones and names the missing ones at the top of the Markdown.
@@ -13,12 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.corpus import clock
+from pipelines.drafting.chapters import draft_parts, draft_seconds, draft_wpm
+from pipelines.drafting.description import description_text
+from pipelines.drafting.kit import PART_NAMES, PARTS, part_text, stale_parts
 from pipelines.errors import ScriptwrightError
 from pipelines.evidence.sources import split_sentences
 from pipelines.settings import Settings
 from pipelines.usable import empty_sections, has_script, written
 
-DEFAULT_WPM = 150.0
 WRAP_AT = 60
 _MARKUP = ((re.compile(r"\[\^[^\]]*\]"), ""), (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),
            (re.compile(r"https?://\S+"), ""), (re.compile(r"^#+\s*"), ""), (re.compile(r"[*`]+"), ""))
@@ -53,24 +56,20 @@ def missing_note(draft: dict[str, Any]) -> str | None:
             f"{', '.join(_line(t) for t in empty)}.")
 
 
-def _hook_seconds(draft: dict[str, Any]) -> float:
-    wpm = float(draft.get("wpm") or 0) or DEFAULT_WPM
-    return len(_hook_text(draft).split()) / wpm * 60
-
-
 def timeline(draft: dict[str, Any]) -> list[tuple[str, float]]:
-    """(part title, start second): the hook at 0, then each section after everything before it."""
-    parts = [("Hook", 0.0)] if _hook_text(draft) else []
-    start = _hook_seconds(draft)
-    for section in _sections(draft):
-        parts.append((_line(section.get("title") or section.get("id")), start))
-        start += float(section.get("duration_s") or 0)
-    return parts
+    """(part title, start second): the hook at 0, then each section after everything before it, each
+    timed from its sentences at the draft's pace (edits counted; never the section's planned length)."""
+    parts = draft_parts(draft, draft_wpm(draft))
+    starts = [sum(seconds for _, seconds in parts[:i]) for i in range(len(parts))]
+    hook = [("Hook", 0.0)] if _hook_text(draft) else []
+    sections = [(_line(s.get("title") or s.get("id")), start)
+                for s, start in zip(_sections(draft), starts[len(hook):])]
+    return hook + sections
 
 
 def runtime(draft: dict[str, Any]) -> float:
-    """Estimated seconds: the hook read at the draft's pace plus every section's duration."""
-    return _hook_seconds(draft) + sum(float(s.get("duration_s") or 0) for s in _sections(draft))
+    """Estimated seconds: the hook and every section's sentences read at the creator's pace."""
+    return draft_seconds(draft)
 
 
 def _source_line(number: int, cite: dict[str, Any]) -> str:
@@ -123,6 +122,50 @@ def _checks(checks: dict[str, Any] | None, titles: dict[str, str]) -> list[str]:
     return lines
 
 
+def _kit(draft: dict[str, Any]) -> list[str]:
+    """The publish kit as Markdown: the chosen title and the others, description.txt as it would be
+    pasted, the Short and the community post; a part the model left unusable says so."""
+    kit = draft.get("publish") or {}
+    if not kit:
+        return []
+    lines = ["## Publish kit", ""]
+    stale = stale_parts(draft)
+    if stale:
+        lines += [f"> Made from an earlier script: {', '.join(PART_NAMES[p] for p in stale)}. Write them again to "
+                  "match this one.", ""]
+    titles = kit.get("titles")
+    if titles:
+        chosen = titles.get("chosen") or {}
+        lines += ["### Title", "", f"**{_line(chosen['text'])}** ({len(chosen['text'])} characters)"
+                  if chosen.get("text") else "No usable title: write your own.", ""]
+        others = [t for t in titles.get("candidates") or [] if t["text"] != chosen.get("text")]
+        if others:
+            lines += ["Other candidates:", ""]
+            lines += [f"- {_line(t['text'])} ({t['style']}; {t['chars']} characters; closeness "
+                      f"{t['closeness']:.2f} to your titles)" for t in others]
+            lines.append("")
+    description = kit.get("description")
+    if description:
+        lines += ["### Description", "", "```text", description_text(description).rstrip(), "```", ""]
+        if not description.get("summary"):
+            lines += ["No usable summary: the description starts with its chapters. Write the summary yourself.", ""]
+        if description.get("chapters_note"):
+            lines += [_line(description["chapters_note"]), ""]
+    short = kit.get("short")
+    if short:
+        lines += [f"### Short (about {short['seconds']:.0f} s of {short['max_seconds']})", ""]
+        if short.get("hook"):
+            lines += [f"**{_line(short['hook'])}**", ""]
+        else:
+            lines += ["No hook line of its own yet: the passage as written in the script.", ""]
+        lines += [_line(short.get("text")), ""]
+    post = kit.get("post")
+    if post:
+        lines += ["### Community post", "", post["text"].strip() if post.get("text") else
+                  "No usable post: write your own.", ""]
+    return lines
+
+
 def to_markdown(draft: dict[str, Any], meta: dict[str, Any], consulted: list[dict[str, Any]] | None = None) -> str:
     """The script with part timestamps, numbered footnotes, a Sources block, the sources consulted
     for the project (a bibliography) and the checks."""
@@ -164,7 +207,7 @@ def to_markdown(draft: dict[str, Any], meta: dict[str, Any], consulted: list[dic
                   *[f"- [{_line(c.get('title') or c.get('uri')).replace('[', '').replace(']', '')}]"
                     f"({str(c.get('uri') or '').replace(' ', '%20')})" for c in consulted], ""]
     titles = {str(s.get("id")): _line(s.get("title")) for s in _sections(draft)}
-    lines += ["## Checks", "", *_checks(draft.get("checks"), titles)]
+    lines += ["## Checks", "", *_checks(draft.get("checks"), titles), "", *_kit(draft)]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -195,19 +238,33 @@ def to_teleprompter(draft: dict[str, Any]) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
+def paste_ready(draft: dict[str, Any]) -> dict[str, Any] | None:
+    """The publish kit as it goes on YouTube: chosen title, description text, Short, post, and the
+    parts made from an earlier script; None without a kit."""
+    if not draft.get("publish"):
+        return None
+    return {part: part_text(draft, part) or None for part in PARTS} | {"stale": stale_parts(draft)}
+
+
 def to_bundle(draft: dict[str, Any], meta: dict[str, Any], extras: dict[str, Any]) -> str:
-    """Everything about this version as JSON: meta, the draft, and extras (notes, sources, ...)."""
-    return json.dumps({"meta": meta, "draft": draft, **extras}, indent=2, ensure_ascii=False, default=str)
+    """Everything about this version as JSON: meta, the draft, the publish kit ready to paste, and extras
+    (notes, sources, ...)."""
+    return json.dumps({"meta": meta, "draft": draft, "publish_kit": paste_ready(draft), **extras}, indent=2,
+                      ensure_ascii=False, default=str)
 
 
 def write_exports(folder: Path, draft: dict[str, Any], meta: dict[str, Any],
                   extras: dict[str, Any]) -> dict[str, Path]:
-    """Write <project>-v<version>.md / .txt / .json into folder; returns their paths by kind (a script
-    with no sentence is refused)."""
+    """Write <project>-v<version>.md / .txt / .json into folder, and <project>-v<version>-description.txt
+    (ready to paste) when the kit has a description; returns their paths by kind (a script with no
+    sentence is refused)."""
     require_script(draft)
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", str(meta.get("project") or "")).strip("-.") or "draft"
     outputs = {"markdown": (".md", to_markdown(draft, meta, extras.get("sources"))), "teleprompter": (".txt", to_teleprompter(draft)),
                "bundle": (".json", to_bundle(draft, meta, extras))}
+    description = (draft.get("publish") or {}).get("description")
+    if description:
+        outputs["description"] = ("-description.txt", description_text(description))
     paths: dict[str, Path] = {}
     for kind, (suffix, text) in outputs.items():
         path = folder / f"{stem}-v{meta.get('version')}{suffix}"

@@ -10,7 +10,7 @@ content["publish"] holds up to four parts, each made by the `publish` job
   duration_s}] ([] when the script cannot make YouTube chapters; chapters_note says why),
   duration_s, wpm, sources [{title, url}], unlinked_sources (files and pasted texts, which have
   no public link), footer [lines], footer_from (how many past descriptions it was learned from), lm;
-- short: hook (None when the model's cut was unusable), text, tightened, words, seconds,
+- short: hook (None when the model's cut was unusable), text, tightened, words, seconds, wpm,
   max_seconds, passage {text, words, first, last, sections, closeness, stands_alone}, lm;
 - post: text ("" when unusable), title (the one it announces), lm.
 """
@@ -23,13 +23,15 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.drafting import drafts
+from pipelines.drafting.chapters import draft_wpm, one_line, spoken_seconds
 from pipelines.drafting.description import TITLE_MAX, clean_title, description_text
 from pipelines.errors import ScriptwrightError
 from pipelines.evidence import projects
 from pipelines.settings import Settings
-from pipelines.usable import has_script
+from pipelines.usable import DONE, PARTIAL, TODO, has_script, usable_text
 
 PARTS = ("titles", "description", "short", "post")
+PART_NAMES = {"titles": "titles", "description": "description", "short": "Short", "post": "community post"}
 
 
 def no_script_message(project: str) -> str:
@@ -61,6 +63,79 @@ def choose_title(content: dict[str, Any], title_id: str, text: str | None = None
     out = copy.deepcopy(content)
     out["publish"]["titles"]["chosen"] = {"id": found["id"], "style": found["style"], "text": chosen}
     drafts.record_problems(out, "publish.titles", [])  # the creator's choice settles the part
+    return out
+
+
+def kit_state(content: dict[str, Any]) -> str:
+    """The Publish step's state: todo before any part is made, done when all four are made from the
+    current script with nothing left missing, partial otherwise (a part missing, unusable or stale)."""
+    kit = content.get("publish") or {}
+    if not kit or not has_script(content):
+        return TODO
+    problems = content.get("problems") or {}
+    gaps = any(problems.get(f"publish.{name}") for name in PARTS)
+    return DONE if set(kit) >= set(PARTS) and not gaps and not stale_parts(content) else PARTIAL
+
+
+def part_text(content: dict[str, Any], part: str) -> str:
+    """What a kit part says, as a creator would paste it ("" when it has nothing usable)."""
+    made = (content.get("publish") or {}).get(part) or {}
+    if part == "titles":
+        return ((made.get("chosen") or {}).get("text")) or ""
+    if part == "description":
+        return description_text(made) if made else ""
+    if part == "short":
+        return "\n".join(filter(None, [made.get("hook"), made.get("text")]))
+    return made.get("text") or ""
+
+
+def _edited(content: dict[str, Any], part: str) -> dict[str, Any]:
+    """A copy of the draft in which `part` of the kit exists, its problems settled by the creator's edit."""
+    if not (content.get("publish") or {}).get(part):
+        raise ScriptwrightError(f"The publish kit has no {PART_NAMES[part]} yet: make it first.")
+    out = copy.deepcopy(content)
+    drafts.record_problems(out, f"publish.{part}", [])
+    return out
+
+
+def edit_description(content: dict[str, Any], summary: str, chapter_titles: list[str] | None = None) -> dict[str, Any]:
+    """A copy of the draft whose description has the creator's summary and, optionally, chapter titles
+    (one per chapter, in order; the times stay computed from the script)."""
+    out = _edited(content, "description")
+    description = out["publish"]["description"]
+    description["summary"] = " ".join(str(summary or "").split())
+    if chapter_titles is not None:
+        chapters = description.get("chapters") or []
+        titles = [one_line(t) for t in chapter_titles]
+        if len(titles) != len(chapters):
+            raise ScriptwrightError(f"The description has {len(chapters)} chapters; {len(titles)} titles were given.")
+        if not all(titles):
+            raise ScriptwrightError("Every chapter needs a title.")
+        description["chapters"] = [{**c, "title": t} for c, t in zip(chapters, titles)]
+    return out
+
+
+def edit_short(content: dict[str, Any], hook: str, text: str) -> dict[str, Any]:
+    """A copy of the draft whose Short has the creator's hook line and text, its length measured again
+    at the pace it was cut at."""
+    out = _edited(content, "short")
+    short = out["publish"]["short"]
+    hook, text = " ".join(str(hook or "").split()), " ".join(str(text or "").split())
+    if not usable_text(text):
+        raise ScriptwrightError("The Short is empty: write what it says.")
+    wpm = float(short.get("wpm") or 0) or draft_wpm(content)
+    words = len(hook.split()) + len(text.split())
+    short.update(hook=hook or None, text=text, words=words, seconds=round(spoken_seconds(f"{hook} {text}", wpm), 1))
+    return out
+
+
+def edit_post(content: dict[str, Any], text: str) -> dict[str, Any]:
+    """A copy of the draft whose community post is the creator's text."""
+    out = _edited(content, "post")
+    text = str(text or "").strip()
+    if not usable_text(text):
+        raise ScriptwrightError("The post is empty: write what it says.")
+    out["publish"]["post"]["text"] = text
     return out
 
 

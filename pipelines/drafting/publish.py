@@ -72,9 +72,11 @@ def spoken_text(content: dict[str, Any]) -> str:
 # ---------------------------------------------------------------- what every part reads
 
 def shared_inputs(settings: Settings, project: str, content: dict[str, Any]) -> dict[str, Any]:
-    """The project, its creator with their pace, voice, titles and past descriptions, read once per run."""
+    """The project, its creator with their pace, voice, titles and past descriptions, read once per run.
+    The pace is the one the draft was written at (the creator's, measured then), so the chapters add
+    up to the runtime the export shows."""
     creator = corpus.get_creator(settings, content["creator"])
-    wpm, _ = creator_pace(settings, creator["id"], creator["slug"])
+    wpm = float(content.get("wpm") or 0) or creator_pace(settings, creator["id"], creator["slug"])[0]
     videos = corpus.list_videos(settings, creator["id"])
     descriptions = corpus.video_descriptions(settings, creator["id"])
     footer = learned_footer(descriptions)
@@ -229,7 +231,7 @@ def write_short(ctx: JobContext, content: dict[str, Any], shared: dict[str, Any]
                         f"it again, or {SET_A_MODEL}.")
     words = len((hook or "").split()) + len(script.split())
     return {"hook": hook, "text": script, "tightened": problem is None, "words": words,
-            "seconds": round(words / wpm * 60, 1), "max_seconds": SHORT_MAX_S, "passage": passage,
+            "seconds": round(words / wpm * 60, 1), "max_seconds": SHORT_MAX_S, "wpm": wpm, "passage": passage,
             "lm": writer.model}, problems
 
 

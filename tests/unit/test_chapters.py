@@ -146,3 +146,18 @@ def test_a_shared_line_on_its_own_is_footer_and_too_few_descriptions_teach_nothi
     assert learned_footer(past) == ["Patreon: https://ex.org/p", "#maths"]
     assert learned_footer(past[:1]) == []
     assert learned_footer(["", "  "]) == []
+
+
+def test_the_chapters_of_a_draft_add_up_to_the_runtime_its_export_shows() -> None:
+    from pipelines.drafting.chapters import draft_seconds, draft_wpm
+    from pipelines.drafting.export import runtime, timeline
+
+    words = " ".join(["word"] * 60)  # 24 s at 150 wpm
+    draft = {"wpm": 150.0, "hook": {"text": " ".join(["hook"] * 30)},
+             "sections": [{"id": f"s{i}", "title": f"Part {i}", "duration_s": 500.0,  # stale planned length
+                           "sentences": [{"text": words, "cites": []}] * i} for i in (1, 2, 3)]}
+    parts = draft_parts(draft, draft_wpm(draft))
+    chapters = fix_chapters(chapters_from_parts(parts), draft_seconds(draft))
+    assert starts(chapters) == [0, 12, 36, 84]
+    assert sum(c["duration_s"] for c in chapters) == pytest.approx(runtime(draft)) == pytest.approx(156)
+    assert [round(start) for _, start in timeline(draft)] == starts(chapters), "the export's headings agree"

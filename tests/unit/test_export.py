@@ -8,8 +8,12 @@ from typing import Any
 
 import pytest
 
-from pipelines.drafting.export import missing_note, timeline, to_bundle, to_markdown, to_teleprompter, write_exports
+from pipelines.drafting.export import (missing_note, runtime, timeline, to_bundle, to_markdown, to_teleprompter,
+                                       write_exports)
+from pipelines.drafting.description import DESCRIPTION_MAX, TITLE_MAX, description_text
+from pipelines.drafting.kit import choose_title, script_sha256
 from pipelines.errors import ScriptwrightError
+from pipelines.usable import placeholder_in
 
 PRIMES = {"chunk_id": "c1", "title": "Primes [part 1]\nthe proof", "uri": "https://example.org/primes"}
 SIEVE = {"chunk_id": "c2", "title": "The sieve", "uri": "https://example.org/sieve"}
@@ -56,17 +60,30 @@ def _empty() -> dict[str, Any]:
 
 
 def test_timeline_is_cumulative() -> None:
-    assert timeline(_draft()) == [("Hook", 0.0), ("The puzzle", 10.0), ("Why primes never end", 105.5)]
+    # each part timed from its words at 150 wpm: hook 25 words, the puzzle 13
+    assert timeline(_draft()) == [("Hook", 0.0), ("The puzzle", 10.0), ("Why primes never end", 15.2)]
+
+
+def test_the_runtime_comes_from_the_sentences_at_the_creators_pace_not_the_stored_durations() -> None:
+    draft = _draft()
+    assert runtime(draft) == pytest.approx(27.2)  # 25 + 13 + 30 words at 150 wpm
+    for section in draft["sections"]:
+        section["duration_s"] = 999.0  # the outline's planned length, stale once the text is written or edited
+    assert runtime(draft) == pytest.approx(27.2)
+    draft["wpm"] = 75.0
+    assert runtime(draft) == pytest.approx(54.4)
+    draft["sections"][1]["sentences"] = [{"text": "Short now.", "cites": []}]
+    assert runtime(draft) == pytest.approx(32.0) and "Estimated runtime: 0:32" in to_markdown(draft, META)
 
 
 def test_markdown_has_hook_sections_footnotes_sources_and_checks() -> None:
     md = to_markdown(_draft(), META)
     assert md.startswith("# Why primes never run out\n")
     assert ("Creator: Pip · Framework: Problem first · Version: v3 · Tag: stable · "
-            "Estimated runtime: 3:05") in md  # 10 + 95.5 + 80 seconds
+            "Estimated runtime: 0:27") in md  # 10 + 5.2 + 12 seconds
     assert f"## Hook [0:00]\n\n{HOOK}\n" in md
     assert "## The puzzle [0:10]" in md
-    assert "## Why primes never end [1:45]" in md
+    assert "## Why primes never end [0:15]" in md
     assert "Primes never end.[^1] A sieve finds them.[^2][^1] Nobody needs a computer for this.\n" in md
     assert f"{LONG}[^1] See" in md  # the same chunk keeps its number and is marked once per sentence
     sources = md.split("## Sources\n", 1)[1].split("## Checks", 1)[0]
@@ -143,3 +160,106 @@ def test_empty_sections_are_left_out_and_named(tmp_path: Path) -> None:
     assert "no text yet.)" not in md and "(This section" not in md
     teleprompter = paths["teleprompter"].read_text(encoding="utf-8")
     assert "The puzzle" not in teleprompter and "— Why primes never end —" in teleprompter
+
+
+# ---------------------------------------------------------------- the publish kit in the exports
+
+def _published(summary: str = "Why the primes never run out, with a sieve and one clever proof.",
+               chapters: list[dict[str, Any]] | None = None, sources: int = 1) -> dict[str, Any]:
+    """The hand-made draft with a publish kit made from its current script."""
+    draft = _draft()
+    made = {"script_sha256": script_sha256(draft), "lm": "local/smollm2"}
+    chapters = chapters if chapters is not None else [{"title": "Intro", "start_s": 0, "duration_s": 10.0},
+                                                      {"title": "The puzzle", "start_s": 10, "duration_s": 60.0},
+                                                      {"title": "Why primes never end", "start_s": 70,
+                                                       "duration_s": 50.0}]
+    draft["publish"] = {
+        "titles": {**made, "candidates": [
+            {"id": "t1", "style": "question", "text": "Do the Primes Ever Run Out?", "chars": 27, "closeness": 0.61,
+             "nearest": "Why Primes Never End", "in_range": True},
+            {"id": "t2", "style": "plain", "text": "Euclid's Proof That Primes Never End", "chars": 36,
+             "closeness": 0.72, "nearest": "Why Primes Never End", "in_range": True}],
+            "chosen": {"id": "t2", "style": "plain", "text": "Euclid's Proof That Primes Never End"},
+            "range": [20, 50], "past_titles": 7},
+        "description": {**made, "summary": summary, "chapters": chapters, "chapters_note": None,
+                        "duration_s": 120.0, "wpm": 150.0,
+                        "sources": [{"title": f"Source number {i} " + "with a long title " * 4,
+                                     "url": f"https://example.org/{i}/" + "path/" * 10} for i in range(sources)],
+                        "unlinked_sources": 0, "footer": ["Join the maths club: https://pip.example/club"],
+                        "footer_from": 3},
+        "short": {**made, "hook": "Can you count every prime?", "text": "Multiply them all and add one.",
+                  "tightened": True, "words": 11, "seconds": 4.4, "max_seconds": 60, "wpm": 150.0, "passage": {}},
+        "post": {**made, "text": "New video: why the primes never run out. Bring a pencil!",
+                 "title": "Euclid's Proof That Primes Never End"},
+    }
+    return draft
+
+
+def test_markdown_and_bundle_carry_the_publish_kit() -> None:
+    draft = _published()
+    md = to_markdown(draft, META)
+    kit = md.split("## Publish kit\n", 1)[1]
+    assert "### Title\n\n**Euclid's Proof That Primes Never End** (36 characters)" in kit
+    assert "- Do the Primes Ever Run Out? (question; 27 characters; closeness 0.61 to your titles)" in kit
+    assert "```text\nWhy the primes never run out" in kit and "0:00 Intro\n0:10 The puzzle\n1:10 Why primes" in kit
+    assert "### Short (about 4 s of 60)\n\n**Can you count every prime?**\n\nMultiply them all and add one." in kit
+    assert "### Community post\n\nNew video: why the primes never run out." in kit
+    assert "Made from an earlier script" not in md and not placeholder_in(md)
+    bundle = json.loads(to_bundle(draft, META, {}))
+    assert bundle["draft"]["publish"] == draft["publish"]
+    assert bundle["publish_kit"] == {"titles": "Euclid's Proof That Primes Never End",
+                                     "description": description_text(draft["publish"]["description"]),
+                                     "short": "Can you count every prime?\nMultiply them all and add one.",
+                                     "post": "New video: why the primes never run out. Bring a pencil!",
+                                     "stale": []}
+    assert json.loads(to_bundle(_draft(), META, {}))["publish_kit"] is None
+    assert "## Publish kit" not in to_markdown(_draft(), META)
+
+
+def test_unusable_and_stale_parts_are_said_in_the_markdown_never_shown_as_done() -> None:
+    draft = _published(summary="")
+    draft["publish"]["post"]["text"] = ""
+    draft["publish"]["short"].update(hook=None, tightened=False)
+    draft["publish"]["titles"].update(candidates=[], chosen=None)
+    draft["sections"][0]["sentences"][0]["text"] = "Primes go on forever."  # the script changed since
+    kit = to_markdown(draft, META).split("## Publish kit\n", 1)[1]
+    assert "> Made from an earlier script: titles, description, Short, community post." in kit
+    assert "No usable title: write your own." in kit and "No usable post: write your own." in kit
+    assert "No usable summary" in kit and "```text\n0:00 Intro" in kit
+    assert "No hook line of its own yet" in kit
+    assert json.loads(to_bundle(draft, META, {}))["publish_kit"]["post"] is None
+
+
+def test_description_txt_is_written_beside_the_exports_within_youtubes_limits(tmp_path: Path) -> None:
+    paths = write_exports(tmp_path, _published(sources=200), META, {})
+    assert paths["description"].name == "primes-v3-description.txt"
+    text = paths["description"].read_text(encoding="utf-8")
+    assert len(text) <= DESCRIPTION_MAX and text.endswith("Join the maths club: https://pip.example/club\n")
+    assert re.search(r"^- and \d+ more$", text, re.M), "the sources that did not fit are counted, not cut mid-line"
+    assert text.splitlines()[2:5] == ["0:00 Intro", "0:10 The puzzle", "1:10 Why primes never end"]
+    assert "description" not in write_exports(tmp_path / "bare", _draft(), META, {}), "no kit, no description.txt"
+
+
+@pytest.mark.parametrize("chapters", [
+    [{"title": "Intro", "start_s": 0}, {"title": "The puzzle", "start_s": 60}],  # two: YouTube needs three
+    [{"title": "Intro", "start_s": 0}, {"title": "Tiny", "start_s": 5}, {"title": "Also tiny", "start_s": 9},
+     {"title": "End", "start_s": 115}],  # merged, fewer than three of 10 s are left
+])
+def test_chapters_youtube_would_not_show_are_never_exported(tmp_path: Path, chapters: list[dict]) -> None:
+    text = write_exports(tmp_path, _published(chapters=chapters), META, {})["description"].read_text()
+    assert not re.search(r"^\d+:\d\d ", text, re.M), text
+    assert text.startswith("Why the primes never run out")
+
+
+def test_an_invalid_chapter_list_is_fixed_when_it_can_be(tmp_path: Path) -> None:
+    chapters = [{"title": "Intro", "start_s": 3}, {"title": "The puzzle", "start_s": 30},
+                {"title": "Why primes <never> end", "start_s": 70}]  # not from 0:00, and an angle bracket
+    text = write_exports(tmp_path, _published(chapters=chapters), META, {})["description"].read_text()
+    assert re.findall(r"^\d+:\d\d .+$", text, re.M) == ["0:00 Intro", "0:30 The puzzle", "1:10 Why primes never end"]
+
+
+def test_a_chosen_title_over_youtubes_limit_cannot_be_set() -> None:
+    draft = _published()
+    assert len(choose_title(draft, "t1", "A" * TITLE_MAX)["publish"]["titles"]["chosen"]["text"]) == TITLE_MAX
+    with pytest.raises(ScriptwrightError, match="1 to 100 characters"):
+        choose_title(draft, "t1", "A" * (TITLE_MAX + 1))
