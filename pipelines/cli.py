@@ -846,11 +846,12 @@ def drafts_export(project: str = typer.Option(..., "--project", "-p"), version: 
 
 @drafts_app.command("feedback")
 def drafts_feedback(project: str = typer.Option(..., "--project", "-p"),
-                    target: str = typer.Option("draft", help="draft, hook, or section:<id>"),
+                    target: str = typer.Option("draft", help="draft, hook, section:<id> or publish:<part> (titles, "
+                                                             "description, short, post)"),
                     rating: str = typer.Option(..., help="up or down"),
                     comment: str = typer.Option("", help="what worked or did not"),
                     version: int | None = typer.Option(None)) -> None:
-    """Thumbs up or down and a comment on the draft, its hook or one section."""
+    """Thumbs up or down and a comment on the draft, its hook, one section or one part of the publish kit."""
     from pipelines.drafting import drafts
 
     settings = get_settings()

@@ -25,7 +25,9 @@ from pipelines.evidence.sources import split_sentences
 from pipelines.settings import Settings
 from pipelines.store.duckdb import connect, rows, transaction
 
-FEEDBACK_TARGETS = ("draft", "hook", "section")
+FEEDBACK_TARGETS = ("draft", "hook", "section", "publish")  # publish: target id is the kit's part
+# the program each publish kit part's feedback is an example of
+PUBLISH_PROGRAMS = {"titles": "title", "description": "description", "short": "short", "post": "community_post"}
 SAVE_ATTEMPTS = 12
 # Other processes wait for the database file's lock; threads of this one (tabs of one app server,
 # a job and an edit) share the database and would race for the same version number: take turns.
@@ -164,9 +166,13 @@ def save_edit(settings: Settings, project: str, base_version: int, content: dict
 
 def add_feedback(settings: Settings, project: str, version: int, target_type: str, target_id: str, rating: int,
                  comment: str = "") -> None:
-    """Thumbs up (1) or down (-1) and a comment on the draft, its hook or one section."""
+    """Thumbs up (1) or down (-1) and a comment on the draft, its hook, one section or one part of the
+    publish kit (titles, description, short, post)."""
     if target_type not in FEEDBACK_TARGETS:
         raise ScriptwrightError(f"Feedback is on one of {', '.join(FEEDBACK_TARGETS)}, not '{target_type}'.")
+    if target_type == "publish" and target_id not in PUBLISH_PROGRAMS:
+        raise ScriptwrightError(f"Feedback on the publish kit is on one of {', '.join(PUBLISH_PROGRAMS)}, "
+                                f"not '{target_id}'.")
     if rating not in (-1, 1):
         raise ScriptwrightError("A rating is thumbs up (1) or thumbs down (-1).")
     get(settings, project, version)
@@ -205,6 +211,8 @@ def feedback_examples(settings: Settings, project: str | None = None) -> list[di
 
     A rated section also gets a `reference`, the creator's own text for it: their latest rewrite of
     it, else the rated text when they gave it a thumbs up; none for a thumbs down never rewritten.
+    A rated publish kit part is an example of its program (titles: `title`) with the part as it
+    reads (the chosen title, the description as pasted), its reference when given a thumbs up.
     """
     out = []
     for fb in list_feedback(settings, project):
@@ -220,6 +228,12 @@ def feedback_examples(settings: Settings, project: str | None = None) -> list[di
                       "goal": (plan or {}).get("goal"), "plan": plan}
             reference = (rewritten_section(settings, fb["project_id"], fb["draft_version"], fb["target_id"], output)
                          or (output if fb["rating"] > 0 and output else None))
+        elif fb["target_type"] == "publish":
+            from pipelines.drafting.kit import part_text
+
+            program, output = PUBLISH_PROGRAMS[fb["target_id"]], part_text(draft, fb["target_id"])
+            inputs = {"idea": draft.get("idea"), "script": plain_text(draft)}
+            reference = output if fb["rating"] > 0 and output else None
         else:
             program, output, inputs = "draft", plain_text(draft), {"idea": draft.get("idea")}
         out.append({"feedback_id": fb["id"], "program": program, "creator": draft.get("creator"),

@@ -19,6 +19,7 @@ from pipelines import lm as lm_module
 from pipelines.drafting import drafts
 from pipelines.drafting.chapters import CHAPTER_MIN_S, chapter_problems
 from pipelines.drafting.description import DESCRIPTION_MAX, description_text
+from pipelines.drafting.export import runtime
 from pipelines.drafting.kit import choose_title, export_description, stale_parts
 from pipelines.drafting.publish import ON_TOPIC_MIN, topic_of
 from pipelines.drafting.shorts import SHORT_MAX_S
@@ -152,6 +153,7 @@ def test_the_kit_is_made_part_by_part_as_new_versions(drafted, monkeypatch) -> N
     assert chapters[0]["start_s"] == 0 and len(chapters) >= 3
     assert all(c["duration_s"] >= CHAPTER_MIN_S for c in chapters)
     assert sum(c["duration_s"] for c in chapters) == pytest.approx(description["duration_s"], abs=0.1)
+    assert description["duration_s"] == pytest.approx(runtime(content), abs=0.1), "the runtime the export shows"
     assert chapter_problems(chapters, description["duration_s"]) == []
     assert description["sources"] == [] and description["unlinked_sources"] == 1  # the demo source is a file
     assert description["footer"] == ["Join the maths club: https://pip.example/club",
@@ -176,6 +178,24 @@ def test_the_kit_is_made_part_by_part_as_new_versions(drafted, monkeypatch) -> N
         choose_title(content, "t9")
     with pytest.raises(ScriptwrightError, match="1 to 100 characters; this one has 101"):
         choose_title(content, other["id"], "x" * 101)
+
+
+def test_feedback_on_a_kit_part_is_an_example_of_its_program(drafted, monkeypatch) -> None:
+    settings, project = drafted
+    answering(monkeypatch, KIT)
+    version = publish(settings, project)["result"]["version"]
+    content = drafts.get(settings, project, version)["content"]
+    drafts.add_feedback(settings, project, version, "publish", "titles", 1, "my kind of title")
+    drafts.add_feedback(settings, project, version, "publish", "post", -1, "too chatty")
+    with pytest.raises(ScriptwrightError, match="publish kit is on one of titles, description, short, post, not "
+                                                "'thumbnail'"):
+        drafts.add_feedback(settings, project, version, "publish", "thumbnail", 1)
+    title, post = drafts.feedback_examples(settings, project)
+    assert (title["program"], title["target"], title["rating"]) == ("title", "titles", 1)
+    assert title["output"] == title["reference"] == content["publish"]["titles"]["chosen"]["text"]
+    assert title["inputs"]["idea"] == IDEA and "Switching wins the car" in title["inputs"]["script"]
+    assert (post["program"], post["output"], post["reference"]) == ("community_post",
+                                                                    content["publish"]["post"]["text"], None)
 
 
 def test_writing_one_part_again_keeps_the_others_and_the_older_version(drafted, monkeypatch) -> None:
