@@ -390,8 +390,9 @@ def ledger_summary(settings: Settings, job_id: str | None = None) -> list[dict[s
             FROM lm_calls {where} GROUP BY role, model ORDER BY role""", params)
 
 
-def ask_structured(settings: Settings, role: str = "judge") -> dict[str, Any]:
-    """A tiny structured request through the real LM path (doctor's liveness check)."""
+def ask_structured(settings: Settings, role: str = "judge", live: bool = False) -> dict[str, Any]:
+    """A tiny structured request through the real LM path (doctor's liveness check, the Settings page's
+    Test): the answer, the seconds it took and the tokens the model counted. `live` asks past the cache."""
 
     class Ping(dspy.Signature):
         """Name the colour of a clear daytime sky in one word and rate your confidence from 0 to 1."""
@@ -403,9 +404,12 @@ def ask_structured(settings: Settings, role: str = "judge") -> dict[str, Any]:
     lm = lm_for_role(settings, role)
     started = time.perf_counter()
     with dspy.context(lm=lm, adapter=dspy.JSONAdapter()):
-        pred = dspy.Predict(Ping)(question="What colour is the sky on a clear day?")
+        pred = dspy.Predict(Ping)(question="What colour is the sky on a clear day?",
+                                  **({"config": {"cache": False}} if live else {}))
+    prompt_tokens, completion_tokens = _usage_numbers(lm.history[-1].get("usage") if lm.history else None)
     return {"model": lm.model, "colour": pred.colour, "confidence": pred.confidence,
-            "seconds": round(time.perf_counter() - started, 2), "raw": json.dumps(pred.toDict())[:200]}
+            "seconds": round(time.perf_counter() - started, 2), "raw": json.dumps(pred.toDict())[:200],
+            "prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens}
 
 
 @contextmanager

@@ -40,9 +40,9 @@ def require_key(model: str) -> None:
     found = litellm.validate_environment(model)
     missing = [name for name in found.get("missing_keys") or [] if name.endswith("_KEY")]
     if missing and not found.get("keys_in_environment"):
-        raise ScriptwrightError(f"{model} needs an API key: set {' or '.join(missing)} in the environment "
-                                "scriptwright runs in (keys are read from there only), or point the role at a "
-                                "server of your own with SCRIPTWRIGHT_LM_API_BASE.")
+        raise ScriptwrightError(f"{model} needs an API key: paste {' or '.join(missing)} on the Settings page "
+                                "(it is saved in the workspace's .env) or set it in the environment scriptwright runs "
+                                "in, or point the role at a server of your own with SCRIPTWRIGHT_LM_API_BASE.")
 
 
 def redact(text: str) -> str:
@@ -121,8 +121,8 @@ def model_failure(exc: BaseException, model: str, api_base: str | None, *, attem
                    "(fewer or shorter sources or notes) or pick a model with a larger context window.",
         "billing": f"{where} refused the call for billing: the account has no credit or quota left. "
                    "Add credit with the provider or pick another model.",
-        "auth": f"{where} refused the API key. Check {key_variable(model)} in the environment scriptwright "
-                "runs in, then retry.",
+        "auth": f"{where} refused the API key. Check {key_variable(model)} (Settings page, or the environment "
+                "scriptwright runs in), then retry.",
         "rate": f"{where} is limiting how often it may be called (rate limit) and still was after the retries"
                 f"{tries}. Wait a minute and retry the step.",
         "model": f"{where} does not know the model '{model.split('/', 1)[-1]}'. Check the model name in "

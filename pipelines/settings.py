@@ -33,7 +33,8 @@ set_offline_flags()
 
 
 class Settings(BaseSettings):
-    """Workbench configuration from `SCRIPTWRIGHT_*` env vars or a `.env` file."""
+    """Workbench configuration from `SCRIPTWRIGHT_*` variables: the environment first, then the workspace's
+    `<data dir>/.env` (written by the Settings page), then a `.env` in the working directory."""
 
     model_config = SettingsConfigDict(env_prefix="SCRIPTWRIGHT_", env_file=".env", extra="ignore")
 
@@ -172,5 +173,15 @@ def _is_loopback(host: str) -> bool:
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings; tests clear the cache after changing the environment."""
-    return Settings()
+    """The process-wide settings, with the workspace's own `.env` (see `workspace_env`) read into the
+    environment first; tests clear the cache after changing the environment."""
+    from pipelines import workspace_env
+
+    found = Settings()
+    return Settings() if workspace_env.load(found.root) else found
+
+
+def reload_settings() -> Settings:
+    """Settings read afresh (after the workspace's `.env` changed)."""
+    get_settings.cache_clear()
+    return get_settings()

@@ -8,6 +8,7 @@ from pathlib import Path
 import dspy
 import pytest
 
+from pipelines import workspace_env
 from pipelines.settings import Settings, get_settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -23,10 +24,13 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("SCRIPTWRIGHT_COMPILED_DIR", str(tmp_path / "compiled"))
     for name in ("SCRIPTWRIGHT_LM", "SCRIPTWRIGHT_LM_WRITER", "SCRIPTWRIGHT_LM_RESEARCH", "SCRIPTWRIGHT_LM_JUDGE",
                  "SCRIPTWRIGHT_PIPELINE_TAG", "SCRIPTWRIGHT_VIDEO_SEARCH", "SCRIPTWRIGHT_WEB_SEARCH",
-                 "SCRIPTWRIGHT_ALLOW_REMOTE", "SCRIPTWRIGHT_ALLOWED_USERS"):
+                 "SCRIPTWRIGHT_ALLOW_REMOTE", "SCRIPTWRIGHT_ALLOWED_USERS", "SCRIPTWRIGHT_LM_API_BASE",
+                 "SCRIPTWRIGHT_LM_WRITER_API_BASE", "SCRIPTWRIGHT_LM_RESEARCH_API_BASE",
+                 "SCRIPTWRIGHT_LM_JUDGE_API_BASE", "SCRIPTWRIGHT_MAX_COST_USD"):
         monkeypatch.delenv(name, raising=False)
     get_settings.cache_clear()
     yield path
+    workspace_env.forget()
     get_settings.cache_clear()
 
 

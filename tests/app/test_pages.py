@@ -36,7 +36,8 @@ def test_settings_shows_roles_and_only_whether_keys_are_set(sample_settings, mon
     at.run()
     frames = [df.value for df in at.dataframe]
     roles = frames[0]
-    assert set(roles["role"]) == {"writer", "research", "judge"}
+    assert [r.split(" (")[0] for r in roles["role"]] == ["Writer", "Research", "Judge"]
+    assert set(roles["set in"]) == {"default (embedded model)"}
     keys = frames[1].set_index("key")["set"]
     assert keys["OPENAI_API_KEY"] == "yes"
     everything = " ".join(f.to_string() for f in frames) + " ".join(str(m.value) for m in at.markdown)

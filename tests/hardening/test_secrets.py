@@ -179,3 +179,32 @@ def test_the_scans_find_a_key_wherever_one_is(settings: Settings, monkeypatch: p
     at = AppTest.from_file(ENTRY, default_timeout=60)
     at.run()
     assert leaks(render(at, "home")) == ["OPENAI_API_KEY"]  # the creators table, as Arrow bytes
+
+
+def test_a_key_pasted_on_the_settings_page_is_only_in_the_workspace_env(sample_settings: Settings) -> None:
+    """The Settings page is where a key enters: it lands in <data dir>/.env (0600) and in no row, no
+    other file, no CLI output and no page."""
+    from pipelines import workspace_env
+
+    key = KEYS["OPENAI_API_KEY"]
+    at = AppTest.from_file(ENTRY, default_timeout=120)
+    at.run()
+    at.switch_page("app_pages/settings.py").run()
+    at.selectbox(key="set_role").set_value("writer").run()
+    at.selectbox(key="set_preset_writer").set_value("openai").run()
+    at.text_input(key="set_model_openai_writer").set_value("gpt-4.1-mini")
+    at.text_input(key="set_key").set_value(key)
+    at.button[0].click().run()
+    assert not at.exception and "now uses openai/gpt-4.1-mini" in at.success[0].value
+    env = workspace_env.env_path(sample_settings.root)
+    assert leaks(env.read_bytes()) == ["OPENAI_API_KEY"] and env.stat().st_mode & 0o077 == 0
+
+    doctor = CliRunner().invoke(cli.app, ["doctor"])
+    assert doctor.exit_code == 0 and "OPENAI_API_KEY" in doctor.output and not leaks(doctor.output)
+    rendered = {page: render(at, page) for page in PAGES}
+    assert b"openai/gpt-4.1-mini" in rendered["settings"]
+    assert {page: leaks(blob) for page, blob in rendered.items() if leaks(blob)} == {}
+    assert {t: leaks(text) for t, text in duckdb_text(sample_settings).items() if leaks(text)} == {}
+    assert {t: leaks(text) for t, text in lancedb_text(sample_settings).items() if leaks(text)} == {}
+    files = [p for p in sample_settings.root.rglob("*") if p.is_file() and p != env]
+    assert files and [str(p) for p in files if leaks(p.read_bytes())] == []

@@ -21,7 +21,7 @@ def test_roles_build_ledger_lms_with_their_models(settings, monkeypatch) -> None
 def test_a_provider_model_without_its_key_is_one_line_before_any_call(settings, monkeypatch) -> None:
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     monkeypatch.setattr(settings, "lm", "anthropic/claude-sonnet-4-5")
-    with pytest.raises(ScriptwrightError, match="needs an API key: set ANTHROPIC_API_KEY") as err:
+    with pytest.raises(ScriptwrightError, match="needs an API key: paste ANTHROPIC_API_KEY on the Settings page") as err:
         lm_for_role(settings, "writer")
     assert "\n" not in str(err.value)
 
