@@ -13,7 +13,8 @@ JOB_TITLES = {"ingest": "Ingest", "load-sample": "Loading the demo creators", "d
               "voice-train": "Training the voice model", "voice-validate": "Validating the voice scorer",
               "idea-validate": "Idea check", "research": "Research notes", "verify": "Fact check",
               "audience": "Audience questions", "draft-outline": "Outline", "draft-hooks": "Hooks",
-              "draft-script": "Script", "draft-checks": "Checks", "draft": "Whole draft", "eval-run": "Evaluation",
+              "draft-script": "Script", "draft-checks": "Checks", "draft": "Whole draft", "publish": "Publish kit",
+              "eval-run": "Evaluation",
               "optimize": "Compiling the prompt", "chat-turn": "Assistant", "demo": "Demo"}
 
 

@@ -4,9 +4,11 @@ import streamlit as st
 
 from app.components import CHOSEN_PROJECT, job_banners, link, pick_creator, plain, start_job
 from app.draft_views import checks_view, export_buttons, feedback_row, save_and_rerun, script_view, unsaved_edits
+from app.publish_view import publish_tab
 from app.state import settings
 from pipelines import corpus
 from pipelines.drafting import drafts
+from pipelines.drafting.kit import kit_state
 from pipelines.drafting.steps import AUDIENCE_LEVELS, choose_hook
 from pipelines.errors import ScriptwrightError
 from pipelines.evidence import projects
@@ -19,7 +21,7 @@ STEPS = [("idea", ":material/lightbulb: Idea"), ("research", ":material/menu_boo
          ("verification", ":material/fact_check: Verify"), ("audience", ":material/forum: Audience")]
 DRAFT_STEPS = [("outline", ":material/account_tree: Outline"), ("hooks", ":material/phishing: Hooks"),
                ("sections", ":material/edit_note: Script"), ("checks", ":material/rule: Checks"),
-               ("export", ":material/ios_share: Export")]
+               ("publish", ":material/campaign: Publish"), ("export", ":material/ios_share: Export")]
 VERDICT_COLOURS = {"make it": "green", "sharpen it": "orange", "skip it": "red", "supported": "green",
                    "contradicted": "red", "not enough evidence": "orange"}
 STATE_ICONS = {DONE: ":material/check_circle:", PARTIAL: ":material/warning:"}
@@ -88,13 +90,13 @@ if current:
     st.session_state.draft_seen[project_id] = current["version"]
 draft = current["content"] if current else {}
 states = {**{kind: result_state(done[kind]["content"] if done[kind] else None) for kind, _ in STEPS},
-          **draft_states(draft)}
+          **draft_states(draft), "publish": kit_state(draft)}
 st.markdown("  →  ".join(f"**{label}** {STATE_ICONS[states[kind]]}" if states[kind] in STATE_ICONS else label
                          for kind, label in STEPS + DRAFT_STEPS))
 if current:
     st.caption(f"Draft v{current['version']} · {current['step']} · {current['note'] or ''} · tag "
                f"{current['pipeline_tag'] or 'stable'} — every change is a new version (see Drafts)")
-(tab_idea, tab_research, tab_verify, tab_audience, tab_outline, tab_hooks, tab_script, tab_checks,
+(tab_idea, tab_research, tab_verify, tab_audience, tab_outline, tab_hooks, tab_script, tab_checks, tab_publish,
  tab_export) = st.tabs([label for _, label in STEPS + DRAFT_STEPS], key="nv_step", on_change="rerun")
 
 
@@ -346,6 +348,9 @@ with tab_checks:
         checks_view(project_id, current)
     else:
         st.info("Write the script first: the checks need its sentences.")
+
+with tab_publish:
+    publish_tab(project_id, current, launch)
 
 with tab_export:
     if current and draft.get("sections"):
