@@ -948,7 +948,7 @@ def publish(project: str = typer.Option(..., "--project", "-p"),
 
 @app.command()
 def optimize(creator: str = typer.Option(..., "--creator", "-c"),
-             program: str = typer.Option("script", help="the program to compile"),
+             program: str = typer.Option("script", help="the program to compile: script, title, hook or outline"),
              optimizer: str = typer.Option("bootstrap", help="bootstrap, random-search, mipro or gepa"),
              budget: int = typer.Option(4, help="demos / candidate programs / metric calls (x10) to spend"),
              tag: str | None = TAG_OPTION, yes: bool = typer.Option(False, "--yes", help="skip the cost question")):
@@ -972,7 +972,8 @@ def optimize(creator: str = typer.Option(..., "--creator", "-c"),
 
 
 @eval_app.command("run")
-def eval_run(creator: str = typer.Option(..., "--creator", "-c"), program: str = typer.Option("script"),
+def eval_run(creator: str = typer.Option(..., "--creator", "-c"),
+             program: str = typer.Option("script", help="script, assistant, title, hook or outline"),
              variant: list[str] = typer.Option(["stable"], "--variant", "-v",
                                                help="a tag, prompt:VERSION or compiled:latest|vN (repeatable)"),
              split: str = typer.Option("test"), as_json: bool = typer.Option(False, "--json")) -> None:

@@ -20,16 +20,9 @@ import dspy
 
 from pipelines import corpus
 from pipelines.errors import ScriptwrightError
-from pipelines.programs.drafting import ScriptWriter
-from pipelines.programs.publish import TitleWriter
-from pipelines.prompts import registered_steps
+from pipelines.programs.registry import program as program_step
 from pipelines.settings import Settings
 from pipelines.store.duckdb import connect, rows, transaction
-
-# program -> (the prompt step it is compiled from, its module)
-PROGRAMS: dict[str, tuple[str, type[dspy.Module]]] = {"script": ("script_writer", ScriptWriter),
-                                                      "title": ("title", TitleWriter)}
-
 
 @dataclass(frozen=True)
 class Compiled:
@@ -45,7 +38,7 @@ class Compiled:
 
     def record(self) -> dict[str, Any]:
         """What a run stores for the step this program serves: the prompt it was compiled from and itself."""
-        base = (self.metadata.get("prompt_versions") or {}).get(PROGRAMS[self.program][0]) or {}
+        base = (self.metadata.get("prompt_versions") or {}).get(program_step(self.program).name) or {}
         return {"version": base.get("version"), "sha256": base.get("sha256"), "tag": self.metadata.get("tag"),
                 "compiled": {"id": self.id, "version": self.version, "path": str(self.path)}}
 
@@ -53,10 +46,9 @@ class Compiled:
         """One call of the program. An answer that does not parse is asked for once more past the cache
         (a new rollout at a higher temperature); a second failure is one readable error. `fresh` asks
         past the cache for a new rollout (the one retry of an unusable answer)."""
-        from pipelines.lm import FRESH, retry_unparsed, user_facing_lm_errors
+        from pipelines.lm import run_module
 
-        with user_facing_lm_errors(step, lm.model), dspy.context(lm=lm, adapter=dspy.JSONAdapter()):
-            return retry_unparsed(self.module, FRESH if fresh else None, **inputs)
+        return run_module(step, lm, self.module, fresh, **inputs)
 
 
 def list_compiled(settings: Settings, program: str, creator: str) -> list[dict[str, Any]]:
@@ -112,8 +104,8 @@ def read(path: Path, program: str, creator: str, version: int) -> dict[str, Any]
 def _load(program: str, creator: str, row: dict[str, Any]) -> Compiled:
     path = Path(row["path"])
     saved = read(path, program, creator, row["version"])
-    step, module_class = PROGRAMS[program]
-    module = module_class(registered_steps()[step])
+    step = program_step(program)
+    module = step.module(step.signature)
     try:
         module.load_state(saved["state"])
     except (KeyError, TypeError, ValueError, AttributeError) as exc:

@@ -5,7 +5,10 @@ split **by video** into train/dev/test (the video ids are stored, so a split is
 reproducible). For the script program an example is one video's opening passage: inputs
 are its title, its key points (the passage's most central sentences, extracted once and
 stored) and its length; the label is the real passage. For the title program an example is
-one video's key points and opening, and the label its real title (drafting/titles.py).
+one video's key points and opening, and the label its real title (drafting/titles.py). For the
+hook program the inputs are a video's title and key points and the label its real opening
+(drafting/openings.py); for the outline program, its title and central sentences as notes, and
+the label its segments found by topic shift over its chunks (drafting/structure.py).
 Variants are pipeline tags (`stable`, `experimental`), a prompt version (`prompt:v2`) or a
 compiled program (`compiled:latest`, `compiled:v3`). Runs store one result per example with
 the metric's parts; an identical re-run is answered by the LM cache and reports zero LM
@@ -30,13 +33,13 @@ from pipelines.errors import ScriptwrightError
 from pipelines.evidence.injection import redact
 from pipelines.evidence.sources import split_sentences
 from pipelines.jobs import JobContext, job_kind
-from pipelines.metrics import SCRIPT_METRIC_ID, TITLE_METRIC_ID, ScriptMetric, TitleMetric
+from pipelines.metrics import HookMetric, OutlineMetric, ScriptMetric, TitleMetric
+from pipelines.programs import registry
 from pipelines.prompts import PromptService
 from pipelines.settings import Settings
 from pipelines.store.duckdb import connect, rows, transaction
 from pipelines.voice.documents import load_documents
 
-PROGRAMS = ("script", "assistant", "title")
 PASSAGE_WORDS = 220
 N_POINTS = 3
 MIN_VIDEOS = 5
@@ -72,8 +75,7 @@ def split_videos(video_ids: list[str], seed: int) -> dict[str, list[str]]:
 
 def build_eval_set(settings: Settings, creator: str, program: str = "script", seed: int = 0) -> dict[str, Any]:
     """The creator's eval set for a program (stored once; the same corpus and seed return the same set)."""
-    if program not in PROGRAMS:
-        raise ScriptwrightError(f"Unknown program '{program}'; programs with eval sets: {', '.join(PROGRAMS)}.")
+    registry.program(program)
     c = corpus.get_creator(settings, creator)
     if program == "assistant":
         from pipelines.assistant.tasks import build_tasks
@@ -99,6 +101,15 @@ def build_eval_set(settings: Settings, creator: str, program: str = "script", se
     splits = split_videos([d.video_id for d in docs], seed)
     if program == "title":
         return _stored_eval_set(settings, c, program, seed, splits, title_eval_examples(docs, splits), digest)
+    if program == "hook":
+        from pipelines.drafting.openings import hook_eval_examples
+
+        return _stored_eval_set(settings, c, program, seed, splits, hook_eval_examples(docs, splits), digest)
+    if program == "outline":
+        from pipelines.drafting.structure import outline_eval_examples
+
+        return _stored_eval_set(settings, c, program, seed, splits, outline_eval_examples(settings, docs, splits),
+                                digest)
     where = {vid: name for name, ids in splits.items() for vid in ids}
     examples = []
     for d in docs:
@@ -222,20 +233,20 @@ def load_variant(settings: Settings, program: str, creator: str, variant: str) -
     A tag that points the program's step at a compiled program gives the creator's compiled
     program, or the default prompt version when the creator has none (the record says which).
     """
-    step = compiled.PROGRAMS[program][0]
+    step = registry.program(program)
     if variant.startswith("compiled:"):
         found = compiled.load(settings, program, creator, variant)
-        return found.module, {step: found.record()}, found.id
+        return found.module, {step.name: found.record()}, found.id
     service = PromptService(settings)
     if variant.startswith("prompt:"):
-        selection = service.select(None, {step: variant.split(":", 1)[1]})
+        selection = service.select(None, {step.name: variant.split(":", 1)[1]})
     else:
         selection = service.select(variant)
-    signature = selection.signature(step)
-    found = selection.compiled(step, creator)
+    signature = selection.signature(step.name)
+    found = selection.compiled(step.name, creator)
     if found:
         return found.module, selection.record, found.id
-    return compiled.PROGRAMS[program][1](signature), selection.record, None
+    return step.module(signature), selection.record, None
 
 
 def trace_with_mlflow(settings: Settings, experiment: str) -> None:
@@ -254,14 +265,20 @@ def trace_with_mlflow(settings: Settings, experiment: str) -> None:
     mlflow.dspy.autolog()
 
 
-def _metric(settings: Settings, creator: str) -> ScriptMetric:
+def _voice_model(settings: Settings) -> Any:
+    """The validated voice scorer's model, or None when there is none (voice then goes unscored)."""
     from pipelines.voice import scorer
-    from pipelines.voice.dna import latest
 
     try:
-        model = scorer.current_model(settings)
+        return scorer.current_model(settings)
     except ScriptwrightError:
-        model = None
+        return None
+
+
+def _metric(settings: Settings, creator: str) -> ScriptMetric:
+    from pipelines.voice.dna import latest
+
+    model = _voice_model(settings)
     snap = latest(settings, creator)
     medians = {creator: {k: v.get("median") for k, v in snap["features"].items() if isinstance(v, dict)}} if snap else {}
     return ScriptMetric(voice_model=model, creator_medians=medians)
@@ -277,54 +294,72 @@ def _ledger(settings: Settings, job_id: str) -> tuple[int, int, float]:
 
 # ---------------------------------------------------------------- runs
 
-def _script_results(ctx: JobContext, eval_set: dict[str, Any], variant: str, split: str) -> tuple[list, dict, str | None, str, str]:
-    """The script program on one split: (results, prompt versions, compiled id, LM, metric name)."""
+def program_examples(settings: Settings, eval_set: dict[str, Any], split: str) -> list[dspy.Example]:
+    """One split of a program's eval set as DSPy examples, with the inputs the wizard would give."""
     from pipelines.drafting.steps import voice_brief
+
+    program, creator = eval_set["program"], eval_set["creator"]
+    if program == "title":
+        from pipelines.drafting.titles import title_examples
+
+        return title_examples(eval_set, split)
+    if program == "hook":
+        from pipelines.drafting.openings import hook_examples
+
+        return hook_examples(eval_set, split, voice_brief(settings, creator))
+    if program == "outline":
+        from pipelines.drafting.frameworks import catalogue, load_frameworks
+        from pipelines.drafting.structure import outline_examples
+
+        return outline_examples(eval_set, split, catalogue(load_frameworks(settings)))
+    return examples(eval_set, split, voice_brief(settings, creator))
+
+
+Metric = ScriptMetric | TitleMetric | HookMetric | OutlineMetric
+
+
+def program_metric(settings: Settings, program: str, creator: str) -> Metric:
+    """The metric a program's runs and compiles are scored with."""
+    if program == "title":
+        return TitleMetric()
+    if program == "hook":
+        return HookMetric(_voice_model(settings))
+    if program == "outline":
+        return OutlineMetric()
+    return _metric(settings, creator)
+
+
+def shown_output(program: str, pred: dspy.Prediction) -> str:
+    """What a run stores as an example's output: the text, or an outline's sections one per line."""
+    if program == "outline":
+        return "\n".join(f"{s.get('title', '')}: {s.get('goal', '')} [{'; '.join(map(str, s.get('beats') or []))}]"
+                         for s in pred.sections)
+    return pred.get(program)  # script, title and hook predictions name their text after the program
+
+
+def _program_results(ctx: JobContext, eval_set: dict[str, Any], variant: str,
+                     split: str) -> tuple[list, dict, str | None, str, str]:
+    """A compilable program on one split: (results, prompt versions, compiled id, LM, metric id)."""
     from pipelines.lm import lm_for_role
 
     settings, program, creator = ctx.settings, eval_set["program"], eval_set["creator"]
+    step = registry.program(program)
     module, prompt_versions, compiled_id = load_variant(settings, program, creator, variant)
     trace_with_mlflow(settings, f"scriptwright-eval-{program}")
-    items = examples(eval_set, split, voice_brief(settings, creator))
-    metric = _metric(settings, creator)
-    lm = lm_for_role(settings, "writer")
+    items = program_examples(settings, eval_set, split)
+    metric = program_metric(settings, program, creator)
+    lm = lm_for_role(settings, step.role)
     results = []
     for i, ex in enumerate(items):
         ctx.progress(i / max(1, len(items)), f"{variant}: example {i + 1} of {len(items)}")
         try:
             with dspy.context(lm=lm, adapter=dspy.JSONAdapter()):
                 pred = module(**ex.inputs())
-            details, error = metric.details(ex, pred), None
-            output = pred.script
+            details, error, output = metric.details(ex, pred), None, shown_output(program, pred)
         except Exception as exc:  # noqa: BLE001 - a failed example scores 0 and the run goes on, with the reason kept
             details, error, output = {"score": 0.0}, f"{type(exc).__name__}: {str(exc)[:300]}", None
         results.append((ex.example_id, details, output, error))
-    return results, prompt_versions, compiled_id, lm.model, SCRIPT_METRIC_ID
-
-
-def _title_results(ctx: JobContext, eval_set: dict[str, Any], variant: str,
-                   split: str) -> tuple[list, dict, str | None, str, str]:
-    """The title program on one split: (results, prompt versions, compiled id, LM, metric name)."""
-    from pipelines.drafting.titles import title_examples
-    from pipelines.lm import lm_for_role
-
-    settings = ctx.settings
-    module, prompt_versions, compiled_id = load_variant(settings, "title", eval_set["creator"], variant)
-    trace_with_mlflow(settings, "scriptwright-eval-title")
-    items = title_examples(eval_set, split)
-    metric = TitleMetric()
-    lm = lm_for_role(settings, "writer")
-    results = []
-    for i, ex in enumerate(items):
-        ctx.progress(i / max(1, len(items)), f"{variant}: title {i + 1} of {len(items)}")
-        try:
-            with dspy.context(lm=lm, adapter=dspy.JSONAdapter()):
-                pred = module(**ex.inputs())
-            details, error, output = metric.details(ex, pred), None, pred.title
-        except Exception as exc:  # noqa: BLE001 - a failed example scores 0 and the run goes on, with the reason kept
-            details, error, output = {"score": 0.0}, f"{type(exc).__name__}: {str(exc)[:300]}", None
-        results.append((ex.example_id, details, output, error))
-    return results, prompt_versions, compiled_id, lm.model, TITLE_METRIC_ID
+    return results, prompt_versions, compiled_id, lm.model, step.metric
 
 
 def _assistant_results(ctx: JobContext, eval_set: dict[str, Any], variant: str, split: str) -> tuple[list, dict, None, str, str]:
@@ -354,7 +389,7 @@ def _assistant_results(ctx: JobContext, eval_set: dict[str, Any], variant: str, 
         except Exception as exc:  # noqa: BLE001 - a failed task scores 0 and the run goes on, with the reason kept
             details, error, output = {"score": 0.0}, f"{type(exc).__name__}: {str(exc)[:300]}", None
         results.append((task["id"], details, output, error))
-    return results, selection.record, None, lm.model, "assistant-tasks-v1"
+    return results, selection.record, None, lm.model, registry.program("assistant").metric
 
 
 @job_kind("eval-run")
@@ -364,7 +399,7 @@ def run_eval(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     program, creator, variant = params.get("program", "script"), params["creator"], params["variant"]
     split = params.get("split", "test")
     eval_set = build_eval_set(settings, creator, program, int(params.get("seed", 0)))
-    collect = {"assistant": _assistant_results, "title": _title_results}.get(program, _script_results)
+    collect = _assistant_results if program == "assistant" else _program_results
     results, prompt_versions, compiled_id, model, metric_name = collect(ctx, eval_set, variant, split)
     calls, cached, cost = _ledger(settings, ctx.job_id)
     run_id = uuid.uuid4().hex[:12]
@@ -453,7 +488,7 @@ def check_trainset(eval_set: dict[str, Any], optimizer: str) -> int:
     return n
 
 
-def optimizer_for(name: str, metric: ScriptMetric | TitleMetric, budget: int, settings: Settings):
+def optimizer_for(name: str, metric: Metric, budget: int, settings: Settings):
     from dspy.teleprompt import BootstrapFewShot, BootstrapFewShotWithRandomSearch, MIPROv2
 
     if name == "bootstrap":
@@ -480,30 +515,24 @@ def optimizer_for(name: str, metric: ScriptMetric | TitleMetric, budget: int, se
 @job_kind("optimize")
 def run_optimize(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """Compile the program on the train split, score it on dev, save it with its metadata."""
-    from pipelines.drafting.steps import voice_brief
     from pipelines.lm import lm_for_role
 
     settings = ctx.settings
     program, creator = params.get("program", "script"), params["creator"]
     name, budget, tag = params.get("optimizer", "bootstrap"), int(params.get("budget") or 4), params.get("tag") or settings.pipeline_tag
-    if program not in compiled.PROGRAMS:
+    compilable = registry.compilable()
+    if program not in compilable:
+        registry.program(program)
         raise ScriptwrightError(f"The {program} program is evaluated, not compiled; compilable programs: "
-                                f"{', '.join(compiled.PROGRAMS)}.")
+                                f"{', '.join(compilable)}.")
+    step = compilable[program]
     eval_set = build_eval_set(settings, creator, program, int(params.get("seed", 0)))
     check_trainset(eval_set, name)
     selection = ctx.prompts(tag, params.get("prompts"))
-    step, module_class = compiled.PROGRAMS[program]
-    student = module_class(selection.signature(step))
-    if program == "title":
-        from pipelines.drafting.titles import title_examples
-
-        train, dev = title_examples(eval_set, "train"), title_examples(eval_set, "dev")
-        metric, metric_id = TitleMetric(), TITLE_METRIC_ID
-    else:
-        voice = voice_brief(settings, eval_set["creator"])
-        train, dev = examples(eval_set, "train", voice), examples(eval_set, "dev", voice)
-        metric, metric_id = _metric(settings, eval_set["creator"]), SCRIPT_METRIC_ID
-    lm = lm_for_role(settings, "writer")
+    student = step.module(selection.signature(step.name))
+    train, dev = program_examples(settings, eval_set, "train"), program_examples(settings, eval_set, "dev")
+    metric = program_metric(settings, program, eval_set["creator"])
+    lm = lm_for_role(settings, step.role)
     trace_with_mlflow(settings, f"scriptwright-optimize-{program}")
     ctx.progress(0.1, f"Compiling with {name} on {len(train)} training examples")
     with dspy.context(lm=lm, adapter=dspy.JSONAdapter()):
@@ -517,7 +546,7 @@ def run_optimize(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     dev_score = sum(dev_scores) / max(1, len(dev_scores))
     ctx.progress(0.95, "Saving the compiled program")  # the last point a cancel stops the job: nothing written yet
     saved = compiled.save(settings, program, creator, tuned, {
-        "optimizer": name, "budget": budget, "metric": metric_id, "dev_score": round(dev_score, 4),
+        "optimizer": name, "budget": budget, "metric": step.metric, "dev_score": round(dev_score, 4),
         "tag": tag, "prompt_versions": selection.record, "trainset_ids": [ex.example_id for ex in train],
         "eval_set": eval_set["id"], "lm": lm.model, "job_id": ctx.job_id})
     calls, cached, cost = _ledger(settings, ctx.job_id)

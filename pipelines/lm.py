@@ -456,9 +456,14 @@ def retry_unparsed(predictor: dspy.Module, config: dict[str, Any] | None = None,
         return predictor(**inputs, config={**(config or {}), "rollout_id": retry, "temperature": 0.7, "cache": False})
 
 
+def run_module(step: str, lm: dspy.LM, module: dspy.Module, fresh: bool = False, **inputs: Any) -> dspy.Prediction:
+    """One call of a step's module (or predictor) with `lm`, retried once if unparseable; a second failure
+    is one readable error. `fresh` asks past the cache for a new rollout (the one retry of an unusable answer)."""
+    with user_facing_lm_errors(step, lm.model), dspy.context(lm=lm, adapter=dspy.JSONAdapter()):
+        return retry_unparsed(module, FRESH if fresh else None, **inputs)
+
+
 def predict(step: str, lm: dspy.LM, signature: type[dspy.Signature], fresh: bool = False,
             **inputs: Any) -> dspy.Prediction:
-    """One structured call with `lm`, retried once if unparseable; a second failure is one readable error.
-    `fresh` asks past the cache for a new rollout (the one retry of an unusable answer)."""
-    with user_facing_lm_errors(step, lm.model), dspy.context(lm=lm, adapter=dspy.JSONAdapter()):
-        return retry_unparsed(dspy.Predict(signature), FRESH if fresh else None, **inputs)
+    """run_module with a plain predictor over `signature`."""
+    return run_module(step, lm, dspy.Predict(signature), fresh, **inputs)

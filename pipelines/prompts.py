@@ -25,6 +25,7 @@ import dspy
 import yaml
 
 from pipelines.errors import ScriptwrightError
+from pipelines.programs.registry import compilable_steps, signatures
 from pipelines.settings import Settings
 
 if TYPE_CHECKING:
@@ -33,8 +34,6 @@ if TYPE_CHECKING:
 TAGS_FILE = "pipeline-tags.yaml"
 _VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _COMPILED = re.compile(r"^compiled:(latest|v[1-9][0-9]*)$")
-# Steps a tag may point at a compiled program, and the program (pipelines.compiled) that serves each.
-COMPILABLE = {"script_writer": "script", "title": "title"}
 
 
 def is_compiled(entry: str) -> bool:
@@ -44,29 +43,12 @@ def is_compiled(entry: str) -> bool:
 
 def compiled_entry_problem(step: str, entry: str) -> str | None:
     """What is wrong with pointing a step at a compiled program, or None when it is allowed."""
-    if step not in COMPILABLE:
+    if step not in compilable_steps():
         return (f"step '{step}' cannot use a compiled program (steps that can: "
-                f"{', '.join(sorted(COMPILABLE))})")
+                f"{', '.join(sorted(compilable_steps()))})")
     if not _COMPILED.match(entry):
         return f"'{entry}' is not compiled:latest or compiled:vN"
     return None
-
-
-def registered_steps() -> dict[str, type[dspy.Signature]]:
-    """Every step whose instructions come from prompts/: step name -> its signature."""
-    from pipelines.programs.assistant import AssistantTurn, RewritePassage
-    from pipelines.programs.channel_summary import SummarizeChannel
-    from pipelines.programs.drafting import OutlineVideo, RateHook, WriteHook, WriteScript, WriteSection
-    from pipelines.programs.evidence import ExtractClaims, JudgeClaim, ValidateIdea, WriteResearchNotes
-    from pipelines.programs.publish import CutShort, WriteDescription, WritePost, WriteTitle
-    from pipelines.programs.style_guide import FindStories, WriteStyleGuide
-
-    return {"channel_summary": SummarizeChannel, "style_guide": WriteStyleGuide, "story_library": FindStories,
-            "idea_validation": ValidateIdea, "research_notes": WriteResearchNotes, "claim_extraction": ExtractClaims,
-            "claim_verdict": JudgeClaim, "outline": OutlineVideo, "hook": WriteHook, "hook_rubric": RateHook,
-            "script_section": WriteSection, "script_writer": WriteScript,
-            "assistant": AssistantTurn, "rewrite": RewritePassage, "title": WriteTitle, "description": WriteDescription,
-            "short": CutShort, "community_post": WritePost}
 
 
 @dataclass(frozen=True)
@@ -145,7 +127,7 @@ class Selection:
         """The step's signature carrying the resolved version's instructions."""
         prompt = self.service.resolve(step, self.tag, self.overrides)
         self.record[step] = {"version": prompt.version, "sha256": prompt.sha256, "tag": self.tag}
-        return registered_steps()[step].with_instructions(prompt.instructions)
+        return signatures()[step].with_instructions(prompt.instructions)
 
     def compiled(self, step: str, creator: str) -> Compiled | None:
         """The creator's compiled program when the tag points the step at one and no override is set.
@@ -162,11 +144,12 @@ class Selection:
             raise ScriptwrightError(f"{self.service.root / TAGS_FILE}: tag '{self.tag}': {problem}.")
         from pipelines import compiled
 
-        found = compiled.find(self.service.settings, COMPILABLE[step], creator, entry)
+        program = compilable_steps()[step]
+        found = compiled.find(self.service.settings, program, creator, entry)
         if found is None:
             prompt = self.service.load(step, self.service.settings.default_prompt_version)
             self.record[step] = {"version": prompt.version, "sha256": prompt.sha256, "tag": self.tag, "compiled": None,
-                                 "note": f"{creator} has no {entry} {COMPILABLE[step]} program: used the default "
+                                 "note": f"{creator} has no {entry} {program} program: used the default "
                                          f"prompt version {prompt.version}"}
             return None
         self.record[step] = {**found.record(), "tag": self.tag}
@@ -198,7 +181,7 @@ class PromptService:
         return {str(t): {str(s): str(v) for s, v in m.items()} for t, m in data.items()}
 
     def steps(self) -> list[str]:
-        return sorted(registered_steps())
+        return sorted(signatures())
 
     def versions(self, step: str) -> list[str]:
         folder = self.root / step
@@ -206,7 +189,7 @@ class PromptService:
 
     def load(self, step: str, version: str) -> PromptFile:
         """One prompt file, parsed and checked against the step's signature."""
-        if step not in registered_steps():
+        if step not in signatures():
             raise ScriptwrightError(f"Unknown prompt step '{step}'; known steps: {', '.join(self.steps())}.")
         if not _VERSION.match(version):
             raise ScriptwrightError(f"'{version}' is not a valid prompt version name.")
@@ -236,7 +219,7 @@ class PromptService:
         meta, body, body_line = _split_front_matter(text.replace("\r\n", "\n"), path)
         if not body:
             raise _ProblemError(Problem(path, "the instruction text is empty", body_line, step))
-        sig = registered_steps()[step]
+        sig = signatures()[step]
         for key, fields in (("inputs", sig.input_fields), ("outputs", sig.output_fields)):
             declared = _as_names(meta.get(key))
             missing = [f for f in fields if f not in declared]
@@ -275,7 +258,7 @@ class PromptService:
     def select(self, tag: str | None = None, overrides: dict[str, str] | None = None) -> Selection:
         """A run's prompt selection; unknown override steps are refused up front."""
         for step in overrides or {}:
-            if step not in registered_steps():
+            if step not in signatures():
                 raise ScriptwrightError(f"--prompt {step}=...: unknown step; known steps: {', '.join(self.steps())}.")
         return Selection(self, tag or self.settings.pipeline_tag, dict(overrides or {}))
 
@@ -326,7 +309,7 @@ class PromptService:
             message = str(exc).split(": ", 1)[-1] if line else str(exc).removeprefix(f"{tags_path}: ")
             return [Problem(tags_path, message.rstrip("."), int(line.group(1)) if line else None)]
         lines = tags_path.read_text(encoding="utf-8").splitlines()
-        known = registered_steps()
+        known = signatures()
         for tag, mapping in tags.items():
             for step, version in mapping.items():
                 line = _entry_line(lines, tag, step)

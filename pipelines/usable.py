@@ -150,3 +150,75 @@ def result_state(content: dict[str, Any] | None) -> str:
     if not content:
         return TODO
     return PARTIAL if content.get("problems") else DONE
+
+
+# ---------------------------------------------------------------- unrelated or copied answers
+
+# Below this cosine (MiniLM) to what it was written from (the idea, the notes), an answer is about
+# something else. Measured on the demo corpus (20 videos, 3 creators): a video's real opening against
+# its own title and key points 0.50-0.89; against the same creator's other videos -0.09-0.47 (median
+# 0.20), other creators' -0.13-0.26; degenerate answers: "beach beach beach beach" 0.22, a generic
+# "welcome back to the channel" opening 0.13, the hook prompt's own instructions 0.20.
+UNRELATED_BELOW = 0.30
+# An answer sharing a run of this many words with the instructions it was given repeats them: the
+# demo creators' real openings share at most 3 words in a row with the hook, outline and section prompts.
+COPIED_RUN = 6
+
+
+def relatedness(text: str, context: str) -> float:
+    """Cosine (MiniLM) of an answer to what it was written from."""
+    from pipelines.embed import embed
+
+    if not _norm(text) or not _norm(context):
+        return 0.0
+    vecs = embed([text, context])
+    return float(vecs[0] @ vecs[1])
+
+
+def unrelated(text: str, context: str, below: float = UNRELATED_BELOW) -> str | None:
+    """Why an answer is not about what it was written from (its cosine, when under `below`), or None."""
+    sim = relatedness(text, context)
+    return f"it is not about the idea or the notes (similarity {sim:.2f}, under {below:.2f})" if sim < below else None
+
+
+def longest_shared_run(text: str, other: str) -> str:
+    """The longest run of words (case and punctuation aside) that two texts share."""
+    a, b = _norm(text).split(), _norm(other).split()
+    best, end, prev = 0, 0, [0] * (len(b) + 1)
+    for i in range(1, len(a) + 1):
+        row = [0] * (len(b) + 1)
+        for j in range(1, len(b) + 1):
+            if a[i - 1] == b[j - 1]:
+                row[j] = prev[j - 1] + 1
+                if row[j] > best:
+                    best, end = row[j], i
+        prev = row
+    return " ".join(a[end - best:end])
+
+
+def instruction_texts(signature: Any) -> list[str]:
+    """What a step's prompt tells the model: its instructions and each field's description."""
+    fields = {**signature.input_fields, **signature.output_fields}
+    return [signature.instructions, *((f.json_schema_extra or {}).get("desc") or "" for f in fields.values())]
+
+
+def copied_instructions(text: str, instructions: Iterable[str], run: int = COPIED_RUN) -> str | None:
+    """Why an answer repeats its instructions (a run of `run`+ words from them, or the whole answer of 3+
+    words inside one of them), or None."""
+    norm = _norm(text)
+    for given in instructions:
+        said = _norm(given)
+        if not said:
+            continue
+        if len(norm.split()) >= ECHO_MAX_WORDS and f" {norm} " in f" {said} ":
+            return f"it repeats its instructions (“{norm}”)"
+        shared = longest_shared_run(norm, said)
+        if len(shared.split()) >= run:
+            return f"it repeats its instructions (“{shared}”)"
+    return None
+
+
+def off_task(text: str, context: str, instructions: Iterable[str], below: float = UNRELATED_BELOW) -> str | None:
+    """Why an answer cannot stand although it has words: it copies its instructions or is about
+    something else than its inputs (cosine under `below`); None when it can."""
+    return copied_instructions(text, instructions) or unrelated(text, context, below)

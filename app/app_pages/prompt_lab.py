@@ -5,7 +5,8 @@ from app.state import settings
 from pipelines import corpus, evals
 from pipelines.compiled import list_compiled
 from pipelines.errors import ScriptwrightError
-from pipelines.prompts import COMPILABLE, PromptService
+from pipelines.programs import registry
+from pipelines.prompts import PromptService
 
 st.title("Prompt Lab")
 service = PromptService(settings())
@@ -66,9 +67,10 @@ st.subheader("Evaluate and compile on a creator's own transcripts")
 creators = corpus.list_creators(settings())
 creator = pick_creator(creators, "lab_creator", "No creators yet: ingest a channel first.")
 job_banners("prompt_lab")
-program = st.selectbox("Program", evals.PROGRAMS, key="lab_program",
+program = st.selectbox("Program", list(registry.programs()), key="lab_program",
                        help="script: the script writer on the creator's real videos; assistant: tasks with expected "
-                            "tool use and checkable outcomes, built from the creator's corpus.")
+                            "tool use and checkable outcomes, built from the creator's corpus; title, hook, outline: "
+                            "each measured against the real video's title, opening or structure.")
 try:
     eval_set = evals.build_eval_set(settings(), creator["slug"], program)
 except ScriptwrightError as exc:
@@ -87,7 +89,7 @@ if program == "assistant":
                       "prompt_lab", rerun=False)
         st.rerun()
     st.stop()
-if st.button("Add wizard feedback to the train split", key="lab_add_feedback",
+if program == "script" and st.button("Add wizard feedback to the train split", key="lab_add_feedback",
              help="Sections the creator rated or rewrote in the wizard become training examples: the draft's inputs, "
                   "the creator's own text as the reference. Dev and test stay the creator's real videos."):
     try:
@@ -99,10 +101,13 @@ if st.button("Add wizard feedback to the train split", key="lab_add_feedback",
         eval_set = evals.get_eval_set(settings(), added["eval_set"])
     except ScriptwrightError as exc:
         st.error(str(exc))
-st.caption(f"Eval set {eval_set['id']}: split by video — {evals.split_summary(eval_set)}; a video's example is its "
-           "opening passage with its key points.")
-compiled = list_compiled(settings(), "script", creator["slug"])
-variant_options = [*tag_names, *[f"prompt:{v}" for v in service.versions("script_writer")],
+EXAMPLE_IS = {"script": "its opening passage with its key points", "title": "its key points and opening, the label its "
+              "real title", "hook": "its title and key points, the label its real first 30 seconds",
+              "outline": "its title and central sentences, the label its segments in order"}
+st.caption(f"Eval set {eval_set['id']}: split by video — {evals.split_summary(eval_set)}; a video's example is "
+           f"{EXAMPLE_IS[program]}.")
+compiled = list_compiled(settings(), program, creator["slug"])
+variant_options = [*tag_names, *[f"prompt:{v}" for v in service.versions(registry.program(program).name)],
                    *[f"compiled:v{c['version']}" for c in compiled]]
 left, right = st.columns(2)
 with left:
@@ -110,8 +115,8 @@ with left:
     split = st.selectbox("Split", ["test", "dev", "train"], key="lab_split")
     if st.button("Run the evaluation", key="lab_eval", disabled=not chosen):
         for variant in chosen:
-            start_job("eval-run", {"creator": creator["slug"], "variant": variant, "split": split}, "prompt_lab",
-                      rerun=False)
+            start_job("eval-run", {"program": program, "creator": creator["slug"], "variant": variant,
+                                   "split": split}, "prompt_lab", rerun=False)
         st.rerun()
 with right:
     optimizer = st.selectbox("Optimizer", evals.OPTIMIZERS, key="lab_optimizer")
@@ -125,23 +130,24 @@ with right:
     st.caption(f"About {estimate['calls']} calls to {estimate['model']}: "
                + ("cost unknown" if estimate["usd"] is None else f"${estimate['usd']:.4f}") + f" ({estimate['note']})")
     if st.button("Compile", key="lab_compile", disabled=too_few is not None):
-        start_job("optimize", {"creator": creator["slug"], "optimizer": optimizer, "budget": int(budget),
-                               "tag": st.session_state.pipeline_tag}, "prompt_lab")
+        start_job("optimize", {"program": program, "creator": creator["slug"], "optimizer": optimizer,
+                               "budget": int(budget), "tag": st.session_state.pipeline_tag}, "prompt_lab")
 if compiled:
     st.dataframe([{k: c[k] for k in ("version", "optimizer", "dev_score", "lm", "created_at", "path")} for c in compiled],
                  hide_index=True, width="stretch")
 
 st.subheader("Promote a prompt version or a compiled program to a tag")
-st.caption("A tag can point " + ", ".join(COMPILABLE) + " at a compiled program: `compiled:latest` or `compiled:vN`. "
+compilable_steps = registry.compilable_steps()
+st.caption("A tag can point " + ", ".join(compilable_steps) + " at a compiled program: `compiled:latest` or `compiled:vN`. "
            "Runs on that tag then use each creator's own compiled program (`vN` is each creator's version N), the "
            "wizard's script step too; a creator with none gets the default prompt version, and the record says so.")
 cols = st.columns(4)
 p_tag = cols[0].text_input("Tag", value="stable", key="promote_tag")
 p_step = cols[1].selectbox("Step", service.steps(), key="promote_step")
 p_options = service.versions(p_step)
-if p_step in COMPILABLE:
+if p_step in compilable_steps:
     p_options += ["compiled:latest", *[f"compiled:v{c['version']}"
-                                       for c in list_compiled(settings(), COMPILABLE[p_step], creator["slug"])]]
+                                       for c in list_compiled(settings(), compilable_steps[p_step], creator["slug"])]]
 p_version = cols[2].selectbox("Version", p_options, key="promote_version")
 if cols[3].button("Promote", key="promote"):
     try:

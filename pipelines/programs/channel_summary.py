@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import dspy
 
-from pipelines.prompts import Selection
+if TYPE_CHECKING:
+    from pipelines.prompts import Selection
 
 
 class SummarizeChannel(dspy.Signature):

@@ -25,6 +25,23 @@ class OutlineVideo(dspy.Signature):
     sections: list[SectionPlan] = dspy.OutputField(desc="one section per beat of the framework, in order")
 
 
+class OutlineWriter(dspy.Module):
+    """The outline step the wizard runs and the Prompt Lab evaluates and compiles: idea, audience,
+    notes and the framework catalogue → a framework and one plan per section."""
+
+    def __init__(self, signature: type[dspy.Signature] = OutlineVideo) -> None:
+        super().__init__()
+        self.plan = dspy.Predict(signature)
+
+    def forward(self, idea: str, audience: str, notes: str, frameworks: str,
+                config: dict | None = None) -> dspy.Prediction:
+        """`config` passes call options (a retry's rollout id) to the predictor; the sections come back
+        as plain dicts (title, goal, beats)."""
+        pred = self.plan(idea=idea, audience=audience, notes=notes, frameworks=frameworks, config=config or {})
+        sections = [s.model_dump() if isinstance(s, BaseModel) else dict(s) for s in pred.sections or []]
+        return dspy.Prediction(framework=str(pred.framework or ""), why=str(pred.why or ""), sections=sections)
+
+
 class WriteHook(dspy.Signature):
     """Write the opening hook of a video in one style (instructions: prompts/hook/)."""
 
@@ -33,6 +50,20 @@ class WriteHook(dspy.Signature):
     voice: str = dspy.InputField(desc="how the creator talks: style rules and signature phrases")
     facts: str = dspy.InputField(desc="facts from the research the hook may use")
     hook: str = dspy.OutputField(desc="three to five sentences the creator says to camera")
+
+
+class HookWriter(dspy.Module):
+    """The hook step the wizard runs once per style and the Prompt Lab evaluates and compiles:
+    idea, style, voice and facts → the opening the creator says to camera."""
+
+    def __init__(self, signature: type[dspy.Signature] = WriteHook) -> None:
+        super().__init__()
+        self.write = dspy.Predict(signature)
+
+    def forward(self, idea: str, style: str, voice: str, facts: str, config: dict | None = None) -> dspy.Prediction:
+        """`config` passes call options (a retry's rollout id) to the predictor; the hook comes back stripped."""
+        pred = self.write(idea=idea, style=style, voice=voice, facts=facts, config=config or {})
+        return dspy.Prediction(hook=str(pred.hook or "").strip())
 
 
 class RateHook(dspy.Signature):

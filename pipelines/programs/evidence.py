@@ -42,6 +42,18 @@ class WriteResearchNotes(dspy.Signature):
     open_questions: list[str] = dspy.OutputField(desc="what the passages leave unanswered")
 
 
+class NoteWriter(dspy.Module):
+    """The research notes step: a topic and numbered passages → cited notes (checked in code afterwards)."""
+
+    def __init__(self, signature: type[dspy.Signature] = WriteResearchNotes) -> None:
+        super().__init__()
+        self.write = dspy.Predict(signature)
+
+    def forward(self, topic: str, passages: str, config: dict | None = None) -> dspy.Prediction:
+        """`config` passes call options (a retry's rollout id) to the predictor."""
+        return self.write(topic=topic, passages=passages, config=config or {})
+
+
 class ExtractClaims(dspy.Signature):
     """List the checkable factual claims in a text (instructions: prompts/claim_extraction/)."""
 
@@ -60,3 +72,15 @@ class JudgeClaim(dspy.Signature):
     cites: list[str] = dspy.OutputField(desc="ids of the passages the verdict rests on, e.g. ['E1']")
     quote: str = dspy.OutputField(desc="the exact words from the cited passage that support or contradict the claim")
     confidence: float = dspy.OutputField(desc="between 0 and 1")
+
+
+class ClaimJudge(dspy.Module):
+    """The claim verdict step: one claim and numbered evidence passages → a verdict with its citations."""
+
+    def __init__(self, signature: type[dspy.Signature] = JudgeClaim) -> None:
+        super().__init__()
+        self.judge = dspy.Predict(signature)
+
+    def forward(self, claim: str, evidence: str, config: dict | None = None) -> dspy.Prediction:
+        """`config` passes call options (a retry's rollout id) to the predictor."""
+        return self.judge(claim=claim, evidence=evidence, config=config or {})

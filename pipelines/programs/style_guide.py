@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import dspy
 from pydantic import BaseModel, Field
 
 from pipelines.evidence.injection import redact
-from pipelines.prompts import Selection
+
+if TYPE_CHECKING:
+    from pipelines.prompts import Selection
 
 
 class StyleRule(BaseModel):

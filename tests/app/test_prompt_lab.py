@@ -98,3 +98,22 @@ def test_the_assistant_is_evaluated_from_the_page(lab: AppTest, monkeypatch) -> 
     lab.run()
     assert not lab.exception, lab.exception
     assert any("assistant" in str(row) for row in lab.dataframe[0].value.to_dict("records"))
+
+
+def test_the_program_chosen_is_the_one_evaluated_and_compiled(lab: AppTest, monkeypatch) -> None:
+    """Choosing a program used to show its eval set but run and compile the script writer."""
+    hook = {"hook": "Okay, so here's a bridge that nearly killed its builders. Why did they keep going?"}
+    lm = dspy.utils.DummyLM({"[[ ## style ## ]]": hook}, adapter=dspy.JSONAdapter())
+    monkeypatch.setattr(lm_module, "lm_for_role", lambda settings, role: lm)
+    lab.selectbox(key="lab_program").set_value("hook").run()
+    assert any("its real first 30 seconds" in c.value for c in lab.caption)
+    lab.multiselect(key="lab_variants").set_value(["stable"]).run()
+    lab.button(key="lab_eval").click().run()
+    wait_for_jobs(get_settings())
+    lab.button(key="lab_compile").click().run()
+    done = wait_for_jobs(get_settings())
+    assert {(j["kind"], j["params"]["program"], j["status"]) for j in done} == {
+        ("eval-run", "hook", "succeeded"), ("optimize", "hook", "succeeded")}, done
+    lab.run()
+    assert not lab.exception, lab.exception
+    assert lab.dataframe[-1].value["version"].tolist() == [1], "the page lists the compiled hook program"

@@ -380,3 +380,36 @@ def test_wizard_feedback_joins_the_train_split_only(sample_settings, scripted) -
                           "pip-halloran", "--project", pid], capture_output=True, text=True, timeout=300)
     assert cli.returncode == 0, cli.stderr
     assert "Added 0 feedback examples" in cli.stdout and "7 examples, 2 from feedback" in cli.stdout
+
+
+# ---------------------------------------------------------------- hooks and outlines on the creator's own videos
+
+def cli(*args: str) -> str:
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.mark.parametrize("program,parts", [("hook", {"setup", "voice", "length", "copied"}),
+                                           ("outline", {"covered", "out_of_order", "n_segments"})])
+def test_embedded_lm_compiles_and_evaluates_hooks_and_outlines_from_the_cli(sample_settings, program, parts) -> None:
+    """Rex has six videos: four to compile on, one to score the compiled program, one to test."""
+    out = cli("optimize", "--creator", "rex-moreno", "--program", program, "--optimizer", "bootstrap", "--budget", "1")
+    assert f"Compiled {program} v1" in out
+    saved = evals.get_eval_set(sample_settings, evals.build_eval_set(sample_settings, "rex-moreno", program)["id"])
+    assert [len(saved["splits"][s]) for s in ("train", "dev", "test")] == [4, 1, 1]
+
+    first = json.loads(cli("eval", "run", "--creator", "rex-moreno", "--program", program, "--variant", "stable",
+                           "--variant", "compiled:latest", "--json"))
+    assert [r["n"] for r in first] == [1, 1] and all(r["errors"] == 0 for r in first)
+    stored = evals.get_run(sample_settings, first[0]["run_id"])
+    assert stored["metric"] == f"{program}-metric-v1" and stored["program"] == program
+    assert parts <= set(stored["results"][0]["subscores"]) and stored["results"][0]["output"]
+    again = json.loads(cli("eval", "run", "--creator", "rex-moreno", "--program", program, "--variant", "stable",
+                           "--json"))[0]
+    assert again["lm_calls"] == 0 and again["cached_calls"] >= 1 and again["mean"] == first[0]["mean"]
+    assert "vs stable" in cli("eval", "compare", first[0]["run_id"], first[1]["run_id"])

@@ -198,8 +198,8 @@ def test_a_compilable_step_may_point_at_a_compiled_program(service: PromptServic
 
 
 @pytest.mark.parametrize("entry,message", [
-    ("  hook: compiled:latest", "tag 'tuned': step 'hook' cannot use a compiled program (steps that can: "
-                                "script_writer, title)"),
+    ("  hook_rubric: compiled:latest", "tag 'tuned': step 'hook_rubric' cannot use a compiled program (steps that "
+                                       "can: hook, outline, script_writer, title)"),
     ("  script_writer: compiled:best", "tag 'tuned': 'compiled:best' is not compiled:latest or compiled:vN"),
 ])
 def test_a_compiled_entry_where_it_cannot_be(service: PromptService, prompts_dir: Path, entry, message) -> None:
@@ -219,8 +219,8 @@ def test_promote_a_compiled_program(service: PromptService, prompts_dir: Path) -
     assert service.tags()["stable"]["script_writer"] == "compiled:latest"
     assert service.tags()["candidate"] == {"script_writer": "compiled:v2"} and service.validate() == []
     before = tags.read_text()
-    with pytest.raises(ScriptwrightError, match="Not promoted: step 'hook' cannot use a compiled program"):
-        service.promote("stable", "hook", "compiled:latest")
+    with pytest.raises(ScriptwrightError, match="Not promoted: step 'hook_rubric' cannot use a compiled program"):
+        service.promote("stable", "hook_rubric", "compiled:latest")
     with pytest.raises(ScriptwrightError, match="Not promoted: 'compiled:newest' is not compiled:latest"):
         service.promote("stable", "script_writer", "compiled:newest")
     assert tags.read_text() == before
