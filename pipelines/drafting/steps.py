@@ -21,10 +21,13 @@ from pipelines.evidence import projects
 from pipelines.evidence.injection import redact
 from pipelines.evidence.sources import best_match, cited_ids
 from pipelines.jobs import JobContext, job_kind, partial
+from pipelines.programs.drafting import HookWriter, OutlineWriter
+from pipelines.programs.registry import step as registered
+from pipelines.provenance import record_writer
 from pipelines.settings import Settings
 from pipelines.store.duckdb import connect
-from pipelines.usable import (SET_A_MODEL, empty_sections_message, has_script, outline_problem, repetition, usable_items,
-                              usable_plan, usable_text)
+from pipelines.usable import (SET_A_MODEL, empty_sections_message, has_script, instruction_texts, off_task,
+                              outline_problem, repetition, usable_items, usable_plan, usable_text)
 from pipelines.voice import dna
 
 HOOK_STYLES = {
@@ -47,6 +50,11 @@ MAX_NAME = 60
 # Fewer words than this is no opening: the hook signature asks for three to five sentences; the
 # embedded model's unusable hooks were a title-like phrase of 4-6 words ("Monty Hall's Monty Hall Problem").
 HOOK_MIN_WORDS = 8
+# A script section is off its plan below this cosine to the idea, the section's plan and its notes (lower
+# than usable.UNRELATED_BELOW: a section covers one beat, not the whole idea). The demo creators' real
+# chunks (~150 words) against their video's title and key points: 0.16-0.84, 5th percentile 0.47, one
+# chunk of 100 under 0.20; other videos' chunks median 0.06; "beach beach beach" 0.09.
+SECTION_UNRELATED_BELOW = 0.20
 
 
 # ---------------------------------------------------------------- inputs every step shares
@@ -125,6 +133,7 @@ def _save(ctx: JobContext, project: str, content: dict[str, Any], step: str, par
           roles: dict[str, str], note: str) -> int:
     with connect(ctx.settings.duckdb_path, ctx.settings.lock_retry_s) as conn:
         cost = conn.execute("SELECT coalesce(sum(cost_usd), 0) FROM lm_calls WHERE job_id = ?", [ctx.job_id]).fetchone()[0]
+    record_writer(content, step, roles)
     return drafts.save_version(ctx.settings, project, content, step, parent=parent, note=note,
                                tag=ctx.selection.tag if ctx.selection else None,
                                prompt_versions=ctx.selection.record if ctx.selection else {}, lm=roles,
@@ -133,12 +142,26 @@ def _save(ctx: JobContext, project: str, content: dict[str, Any], step: str, par
 
 # ---------------------------------------------------------------- the steps
 
+def plan_text(plans: list[dict[str, Any]]) -> str:
+    """What an outline says: its sections' titles, goals and beats as one text."""
+    return "\n".join(" ".join([str(p.get("title") or ""), str(p.get("goal") or ""), *map(str, p.get("beats") or [])])
+                     for p in plans)
+
+
+def step_module(ctx: JobContext, name: str, creator: str, module_class: type) -> Any:
+    """The module a step runs: the creator's compiled program when the run's tag points the step at one,
+    else the step's module over its selected prompt."""
+    tuned = ctx.selection.compiled(name, creator)
+    return tuned.module if tuned else module_class(ctx.selection.signature(name))
+
+
 def outline(ctx: JobContext, project: dict[str, Any], content: dict[str, Any], share: tuple[float, float]) -> dict:
-    from pipelines.lm import lm_for_role, predict
+    from pipelines.lm import lm_for_role, run_module
 
     settings = ctx.settings
     frameworks = load_frameworks(settings)
-    signature = ctx.selection.signature("outline")
+    module = step_module(ctx, "outline", content["creator"], OutlineWriter)
+    instructions = [t for p in module.predictors() for t in instruction_texts(p.signature)]
     notes = projects.result(settings, project["id"], "research")
     items = note_items(notes["content"] if notes else None)
     audience = projects.result(settings, project["id"], "audience") or projects.result(settings, project["id"], "idea")
@@ -148,20 +171,25 @@ def outline(ctx: JobContext, project: dict[str, Any], content: dict[str, Any], s
                      if c["kind"] in ("question", "confusion") and c["quotes"]][:4]
     elif audience:
         questions = [q["text"] for q in audience["content"].get("demand", {}).get("quotes", [])][:4]
-    lm = lm_for_role(settings, "research")
+    lm = lm_for_role(settings, registered("outline").role)
     ctx.progress(share[0], f"Outlining with {lm.model}")
     inputs = {"idea": content["idea"], "frameworks": catalogue(frameworks),
               "audience": f"{content['audience_level']} viewers. They ask: " + (" | ".join(questions) or "nothing yet"),
               "notes": numbered_notes(items, relevant_notes(items, content["idea"], 12))}
-    pred = predict("Outline", lm, signature, **inputs)
-    chosen, why = _framework(frameworks, content["idea"], str(pred.framework), str(pred.why))
-    if outline_problem([p.model_dump() for p in pred.sections], len(chosen.beats)):
+
+    def attempt(fresh: bool) -> tuple[list[dict[str, Any]], Framework, str, str | None, str | None]:
+        """(plans, framework, why, what makes the plans unusable, what makes them off task) of one answer."""
+        pred = run_module("Outline", lm, module, fresh, **inputs)
+        chosen, why = _framework(frameworks, content["idea"], pred.framework, pred.why)
+        off = off_task(plan_text(pred.sections), f"{content['idea']}\n{inputs['notes']}", instructions) \
+            if any(map(usable_plan, pred.sections)) else None
+        return pred.sections, chosen, why, outline_problem(pred.sections, len(chosen.beats)) or off, off
+
+    plans, chosen, why, problem, off = attempt(False)
+    if problem:
         ctx.progress((share[0] + share[1]) / 2, f"Outlining again with {lm.model}: its plan was unusable")
-        pred = predict("Outline", lm, signature, fresh=True, **inputs)
-        chosen, why = _framework(frameworks, content["idea"], str(pred.framework), str(pred.why))
-    plans = [p.model_dump() for p in pred.sections]
-    problem = outline_problem(plans, len(chosen.beats))
-    kept = [] if repetition(plans) else plans  # plans that repeat themselves leave nothing worth keeping
+        plans, chosen, why, problem, off = attempt(True)
+    kept = [] if repetition(plans) or off else plans  # plans that repeat themselves or are off task leave nothing
     sections = []
     for i, beat in enumerate(chosen.beats):
         plan = kept[i] if i < len(kept) and usable_plan(kept[i]) else {}
@@ -191,27 +219,40 @@ def _framework(frameworks: list[Framework], idea: str, named: str, why: str) -> 
     return frameworks[int((vecs[1:] @ vecs[0]).argmax())], f"Chosen by similarity to the idea ({said}). {why}".strip()
 
 
+def hook_problem(text: str, echoes: tuple[str, ...], context: str, instructions: list[str]) -> str | None:
+    """Why a hook cannot open the video (too short or empty, its instructions again, about something
+    else), or None."""
+    if not usable_text(text, echoes, HOOK_MIN_WORDS):
+        return f"empty or under {HOOK_MIN_WORDS} words"
+    return off_task(text, context, instructions)
+
+
 def hooks(ctx: JobContext, project: dict[str, Any], content: dict[str, Any], share: tuple[float, float]) -> dict:
-    from pipelines.lm import lm_for_role, predict
+    from pipelines.lm import lm_for_role, predict, run_module
     from pipelines.voice import scorer
 
     settings = ctx.settings
-    writer, judge = lm_for_role(settings, "writer"), lm_for_role(settings, "judge")
-    write_sig, rate_sig = ctx.selection.signature("hook"), ctx.selection.signature("hook_rubric")
+    writer = lm_for_role(settings, registered("hook").role)
+    judge = lm_for_role(settings, registered("hook_rubric").role)
+    module = step_module(ctx, "hook", content["creator"], HookWriter)
+    instructions = [t for p in module.predictors() for t in instruction_texts(p.signature)]
+    rate_sig = ctx.selection.signature("hook_rubric")
     notes = projects.result(settings, project["id"], "research")
     items = note_items(notes["content"] if notes else None)
     facts = numbered_notes(items, relevant_notes(items, content["idea"], 4))
     voice = voice_brief(settings, content["creator"])
-    written, missing = [], []
+    written, missing = [], {}
     for n, (style, how) in enumerate(HOOK_STYLES.items()):
         ctx.progress(share[0] + (share[1] - share[0]) * n / len(HOOK_STYLES), f"Writing a {style} hook")
         inputs = {"idea": content["idea"], "style": f"{style}: {how}", "voice": voice, "facts": facts}
         echoes = (style, how, inputs["style"], content["idea"])
-        text = predict("Hook", writer, write_sig, **inputs).hook.strip()
-        if not usable_text(text, echoes, HOOK_MIN_WORDS):
-            text = predict("Hook", writer, write_sig, fresh=True, **inputs).hook.strip()
-        if not usable_text(text, echoes, HOOK_MIN_WORDS):
-            missing.append(style)
+        context = f"{content['idea']}\n{facts}"
+        text = run_module("Hook", writer, module, **inputs).hook.strip()
+        if hook_problem(text, echoes, context, instructions):
+            text = run_module("Hook", writer, module, fresh=True, **inputs).hook.strip()
+        problem = hook_problem(text, echoes, context, instructions)
+        if problem:
+            missing.setdefault(problem, []).append(style)
             continue
         rating = predict("Hook rubric", judge, rate_sig, idea=content["idea"], hook=text)
         rubric = {k: max(1, min(5, int(getattr(rating, k) or 1))) for k in ("curiosity", "clarity", "promise")}
@@ -234,10 +275,10 @@ def hooks(ctx: JobContext, project: dict[str, Any], content: dict[str, Any], sha
             best = written[0]
             content["hook"] = {"id": best["id"], "style": best["style"], "text": best["text"]}
         content["checks"] = None
+    reasons = "; ".join(f"{', '.join(styles)}: {why}" for why, styles in missing.items())
     drafts.record_problems(content, "hooks", [
-        f"Hooks: {len(missing)} of {len(HOOK_STYLES)} from {writer.model} were unusable ({', '.join(missing)}: empty "
-        f"or under {HOOK_MIN_WORDS} words). Write hooks again, write your own opening, or {SET_A_MODEL}."]
-        if missing else [])
+        f"Hooks: {sum(map(len, missing.values()))} of {len(HOOK_STYLES)} from {writer.model} were unusable ({reasons})."
+        f" Write hooks again, write your own opening, or {SET_A_MODEL}."] if missing else [])
     return {"writer": writer.model, "judge": judge.model}
 
 
@@ -269,9 +310,11 @@ def script(ctx: JobContext, project: dict[str, Any], content: dict[str, Any], sh
     settings = ctx.settings
     if not content.get("outline"):
         raise ScriptwrightError("Write the outline first: the script follows its sections.")
-    writer = lm_for_role(settings, "writer")
+    writer = lm_for_role(settings, registered("script_section").role)
     tuned = ctx.selection.compiled("script_writer", content["creator"])
     signature = None if tuned else ctx.selection.signature("script_section")
+    instructions = [t for p in tuned.module.predictors() for t in instruction_texts(p.signature)] if tuned \
+        else instruction_texts(signature)
     notes = projects.result(settings, project["id"], "research")
     items = note_items(notes["content"] if notes else None)
     voice = voice_brief(settings, content["creator"])
@@ -298,14 +341,29 @@ def script(ctx: JobContext, project: dict[str, Any], content: dict[str, Any], sh
     # a "sentence" that only repeats what the model was given (the idea, the hook, an outline title, goal or beat)
     # is no prose: the embedded model's one "sentence" per section was often a section title
     given = [content["idea"], previous, *(x for o in content["outline"] for x in (o["title"], o["goal"], *o["beats"]))]
-    sections = []
+
+    def section_problem(plan: dict[str, Any], written: list[tuple[str, list[str]]], picked: list[int]) -> str | None:
+        """Why a written section cannot stand: nothing usable in it, its instructions again, or off its plan."""
+        said = " ".join(text for text, _ in written if usable_text(text, given))
+        if not said:
+            return "it came back empty"
+        context = "\n".join([content["idea"], plan["title"], plan["goal"], *plan["beats"],
+                             *(items[i]["text"] for i in picked)])
+        return off_task(said, context, instructions, SECTION_UNRELATED_BELOW)
+
+    sections, set_aside = [], []
     for n, plan in enumerate(content["outline"]):
         ctx.progress(share[0] + (share[1] - share[0]) * n / len(content["outline"]), f"Writing '{plan['title']}'")
         written, picked = write(plan, fresh=False)
-        if not any(usable_text(text, given) for text, _ in written):
+        problem = section_problem(plan, written, picked)
+        if problem:
             ctx.progress(share[0] + (share[1] - share[0]) * n / len(content["outline"]),
-                         f"Writing '{plan['title']}' again: it came back empty")
+                         f"Writing '{plan['title']}' again: {problem}")
             written, picked = write(plan, fresh=True)
+            problem = section_problem(plan, written, picked)
+            if problem and problem != "it came back empty":
+                set_aside.append(f"{plan['title']} ({problem})")
+                written = []
         sentences = []
         for text, cites in written:
             if usable_text(text, given + [s["text"] for s in sentences]):  # nor is one said twice in a section
@@ -316,7 +374,11 @@ def script(ctx: JobContext, project: dict[str, Any], content: dict[str, Any], sh
         previous = " ".join(s["text"] for s in sentences[-2:]) or previous
     content["sections"], content["checks"] = sections, None
     missing = empty_sections_message(content, writer.model)
-    drafts.record_problems(content, "script", [f"Script: {missing}"] if missing else [])
+    problems = [f"Script: {missing}"] if missing else []
+    if set_aside:
+        problems.append(f"Script: what {writer.model} wrote for {'; '.join(set_aside)} was set aside, leaving the "
+                        "section empty.")
+    drafts.record_problems(content, "script", problems)
     return {"writer": writer.model}
 
 
@@ -372,8 +434,9 @@ def run_steps(ctx: JobContext, params: dict[str, Any], steps: list[str]) -> dict
     for step in ("outline", "hook", "hook_rubric", "script_section"):
         ctx.selection.signature(step)  # a broken prompt stops the run before any work
     content, parent = base_content(settings, project, params)
-    if "script" in steps:
-        ctx.selection.compiled("script_writer", content["creator"])  # and so does a broken compiled program
+    for step, program in (("outline", "outline"), ("hooks", "hook"), ("script", "script_writer")):
+        if step in steps:
+            ctx.selection.compiled(program, content["creator"])  # and so does a broken compiled program
     saved, roles, problems = [], {}, []
     for i, step in enumerate(steps):
         if step == "checks" and saved and not has_script(content):

@@ -22,6 +22,8 @@ from pipelines.evidence.search import web_search
 from pipelines.evidence.sources import (add_sources, best_match, cited_ids, list_sources, passages_block, search_sources,
                                         split_sentences)
 from pipelines.jobs import JobContext, job_kind, partial
+from pipelines.programs.evidence import NoteWriter
+from pipelines.programs.registry import step as registered
 from pipelines.settings import Settings
 from pipelines.usable import SET_A_MODEL, usable_items, usable_text
 
@@ -92,13 +94,13 @@ def extracted_points(topic: str, passages: list[dict[str, Any]], n: int = N_EXTR
 @job_kind("research")
 def run_research(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """Add the given sources to the project, then write cited notes on its topic."""
-    from pipelines.lm import lm_for_role, predict
+    from pipelines.lm import lm_for_role, run_module
 
     settings = ctx.settings
     project = projects.get_project(settings, params["project"])
     topic = (params.get("topic") or project["idea"] or project["working_title"]).strip()
     selection = ctx.prompts(params.get("tag"), params.get("prompts"))
-    signature = selection.signature("research_notes")
+    writer = NoteWriter(selection.signature("research_notes"))
 
     specs = list(params.get("sources") or [])
     if params.get("web"):
@@ -122,9 +124,9 @@ def run_research(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     if not passages:
         raise ScriptwrightError(f"Project {project['id']} has no sources yet; add some with --source URL|FILE "
                                 "or --text.")
-    lm = lm_for_role(settings, "research")
+    lm = lm_for_role(settings, registered("research_notes").role)
     ctx.progress(0.6, f"Writing notes with {lm.model}")
-    pred = predict("Research notes", lm, signature, topic=topic, passages=passages_block(passages))
+    pred = run_module("Research notes", lm, writer, topic=topic, passages=passages_block(passages))
 
     ctx.progress(0.85, "Checking citations")
     key_points, dropped = ground(pred.key_points, passages, lambda n: n.text)

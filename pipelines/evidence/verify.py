@@ -31,6 +31,8 @@ from pipelines.evidence.sources import (
     split_sentences,
 )
 from pipelines.jobs import JobContext, job_kind, partial
+from pipelines.programs.evidence import ClaimJudge
+from pipelines.programs.registry import step as registered
 from pipelines.settings import Settings
 from pipelines.store.duckdb import connect, rows, transaction
 from pipelines.usable import SET_A_MODEL, usable_items
@@ -130,12 +132,12 @@ def check_claim(settings: Settings, project: str, claim: str, judge) -> dict[str
 @job_kind("verify")
 def run_verify(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """Check the given claims, the claims in a text, or the latest research notes' points."""
-    from pipelines.lm import lm_for_role, predict
+    from pipelines.lm import lm_for_role, predict, run_module
 
     settings = ctx.settings
     project = projects.get_project(settings, params["project"])
     selection = ctx.prompts(params.get("tag"), params.get("prompts"))
-    lm = lm_for_role(settings, "judge")
+    lm = lm_for_role(settings, registered("claim_verdict").role)
     claims = [c.strip() for c in params.get("claims") or [] if c and c.strip()]
     if not claims and (params.get("text") or "").strip():
         ctx.progress(0.05, f"Finding checkable claims with {lm.model}")
@@ -148,10 +150,10 @@ def run_verify(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         raise ScriptwrightError("Nothing to check: give --claim, a file with a draft, or run research on "
                                 f"{project['id']} first.")
     claims = list(dict.fromkeys(claims))[:MAX_CLAIMS]
-    signature = selection.signature("claim_verdict")
+    verdicts = ClaimJudge(selection.signature("claim_verdict"))
 
     def judge(claim: str, evidence: str):
-        return predict("Claim check", lm, signature, claim=claim, evidence=evidence)
+        return run_module("Claim check", lm, verdicts, claim=claim, evidence=evidence)
 
     checked = []
     for i, claim in enumerate(claims):

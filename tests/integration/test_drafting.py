@@ -322,3 +322,88 @@ def test_the_cli_refuses_to_export_an_empty_script_and_names_missing_sections(se
     assert "partial: 1 of 2 sections have no text yet and are left out: The sun." in " ".join(out.stderr.split())
     markdown = (settings.exports_dir / pid / f"{pid}-v2.md").read_text()
     assert "## The dance [" in markdown and "## The sun" not in markdown
+
+
+# ---------------------------------------------------------------- answers about something else, or the prompt again
+
+VOLCANO = ("Deep under Iceland, magma chambers swell for centuries before an eruption. Basalt lava flows hotter and "
+           "runnier than the sticky rhyolite of explosive volcanoes, which is why Hawaiian eruptions ooze.")
+# the hook prompt's own instructions (prompts/hook/v1.md), given back as the hook
+HOOK_PROMPT_BACK = ("Write the first words of the video: three to five sentences (about 50 to 70 words) the creator "
+                    "says to camera in the given style.")
+
+
+def calls_with(lm: dspy.utils.DummyLM, marker: str) -> int:
+    return sum(1 for h in lm.history if marker in str(h["messages"][-1]["content"]))
+
+
+@pytest.mark.parametrize("sections,reason", [
+    ([{"title": "Magma chambers", "goal": "See how magma swells under Iceland", "beats": ["basalt lava", "rhyolite"]},
+      {"title": "Explosive eruptions", "goal": "Why sticky lava explodes", "beats": ["gas pressure"]},
+      {"title": "Hawaiian lava", "goal": "Why it oozes", "beats": ["runny basalt"]}],
+     "it is not about the idea or the notes (similarity "),
+    ([{"title": "Pick the one framework from the list", "goal": "that best fits this idea and audience",
+       "beats": ["give its id exactly as listed"]},
+      {"title": "Then write one section per beat of that framework", "goal": "in order",
+       "beats": ["a short title, the goal and the points it makes"]},
+      {"title": "Build the sections from the research notes", "goal": "answer the audience's questions where they fit",
+       "beats": ["Do not add facts that are not in the notes"]}],
+     "it repeats its instructions (“"),
+])
+def test_an_outline_about_something_else_or_its_own_prompt_gives_way_to_the_framework_beats(
+        sample_settings, project, monkeypatch, sections, reason) -> None:
+    lm = answering(monkeypatch, {**ANSWERS, "[[ ## frameworks ## ]]": {**OUTLINE, "sections": sections}})
+    job = jobs.submit_and_run(sample_settings, "draft-outline", {"project": project})
+    assert jobs.is_partial(job), job
+    assert calls_with(lm, "[[ ## frameworks ## ]]") == 2, "asked once more, past the cache"
+    content = drafts.get(sample_settings, project)["content"]
+    assert content["framework"]["id"] == "misconception-first"
+    assert [s["title"] for s in content["outline"]] == ["The common belief", "Where it breaks", "The better model",
+                                                       "Why the myth persists", "Takeaway"]
+    [message] = job["result"]["problems"]
+    assert message.startswith(f"Outline: the section plans from dummy were unusable ({reason}")
+    assert "the Misconception first framework's own beats stand in for them" in message
+
+
+@pytest.mark.parametrize("hook,reason", [
+    ({"hook": VOLCANO}, "it is not about the idea or the notes (similarity "),
+    ({"hook": HOOK_PROMPT_BACK}, "it repeats its instructions (“write the first words of the video"),
+])
+def test_a_hook_about_something_else_or_its_own_prompt_is_retried_then_left_out(sample_settings, project, monkeypatch,
+                                                                               hook, reason) -> None:
+    step(sample_settings, project, "outline")
+    lm = answering(monkeypatch, {"question: open with a question": HOOK, **ANSWERS, "[[ ## style ## ]]": hook})
+    job = jobs.submit_and_run(sample_settings, "draft-hooks", {"project": project})
+    assert jobs.is_partial(job), job
+    assert calls_with(lm, "[[ ## style ## ]]") == 1 + 3 * 2, "each unusable hook is asked once more"
+    content = drafts.get(sample_settings, project)["content"]
+    assert [h["style"] for h in content["hooks"]] == ["question"]
+    [message] = job["result"]["problems"]
+    assert message.startswith("Hooks: 3 of 4 from dummy were unusable (")
+    assert reason in message and "surprising fact" in message and "Write hooks again" in message
+
+
+@pytest.mark.parametrize("sentences,reason", [
+    ([{"text": "Deep under Iceland, magma chambers swell for centuries before an eruption.", "cites": []},
+      {"text": "Basalt lava flows hotter and runnier than sticky rhyolite.", "cites": []}],
+     "it is not about the idea or the notes (similarity "),
+    ([{"text": "Write this section of the script as the creator would say it out loud.", "cites": []},
+      {"text": "The section's title, goal, beats and length in words.", "cites": []}],
+     "it repeats its instructions (“"),
+])
+def test_a_section_about_something_else_or_its_own_prompt_is_retried_then_set_aside(sample_settings, project,
+                                                                                   monkeypatch, sentences,
+                                                                                   reason) -> None:
+    step(sample_settings, project, "outline")
+    step(sample_settings, project, "hooks")
+    lm = answering(monkeypatch, {"The tempting answer\nGoal": SECTION,
+                                 **ANSWERS, "[[ ## previous ## ]]": {"sentences": sentences}})
+    job = jobs.submit_and_run(sample_settings, "draft-script", {"project": project})
+    assert jobs.is_partial(job), job
+    assert script_calls(lm) == 1 + 4 * 2, "each off-task section is asked once more, past the cache"
+    sections = drafts.get(sample_settings, project)["content"]["sections"]
+    assert [len(s["sentences"]) for s in sections] == [2, 0, 0, 0, 0], "what was off task is not kept"
+    empty, aside = job["result"]["problems"]
+    assert empty.startswith("Script: 4 of 5 sections came back empty from dummy (A hundred doors, ")
+    assert aside.startswith("Script: what dummy wrote for A hundred doors (") and reason in aside
+    assert aside.endswith("was set aside, leaving the section empty.")
