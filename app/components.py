@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.state import settings, track_job
-from pipelines import jobs
+from pipelines import costs, jobs
 
 
 # What each job does, as a person reads it in a banner.
@@ -16,6 +16,21 @@ JOB_TITLES = {"ingest": "Ingest", "load-sample": "Loading the demo creators", "d
               "draft-script": "Script", "draft-checks": "Checks", "draft": "Whole draft", "publish": "Publish kit",
               "eval-run": "Evaluation",
               "optimize": "Compiling the prompt", "chat-turn": "Assistant", "demo": "Demo"}
+
+
+def placeholder_note(line: str, key: str) -> None:
+    """The offline model's badge, what it wrote and a link to Settings (nothing when `line` is empty)."""
+    if not line:
+        return
+    with st.container(border=True, key=f"placeholder_{key}"):
+        st.badge("Offline placeholder model", icon=":material/science:", color="orange")
+        st.caption(line)
+        st.page_link("app_pages/settings.py", label="Set a real model in Settings", icon=":material/settings:")
+
+
+# Jobs whose banner ends with what their model calls cost (the ledger's figures).
+SPENDING_JOBS = {"draft", "draft-outline", "draft-hooks", "draft-script", "publish", "research", "verify",
+                 "idea-validate", "audience", "eval-run", "optimize", "dna-build"}
 
 
 def job_title(kind: str) -> str:
@@ -29,6 +44,8 @@ def _draw_final(job: dict) -> None:
                    icon=":material/warning:")
     elif job["status"] == "succeeded":
         st.success(f"{title} finished: {job.get('message') or 'done'}")
+    if job["status"] == "succeeded" and job["kind"] in SPENDING_JOBS:
+        st.caption(costs.spent_line(settings(), job["id"]))
     elif job["status"] == "cancelled":
         st.warning(f"{title} was cancelled.")
     else:

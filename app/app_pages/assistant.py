@@ -13,6 +13,7 @@ from pipelines.assistant import agent, chat
 from pipelines.assistant.chat import MAX_MESSAGE_CHARS
 from pipelines.errors import ScriptwrightError
 from pipelines.evidence import projects
+from pipelines.provenance import PLACEHOLDER_NOTE, placeholder_jobs
 
 NO_PROJECT = "(no project)"
 
@@ -56,6 +57,7 @@ def draw_tool(m: dict) -> None:
 
 
 def draw(items: list[dict]) -> None:
+    offline = placeholder_jobs(s, [m["job_id"] for m in items if m["role"] == "assistant"])
     for m in items:
         if m["role"] == "user":
             with st.chat_message("user"):
@@ -69,6 +71,9 @@ def draw(items: list[dict]) -> None:
         else:
             with st.chat_message("assistant"):
                 st.markdown(plain(m["content"]))
+                if m["job_id"] in offline:
+                    st.badge("Offline placeholder model", icon=":material/science:", color="orange",
+                             help=PLACEHOLDER_NOTE)
 
 
 @st.fragment(run_every=1.0)

@@ -3,11 +3,12 @@ import json
 import pandas as pd
 import streamlit as st
 
-from app.components import CHOSEN_PROJECT
+from app.components import CHOSEN_PROJECT, placeholder_note
 from app.draft_views import checks_view, export_buttons, script_view
 from app.state import settings
 from pipelines.drafting import drafts
 from pipelines.evidence import projects
+from pipelines.provenance import placeholder_line, placeholder_parts
 
 st.title("Drafts")
 s = settings()
@@ -35,6 +36,7 @@ with tab_read:
         new = drafts.restore(s, project_id, version)
         st.toast(f"Restored v{version} as v{new}")
         st.rerun()
+    placeholder_note(placeholder_line(placeholder_parts(row["content"], row["lm"])), "dr")
     script_view(project_id, row, editable=False)
     with st.expander("Checks"):
         checks_view(project_id, row)

@@ -2,7 +2,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from app.components import CHOSEN_PROJECT, job_banners, link, pick_creator, plain, start_job
+from app.components import CHOSEN_PROJECT, job_banners, link, pick_creator, placeholder_note, plain, start_job
 from app.draft_views import checks_view, export_buttons, feedback_row, save_and_rerun, script_view, unsaved_edits
 from app.publish_view import publish_tab
 from app.state import settings
@@ -10,8 +10,10 @@ from pipelines import corpus
 from pipelines.drafting import drafts
 from pipelines.drafting.kit import kit_state
 from pipelines.drafting.steps import AUDIENCE_LEVELS, choose_hook
+from pipelines.costs import estimate_line
 from pipelines.errors import ScriptwrightError
 from pipelines.evidence import projects
+from pipelines.provenance import is_placeholder, placeholder_line, placeholder_parts, setup_line
 from pipelines.evidence.search import web_search
 from pipelines.evidence.sources import list_sources
 from pipelines.ingest.files import save_uploads
@@ -22,6 +24,8 @@ STEPS = [("idea", ":material/lightbulb: Idea"), ("research", ":material/menu_boo
 DRAFT_STEPS = [("outline", ":material/account_tree: Outline"), ("hooks", ":material/phishing: Hooks"),
                ("sections", ":material/edit_note: Script"), ("checks", ":material/rule: Checks"),
                ("publish", ":material/campaign: Publish"), ("export", ":material/ios_share: Export")]
+RESULT_NAMES = {"idea": "idea verdict", "research": "research notes", "verification": "fact check",
+                "audience": "audience questions"}
 VERDICT_COLOURS = {"make it": "green", "sharpen it": "orange", "skip it": "red", "supported": "green",
                    "contradicted": "red", "not enough evidence": "orange"}
 STATE_ICONS = {DONE: ":material/check_circle:", PARTIAL: ":material/warning:"}
@@ -72,6 +76,7 @@ with st.form("nv_idea_form"):
 job_banners("new_video/idea")
 
 if project_id == NEW:
+    placeholder_note(setup_line(s), "nv_setup")
     st.info("Start with an idea: Scriptwright compares it with your past videos, your audience's comments and "
             "(when a search provider is configured) competing videos, then gives an honest verdict.")
     st.stop()
@@ -96,6 +101,9 @@ st.markdown("  →  ".join(f"**{label}** {STATE_ICONS[states[kind]]}" if states[
 if current:
     st.caption(f"Draft v{current['version']} · {current['step']} · {current['note'] or ''} · tag "
                f"{current['pipeline_tag'] or 'stable'} — every change is a new version (see Drafts)")
+offline = [RESULT_NAMES[kind] for kind, _ in STEPS if done[kind] and is_placeholder(done[kind]["lm"])]
+offline += placeholder_parts(draft, current["lm"] if current else None)
+placeholder_note(placeholder_line(offline) or setup_line(s), "nv")
 (tab_idea, tab_research, tab_verify, tab_audience, tab_outline, tab_hooks, tab_script, tab_checks, tab_publish,
  tab_export) = st.tabs([label for _, label in STEPS + DRAFT_STEPS], key="nv_step", on_change="rerun")
 
@@ -287,6 +295,11 @@ with tab_outline:
         draft.get("audience_level", "general")), key="nv_level")
     if cols[2].button("Write the outline", key="nv_outline"):
         draft_step("outline", {"target_minutes": minutes or None, "audience_level": level})
+    if cols[2].button("Draft the whole video", key="nv_whole", icon=":material/fast_forward:",
+                      help="Outline, hooks (the best one chosen), script and checks in one job."):
+        launch("draft", {"project": project_id, "base_version": current["version"] if current else None,
+                         "target_minutes": minutes or None, "audience_level": level}, "outline")
+    cols[2].caption(estimate_line(s, research=False))
     if draft.get("outline"):
         gaps((draft.get("problems") or {}).get("outline"))
         fw = draft["framework"]

@@ -19,6 +19,7 @@ from pipelines.drafting.description import description_text
 from pipelines.drafting.kit import PART_NAMES, PARTS, part_text, stale_parts
 from pipelines.errors import ScriptwrightError
 from pipelines.evidence.sources import split_sentences
+from pipelines.provenance import placeholder_line, placeholder_parts
 from pipelines.settings import Settings
 from pipelines.usable import empty_sections, has_script, written
 
@@ -177,9 +178,9 @@ def to_markdown(draft: dict[str, Any], meta: dict[str, Any], consulted: list[dic
              f"Estimated runtime: {clock(runtime(draft))}", ""]
     if framework.get("why"):
         lines += [f"Why this framework: {_line(framework['why'])}", ""]
-    note = missing_note(draft)
-    if note:
-        lines += [f"> {note}", ""]
+    for note in (missing_note(draft), placeholder_line(placeholder_parts(draft, meta.get("lm")))):
+        if note:
+            lines += [f"> {note}", ""]
     parts = timeline(draft)
     hook = _hook_text(draft)
     if hook:
@@ -249,6 +250,7 @@ def paste_ready(draft: dict[str, Any]) -> dict[str, Any] | None:
 def to_bundle(draft: dict[str, Any], meta: dict[str, Any], extras: dict[str, Any]) -> str:
     """Everything about this version as JSON: meta, the draft, the publish kit ready to paste, and extras
     (notes, sources, ...)."""
+    meta = {**meta, "placeholder_parts": placeholder_parts(draft, meta.get("lm"))}
     return json.dumps({"meta": meta, "draft": draft, "publish_kit": paste_ready(draft), **extras}, indent=2,
                       ensure_ascii=False, default=str)
 

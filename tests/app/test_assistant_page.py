@@ -68,3 +68,18 @@ def test_empty_and_overlong_messages_are_refused(app: AppTest, sample_settings, 
     assert any("Type a message first" in e.value for e in app.error)
     session = chat.latest_session(sample_settings, "pip-halloran", project)
     assert [m["role"] for m in chat.messages(sample_settings, session["id"])] == ["assistant"]
+
+
+def test_a_reply_the_offline_model_wrote_carries_its_badge(app: AppTest, sample_settings, project) -> None:
+    from pipelines.settings import EMBEDDED_LM
+    from pipelines.store.duckdb import connect
+
+    session = chat.latest_session(sample_settings, "pip-halloran", project)["id"]
+    with connect(sample_settings.duckdb_path) as conn:
+        conn.execute("INSERT INTO lm_calls (job_id, role, model, cache_hit) VALUES ('offline-turn', 'writer', ?, false),"
+                     " ('real-turn', 'writer', 'openai/gpt-4.1-mini', false)", [EMBEDDED_LM])
+    chat.add_message(sample_settings, session, 1, "assistant", "A reply from the small model.", job_id="offline-turn")
+    chat.add_message(sample_settings, session, 2, "assistant", "A reply from a real model.", job_id="real-turn")
+    open_page(app, project)
+    badges = [m.value for m in app.markdown if "Offline placeholder model" in m.value]
+    assert len(badges) == 1 and "badge" in badges[0]

@@ -269,3 +269,38 @@ def test_a_job_with_gaps_ends_in_a_warning_and_the_step_is_not_ticked(app: AppTe
     settle(app, sample_settings)
     assert "**:material/lightbulb: Idea** :material/warning:" in stepper(app)
     assert any("came with no usable reason" in w.value for w in app.warning)
+
+
+def test_the_whole_video_in_one_job_with_its_estimate_cost_and_the_offline_badge(app: AppTest, sample_settings,
+                                                                                  monkeypatch) -> None:
+    """#20 items 4 and 6: the estimate before, the ledger's figure after, and what the offline model wrote said
+    on the page (with a link to Settings) — here and on the Drafts page."""
+    from pipelines.drafting import drafts
+    from pipelines.settings import EMBEDDED_LM
+    from tests.integration.test_drafting import ANSWERS as DRAFT_ANSWERS
+
+    lm = dspy.utils.DummyLM(DRAFT_ANSWERS, adapter=dspy.JSONAdapter())
+    lm.model = EMBEDDED_LM  # answers scripted, recorded as the embedded model's
+    monkeypatch.setattr(lm_module, "lm_for_role", lambda settings, role: lm)
+    project = projects.ensure_project(sample_settings, "pip-halloran", "Monty Hall with a hundred doors")["id"]
+    open_page(app)
+    app.selectbox(key="nv_project").set_value(project).run()
+    shown = " ".join(c.value for c in app.caption)
+    assert "Estimate: at most" in shown and "free (local models)" in shown
+    assert "Every role uses the offline placeholder model" in shown  # before anything is written
+    assert any(p.label == "Set a real model in Settings" for p in app.get("page_link"))
+
+    app.button(key="nv_whole").click().run()
+    settle(app, sample_settings)
+    steps = [v["step"] for v in drafts.versions(sample_settings, project)]
+    assert steps == ["checks", "script", "hooks", "outline"]
+    assert drafts.get(sample_settings, project)["content"]["models"] == {
+        "outline": EMBEDDED_LM, "hooks": EMBEDDED_LM, "script": EMBEDDED_LM}
+    shown = " ".join(c.value for c in app.caption)
+    assert "Whole draft finished" in " ".join(m.value for m in [*app.success, *app.warning])
+    assert "Spent: " in shown
+    assert "Written by the offline placeholder model (local/smollm2): outline, hooks, script." in shown
+
+    app.switch_page("app_pages/drafts.py")
+    app.run()
+    assert any("Written by the offline placeholder model" in c.value for c in app.caption)

@@ -119,7 +119,7 @@ def test_bundle_round_trips() -> None:
     extras = {"notes": "research notes", "verification": [{"claim": "x", "verdict": "supported"}],
               "sources": [SIEVE], "feedback": []}
     bundle = json.loads(to_bundle(_draft(), META, extras))
-    assert bundle["meta"] == META
+    assert bundle["meta"] == {**META, "placeholder_parts": ["hooks", "script"]}
     assert bundle["draft"] == _draft()
     assert {k: bundle[k] for k in extras} == extras
 
