@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import re
 import socket
+import sys
 from collections.abc import Iterator
 
 import pytest
 from pytest_httpserver import HTTPServer
 
-from pipelines import jobs
+from pipelines import cli, jobs
 from pipelines.costs import draft_estimate, price
 from pipelines.drafting import drafts
 from pipelines.evidence import projects
@@ -132,8 +133,29 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def doctor(env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> tuple[int, str, str]:
+    """`scriptwright doctor` in this process (the command's own entry point, argv and all): exit code,
+    stdout, stderr. The subprocess case below proves the same path from the installed command."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(sys, "argv", ["scriptwright", "doctor"])
+    get_settings.cache_clear()
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exited:
+        cli.main()
+    out = capsys.readouterr()
+    return exited.value.code or 0, out.out, out.err
+
+
+def one_error_line(code: int, stdout: str, stderr: str, needle: str) -> None:
+    assert code == 1
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and needle in stderr.replace("\n", " "), stderr
+    assert "Traceback" not in stderr + stdout and PLANTED_KEY not in stderr + stdout
+
+
 @pytest.mark.parametrize("mode", [*FAILURES, "unreachable"])
-def test_doctor_says_what_is_wrong_in_one_line(data_dir, server, provider, mode) -> None:
+def test_doctor_says_what_is_wrong_in_one_line(data_dir, server, provider, mode, monkeypatch, capsys) -> None:
     env = provider_env(server)
     if mode == "unreachable":
         env["SCRIPTWRIGHT_LM_API_BASE"] = base = f"http://127.0.0.1:{free_port()}/v1"
@@ -141,18 +163,20 @@ def test_doctor_says_what_is_wrong_in_one_line(data_dir, server, provider, mode)
     else:
         provider.mode = mode
         needle = FAILURES[mode][0]
-    out = run(["doctor"], data_dir, timeout=300, **env)
-    assert out.returncode == 1
-    lines = [line for line in out.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("Error: ") and needle in out.stderr.replace("\n", " "), out.stderr
-    assert "Traceback" not in out.stderr + out.stdout and PLANTED_KEY not in out.stderr + out.stdout
+    one_error_line(*doctor(env, monkeypatch, capsys), needle)
 
 
-def test_doctor_answers_through_the_provider(data_dir, server, provider) -> None:
+def test_the_installed_command_says_it_in_one_line_too(data_dir, server, provider) -> None:
+    provider.mode = "bad key"
     out = run(["doctor"], data_dir, timeout=300, **provider_env(server))
-    assert out.returncode == 0, out.stderr
-    assert f"{MODEL} at {server.url_for('/v1')}" in out.stdout.replace("\n", "")
-    assert "colour='blue'" in out.stdout and "OPENAI_API_KEY" in out.stdout and PLANTED_KEY not in out.stdout
+    one_error_line(out.returncode, out.stdout, out.stderr, FAILURES["bad key"][0])
+
+
+def test_doctor_answers_through_the_provider(data_dir, server, provider, monkeypatch, capsys) -> None:
+    code, stdout, stderr = doctor(provider_env(server), monkeypatch, capsys)
+    assert code == 0, stderr
+    assert f"{MODEL} at {server.url_for('/v1')}" in stdout.replace("\n", "")
+    assert "colour='blue'" in stdout and "OPENAI_API_KEY" in stdout and PLANTED_KEY not in stdout
 
 
 def test_a_spending_cap_stops_the_job_before_its_next_call(workspace, provider, monkeypatch) -> None:
