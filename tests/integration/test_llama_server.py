@@ -61,7 +61,9 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoopbackS
     port = _free_port()
     log = tmp_path_factory.mktemp("llama-server") / "server.log"
     cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(embedded_model_path()), "--model_alias",
-           MODEL.split("/", 1)[1], "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096"]
+           MODEL.split("/", 1)[1], "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096",
+           # every core, as the in-process engine uses (the server's default is half of them)
+           "--n_threads", str(os.cpu_count() or 1), "--n_threads_batch", str(os.cpu_count() or 1)]
     started = time.perf_counter()
     with log.open("w") as out:
         server = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
