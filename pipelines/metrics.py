@@ -360,9 +360,11 @@ class TitleMetric:
 # An example carries `title`, `key_points`, `opening_lengths` (the creator's other real openings, in
 # words) and the label `reference` (the video's real opening); a prediction carries `hook`.
 
-# score = setup × (0.4 + 0.3 voice + 0.3 length), voice's weight dropped when the hook is too short to
-# score: an opening that does not set up this video is worth nothing however well voiced.
-HOOK_WEIGHTS = {"setup": 0.4, "voice": 0.3, "length": 0.3}
+# score = setup × length × (0.6 + 0.4 voice), voice left out without a voice model: an opening that does
+# not set up this video, or a title where an opening belongs, is worth little however well voiced (the
+# embedded model's 8-word title-like hook "The Primes Never Run Out (Euclid's Sneaky Proof)", setup 0.97
+# and length 0.13, scored 0.43 as setup × (0.4 + 0.3 voice + 0.3 length); 0.08 here).
+HOOK_VOICE_WEIGHT = 0.4
 # Cosine (MiniLM) of a hook to the video's title and key points. Measured on the demo corpus's hook
 # eval sets (20 videos): each video's real opening 0.46-0.77, other videos' openings by the same
 # creator -0.09-0.47 (median 0.19), other creators' -0.15-0.27. Up to HOOK_UNRELATED it scores 0,
@@ -402,7 +404,7 @@ def hook_length_score(n_words: int, opening_lengths: list[int]) -> float:
 
 
 def hook_details(hook: str, example: Any, voice_model: Any = None) -> dict[str, Any]:
-    """score (0..1) and each part: setup, voice, length. No opening (under HOOK_MIN_WORDS words, or only
+    """score (setup × length × voiced, 0..1) and each part: setup, voice, length. No opening (under HOOK_MIN_WORDS words, or only
     the title again) and a copy of the real opening score 0; with a voice model, a hook too short for
     it to judge gets voice 0 (it cannot sound like the creator), without one voice is left out."""
     hook = " ".join((hook or "").split())
@@ -415,9 +417,8 @@ def hook_details(hook: str, example: Any, voice_model: Any = None) -> dict[str, 
     n_words = len(words(hook))
     parts = {"setup": hook_setup(hook, example.title, list(example.key_points or [])), "voice": voice,
              "length": hook_length_score(n_words, list(example.opening_lengths or []))}
-    present = {k: w for k, w in HOOK_WEIGHTS.items() if parts[k] is not None}
-    shape = sum(w * (1.0 if k == "setup" else parts[k]) for k, w in present.items()) / sum(present.values())
-    score = parts["setup"] * shape if usable and not copied else 0.0
+    voiced = 1.0 if voice is None else 1 - HOOK_VOICE_WEIGHT + HOOK_VOICE_WEIGHT * voice
+    score = parts["setup"] * parts["length"] * voiced if usable and not copied else 0.0
     return {"score": round(score, 4), **parts, "voice_message": voice_message, "copied": copied or None,
             "usable": usable, "n_words": n_words, "reference": example.reference}
 
@@ -448,13 +449,13 @@ class HookMetric:
                     f"{' …' if len(copied) > 12 else ''}”).")
         items = [(1 - d["setup"], f"setup {d['setup']:.2f}: it does not set up “{example.title}” and its key "
                                   "points"),
-                 (HOOK_WEIGHTS["length"] * (1 - d["length"]),
-                  f"length {d['n_words']} words against the creator's openings (score {d['length']:.2f})")]
+                 (1 - d["length"], f"length {d['n_words']} words against the creator's openings (score "
+                                   f"{d['length']:.2f})")]
         if d["voice"] is None:
             items.append((MENTION, f"voice not scored: {d['voice_message']}"))
         else:
             said = f" ({d['voice_message']})" if d["voice_message"] else ""
-            items.append((HOOK_WEIGHTS["voice"] * (1 - d["voice"]), f"voice fidelity {d['voice']:.2f}{said}"))
+            items.append((HOOK_VOICE_WEIGHT * (1 - d["voice"]), f"voice fidelity {d['voice']:.2f}{said}"))
         lines = [f"- {text}" for cost, text in sorted(items, key=lambda item: -item[0]) if cost >= MENTION]
         if not lines:
             return f"Score {d['score']:.2f}: nothing pulled it down."

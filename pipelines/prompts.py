@@ -26,6 +26,7 @@ import yaml
 
 from pipelines.errors import ScriptwrightError
 from pipelines.programs.registry import compilable_steps, signatures
+from pipelines.programs.registry import step as registered
 from pipelines.settings import Settings
 
 if TYPE_CHECKING:
@@ -180,11 +181,17 @@ class PromptService:
             raise ScriptwrightError(f"{path}: expected a mapping of tag -> {{step: version}}.")
         return {str(t): {str(s): str(v) for s, v in m.items()} for t, m in data.items()}
 
+    def folder(self, step: str) -> Path:
+        """Where a step's prompt versions live (its prompt folder in the step registry)."""
+        return self.root / registered(step).prompt_folder
+
     def steps(self) -> list[str]:
         return sorted(signatures())
 
     def versions(self, step: str) -> list[str]:
-        folder = self.root / step
+        if step not in signatures():
+            return []
+        folder = self.folder(step)
         return sorted(p.stem for p in folder.glob("*.md")) if folder.is_dir() else []
 
     def load(self, step: str, version: str) -> PromptFile:
@@ -193,7 +200,7 @@ class PromptService:
             raise ScriptwrightError(f"Unknown prompt step '{step}'; known steps: {', '.join(self.steps())}.")
         if not _VERSION.match(version):
             raise ScriptwrightError(f"'{version}' is not a valid prompt version name.")
-        path = self.root / step / f"{version}.md"
+        path = self.folder(step) / f"{version}.md"
         if not path.exists():
             have = ", ".join(self.versions(step)) or "none"
             raise ScriptwrightError(f"{path}: prompt file not found (versions of {step}: {have}).")
@@ -331,14 +338,14 @@ class PromptService:
                 try:
                     self.load(step, version)
                 except ScriptwrightError as exc:
-                    problem = Problem(self.root / step / f"{version}.md", str(exc), step=step)
+                    problem = Problem(self.folder(step) / f"{version}.md", str(exc), step=step)
                     if all(str(exc) not in p.message for p in problems):
                         problems.append(problem)
             default_needed = any(step not in m or is_compiled(m[step]) for m in tags.values())
             if default_needed and self.settings.default_prompt_version not in self.versions(step):
-                problems.append(Problem(self.root / step, f"a tag omits '{step}' or points it at a compiled program, "
-                                                          f"and the default version "
-                                                          f"'{self.settings.default_prompt_version}' does not exist",
+                problems.append(Problem(self.folder(step), f"a tag omits '{step}' or points it at a compiled program, "
+                                                           f"and the default version "
+                                                           f"'{self.settings.default_prompt_version}' does not exist",
                                         step=step))
         return problems
 

@@ -90,3 +90,10 @@ def test_with_a_voice_model_a_hook_it_cannot_judge_gets_no_voice_credit() -> Non
     without, judged = hook_details(short, example()), hook_details(short, example(), TooShortToJudge())
     assert without["voice"] is None and judged["voice"] == 0.0
     assert judged["score"] < without["score"]
+
+
+def test_a_title_where_an_opening_belongs_scores_little() -> None:
+    """The embedded model's hook for Pip's primes video was a title of 8 words (it scored 0.43 when
+    length only weighed in)."""
+    title_like = "The Monty Hall Problem: Why You Always Switch"
+    assert score(title_like) < 0.2 < score(REWORDED)
