@@ -333,7 +333,7 @@ def shown_output(program: str, pred: dspy.Prediction) -> str:
     """What a run stores as an example's output: the text, or an outline's sections one per line."""
     if program == "outline":
         return "\n".join(f"{s.get('title', '')}: {s.get('goal', '')} [{'; '.join(map(str, s.get('beats') or []))}]"
-                         for s in pred.sections)
+                         for s in pred.sections) or "(no sections)"
     return pred.get(program)  # script, title and hook predictions name their text after the program
 
 
