@@ -310,6 +310,7 @@ def demo(query: str = typer.Option("how does this work", help="what to search ea
          tag: str | None = TAG_OPTION, prompt: list[str] = PROMPT_OPTION) -> None:
     """Ingest the demo corpus and run the main job end to end (offline, embedded models)."""
     from pipelines import jobs
+    from pipelines.drafting import drafts
     from pipelines.prompts import parse_overrides
 
     job = _run_job("demo", {"query": query, "tag": tag, "prompts": parse_overrides(prompt)}, "Demo")
@@ -322,10 +323,13 @@ def demo(query: str = typer.Option("how does this work", help="what to search ea
         out.print(f"  pitch: {c['pitch']}", highlight=False)
     settings = get_settings()
     _print_draft(settings, r["draft"]["project"], r["draft"]["version"])
-    _print_exports_of_partial(settings, r["draft"]["project"], r["draft"]["version"])
+    version = (r.get("publish") or {}).get("version") or r["draft"]["version"]
+    if r.get("publish"):
+        _print_kit(r["draft"]["project"], drafts.get(settings, r["draft"]["project"], version))
+    _print_exports_of_partial(settings, r["draft"]["project"], version)
     if jobs.is_partial(job):
-        out.print(f"[yellow]Demo finished with gaps[/] (job {job['id']}): parts of the draft came back unusable "
-                  f"from {r['lm']} (see the warnings above).", highlight=False)
+        out.print(f"[yellow]Demo finished with gaps[/] (job {job['id']}): parts of the draft or its publish kit "
+                  f"came back unusable from {r['lm']} (see the warnings above).", highlight=False)
     else:
         out.print(f"[green]Demo finished[/] (job {job['id']}).")
 

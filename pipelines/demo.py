@@ -84,6 +84,8 @@ def run_load_sample(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     return {"creators": load_sample(ctx.settings, ctx)}
 
 
+# Where the demo's progress bar hands over from the draft to the publish kit.
+PUBLISH_FROM = 0.8
 DEMO_DRAFT = {"creator": "pip-halloran", "idea": "Monty Hall with a hundred doors",
               "source": "sources/monty-hall-notes.md"}
 
@@ -91,8 +93,11 @@ DEMO_DRAFT = {"creator": "pip-halloran", "idea": "Monty Hall with a hundred door
 @job_kind("demo")
 def run_demo(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """Ingest the demo corpus; per creator a corpus search and an LM channel summary; then a
-    whole draft (research, outline, hooks, script, checks) for Pip from the demo source."""
+    whole draft (research, outline, hooks, script, checks) for Pip from the demo source, and its
+    publish kit as a child job (when the script has a sentence to make it from)."""
+    from pipelines.drafting import drafts
     from pipelines.drafting.steps import run_draft
+    from pipelines.usable import has_script
     from pipelines.lm import lm_for_role, user_facing_lm_errors
     from pipelines.programs.channel_summary import summarize_channel
 
@@ -114,8 +119,14 @@ def run_demo(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
             "words": result["words"], "top_passage": hits[0]["title"] if hits else None,
             "topics": list(pred.topics)[:5], "pitch": pred.pitch,
         })
-    drafted = run_draft(ctx.part(0.6, 1.0), {"creator": DEMO_DRAFT["creator"], "idea": DEMO_DRAFT["idea"],
-                                             "sources": [str(settings.sample_dir / DEMO_DRAFT["source"])],
-                                             "tag": params.get("tag"), "prompts": params.get("prompts")})
-    return partial({"lm": writer.model, "prompts": selection.record, "creators": summaries, "draft": drafted},
-                   drafted.get("problems", []))
+    drafted = run_draft(ctx.part(0.6, PUBLISH_FROM), {"creator": DEMO_DRAFT["creator"], "idea": DEMO_DRAFT["idea"],
+                                                      "sources": [str(settings.sample_dir / DEMO_DRAFT["source"])],
+                                                      "tag": params.get("tag"), "prompts": params.get("prompts")})
+    problems, published = list(drafted.get("problems", [])), None
+    if has_script(drafts.get(settings, drafted["project"])["content"]):
+        published = _run_child(settings, ctx, "publish", {"project": drafted["project"], "tag": params.get("tag"),
+                                                          "prompts": params.get("prompts")},
+                               (PUBLISH_FROM, 1.0), "Making the publish kit")
+        problems += published.get("problems", [])
+    return partial({"lm": writer.model, "prompts": selection.record, "creators": summaries, "draft": drafted,
+                    "publish": published}, problems)

@@ -44,12 +44,17 @@ def test_user_errors_are_one_line_and_non_zero(data_dir, args, needle) -> None:
     assert needle in lines[0] and "Traceback" not in out.stderr
 
 
-@pytest.mark.timeout(1800)
+@pytest.mark.timeout(3000)
 def test_demo_runs_the_main_job_end_to_end(data_dir, settings) -> None:
     from pipelines.drafting import drafts
+    from pipelines.drafting.chapters import chapter_problems
+    from pipelines.drafting.description import DESCRIPTION_MAX
+    from pipelines.drafting.export import runtime
+    from pipelines.drafting.kit import PARTS
     from pipelines.usable import empty_sections, has_script, placeholder_in
 
-    out = run(["demo"], data_dir, timeout=1500)  # ingest, summaries and a whole draft with the embedded LM
+    # ingest, summaries, a whole draft and its publish kit with the embedded LM
+    out = run(["demo"], data_dir, timeout=2700)
     assert out.returncode == 0, out.stderr
     assert "Demo finished" in out.stdout
     assert "Pip Halloran" in out.stdout and "Dr. Amara Okafor" in out.stdout
@@ -64,7 +69,7 @@ def test_demo_runs_the_main_job_end_to_end(data_dir, settings) -> None:
     assert demo["result"]["lm"] == "local/smollm2"
     # the whole draft for Pip, with the embedded LM: what it left unusable is said, never passed off as done
     drafted = demo["result"]["draft"]
-    content = drafts.get(settings, drafted["project"])["content"]
+    content = drafts.get(settings, drafted["project"], drafted["version"])["content"]
     warned = " ".join(out.stderr.split())
     assert (demo["result"].get("status") == "partial") == ("Demo finished with gaps" in out.stdout)
     assert all(f"partial: {p}" in warned for p in demo["result"].get("problems", []))
@@ -74,8 +79,20 @@ def test_demo_runs_the_main_job_end_to_end(data_dir, settings) -> None:
         assert drafted["versions"] == [1, 2, 3], "no checks of a script with no sentence"
         assert "not exported: Nothing to export: the script has no sentences yet" in warned
         assert "markdown: " not in out.stdout
+        assert "publish" not in children and demo["result"]["publish"] is None, "no kit without a script"
     else:
         assert drafted["versions"] == [1, 2, 3, 4]
+        # the publish kit, a child job: one version per part, every part there or said to be missing
+        assert children.count("publish") == 1 and demo["result"]["publish"]["versions"] == [5, 6, 7, 8]
+        published = drafts.get(settings, drafted["project"])
+        assert published["version"] == 8 and set(published["content"]["publish"]) == set(PARTS)
+        description = published["content"]["publish"]["description"]
+        assert description["duration_s"] == pytest.approx(runtime(published["content"]), abs=0.1)
+        if description["chapters"]:
+            assert sum(c["duration_s"] for c in description["chapters"]) == pytest.approx(description["duration_s"],
+                                                                                       abs=0.1)
+            assert chapter_problems(description["chapters"], description["duration_s"]) == []
+        assert "Publish kit" in out.stdout and "Titles" in out.stdout
         markdown = Path(next(line.split(": ", 1)[1] for line in out.stdout.splitlines()
                              if line.startswith("markdown: ")))
         text = markdown.read_text()
@@ -83,6 +100,9 @@ def test_demo_runs_the_main_job_end_to_end(data_dir, settings) -> None:
         assert "no text yet.)" not in text and not placeholder_in(text)
         assert ("have no text yet and are left out" in text) == bool(empty_sections(content))
         assert Path(str(markdown).replace(".md", ".txt")).exists() and Path(str(markdown).replace(".md", ".json")).exists()
+        assert markdown.name == "monty-hall-with-a-hundred-doors-v8.md" and "## Publish kit" in text
+        pasted = Path(str(markdown).replace(".md", "-description.txt")).read_text()
+        assert len(pasted) <= DESCRIPTION_MAX and not placeholder_in(pasted)
     again = run(["demo"], data_dir)  # a second demo re-ingests nothing and still finishes
     assert again.returncode == 0, again.stderr
     assert "Demo finished" in again.stdout
