@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -28,6 +31,63 @@ def slugify(name: str) -> str:
     if not slug:
         raise ScriptwrightError(f"'{name}' is not a usable creator name; use letters or digits.")
     return slug
+
+
+# ---------------------------------------------------------------- what search looks up, kept per process
+
+# A search needs each hit's video (title, link, creator's name) and a creator's id. They change only when a
+# video or creator is written, and every such write renews the workspace's corpus stamp (a file in the data
+# dir, so writes by other processes count too); lookups read under an older stamp are read again. A hit whose
+# video is not in the lookups yet (stored after they were read) reads them again too.
+CORPUS_STAMP = "corpus.stamp"
+_lookups: dict[Path, tuple[str, dict[str, Any]]] = {}
+_lookups_lock = threading.Lock()
+
+
+def renew_stamp(settings: Settings) -> None:
+    """Mark the videos and creators as changed (after the write has committed)."""
+    settings.root.mkdir(parents=True, exist_ok=True)
+    (settings.root / CORPUS_STAMP).write_text(uuid.uuid4().hex)
+
+
+def _stamp(settings: Settings) -> str:
+    try:
+        return (settings.root / CORPUS_STAMP).read_text()
+    except FileNotFoundError:
+        return ""
+
+
+def _lookup(settings: Settings, fresh: bool = False) -> dict[str, Any]:
+    """Videos by id and creator ids by slug and lower-case name, as of the corpus stamp."""
+    stamp = _stamp(settings)
+    with _lookups_lock:
+        cached = _lookups.get(settings.root)
+    if cached and cached[0] == stamp and not fresh:
+        return cached[1]
+    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
+        videos = {r["id"]: r for r in rows(conn, "SELECT v.id, v.title, v.source, v.source_id, v.url, c.name AS creator"
+                                                 " FROM videos v JOIN creators c ON c.id = v.creator_id")}
+        creators = {key: cid for cid, slug, name in conn.execute("SELECT id, slug, name FROM creators").fetchall()
+                    for key in (slug, name.lower())}
+    found = {"videos": videos, "creators": creators}
+    with _lookups_lock:
+        _lookups[settings.root] = (stamp, found)
+    return found
+
+
+def _creator_id(settings: Settings, name: str) -> int:
+    known = _lookup(settings)["creators"]
+    for key in (name.lower(), _slug_or_none(name)):
+        if key in known:
+            return int(known[key])
+    return int(get_creator(settings, name)["id"])  # a new creator, or the error that lists the known ones
+
+
+def _slug_or_none(name: str) -> str | None:
+    try:
+        return slugify(name)
+    except ScriptwrightError:
+        return None
 
 
 def ensure_creator(settings: Settings, name: str, handle: str | None = None, channel_url: str | None = None,
@@ -68,6 +128,7 @@ def rename_creator(settings: Settings, name: str, new_name: str) -> dict[str, An
         if clash:
             raise ScriptwrightError(f"Another creator ({clash[0]}) is already called '{new_name}'.")
         conn.execute("UPDATE creators SET name = ? WHERE id = ?", [new_name, creator["id"]])
+    renew_stamp(settings)
     return get_creator(settings, creator["slug"])
 
 
@@ -83,6 +144,7 @@ def retitle_video(settings: Settings, creator: str, video_id: int, title: str) -
             raise ScriptwrightError(f"{c['name']} has no video with id {video_id}; see `scriptwright creator "
                                     f"videos {c['slug']}`.")
         conn.execute("UPDATE videos SET title = ? WHERE id = ?", [title, video_id])
+    renew_stamp(settings)
     return {"id": video_id, "old": found[0], "title": title}
 
 
@@ -138,6 +200,7 @@ def delete_creator(settings: Settings, name: str) -> dict[str, int]:
             args = [cid] * where.count("?")
             removed[table] = int(conn.execute(f"SELECT count(*) FROM {table} WHERE {where}", args).fetchone()[0])
             conn.execute(f"DELETE FROM {table} WHERE {where}", args)
+    renew_stamp(settings)
     for folder in (settings.compiled_root / creator["slug"], settings.downloads_dir / str(cid)):
         shutil.rmtree(folder, ignore_errors=True)
     return removed
@@ -269,6 +332,7 @@ def store_videos(settings: Settings, creator_id: int, docs: list[VideoDoc]) -> l
             continue
         video_id, chunk_rows = _write_video(settings, creator_id, p)
         _replace_vectors(vectors, creator_id, video_id, chunk_rows, new_vectors[n])
+        renew_stamp(settings)
         outcomes[n] = StoreOutcome("updated" if p.old_id else "added", video_id, len(chunk_rows))
     return [outcomes[n] for n in range(len(docs))]
 
@@ -338,19 +402,13 @@ def search(settings: Settings, query: str, creator: str | None = None, k: int = 
     """Passages matching a query, best first, with video title, start time and a link."""
     if not query.strip():
         raise ScriptwrightError("Type something to search for.")
-    where = None
-    if creator:
-        where = f"creator_id = {int(get_creator(settings, creator)['id'])}"
+    where = f"creator_id = {_creator_id(settings, creator)}" if creator else None
     hits = VectorStore(settings.lancedb_dir).search(query, embed_one(query) if mode != "fts" else None, where, k, mode)
     if not hits:
         return []
-    with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
-        videos = {r["id"]: r for r in rows(
-            conn,
-            "SELECT v.id, v.title, v.source, v.source_id, v.url, c.name AS creator FROM videos v"
-            " JOIN creators c ON c.id = v.creator_id WHERE v.id IN (SELECT unnest(?))",
-            [[int(h["video_id"]) for h in hits]],
-        )}
+    videos = _lookup(settings)["videos"]
+    if any(int(h["video_id"]) not in videos for h in hits):
+        videos = _lookup(settings, fresh=True)["videos"]
     out = []
     for h in hits:
         v = videos.get(int(h["video_id"]))

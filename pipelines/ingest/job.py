@@ -151,6 +151,7 @@ def _drop_if_empty(settings: Settings, creator_id: int) -> None:
     with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
         conn.execute("DELETE FROM creators WHERE id = ? AND NOT EXISTS (SELECT 1 FROM videos WHERE creator_id = ?)",
                      [creator_id, creator_id])
+    corpus.renew_stamp(settings)
 
 
 def detect_language(text: str) -> str | None:
