@@ -65,6 +65,14 @@ STYLE_LABELS = {
 _BULLET = re.compile(r"^\s*(?:[-*•–]|\d+[.)])\s+")
 
 
+def pulled_down(score: float, items: list[tuple[float, str]]) -> str:
+    """A score's feedback: each (cost, what) that pulled it down, biggest cost first."""
+    if not items:
+        return f"Score {score:.2f}: nothing pulled it down."
+    lines = [f"- {text}" for _, text in sorted(items, key=lambda item: -item[0])]
+    return f"Score {score:.2f}. What pulled it down, biggest first:\n" + "\n".join(lines)
+
+
 def coverage(key_points: list[str], text: str) -> tuple[float, list[str]]:
     """Share of key points the text makes (cosine >= COVERAGE_MATCH), and the missed ones."""
     points = [p.strip() for p in key_points if p and p.strip()]
@@ -197,10 +205,7 @@ class ScriptMetric:
         if d["unsupported"]:
             items.append((d["penalty"], f"penalty {d['penalty']:.2f} for numbers found in neither the key points "
                                         "nor the reference: " + " | ".join(d["unsupported"])))
-        if not items:
-            return f"Score {d['score']:.2f}: nothing pulled it down."
-        lines = [f"- {text}" for _, text in sorted(items, key=lambda item: -item[0])]
-        return f"Score {d['score']:.2f}. What pulled it down, biggest first:\n" + "\n".join(lines)
+        return pulled_down(d["score"], items)
 
     def _style_gaps(self, creator: str, text: str) -> list[str]:
         medians = {k: v for k, v in self.creator_medians.get(creator, {}).items() if v is not None}
@@ -349,10 +354,7 @@ class TitleMetric:
                   f"length {d['chars']} characters; the creator's titles run {d['range'][0]}-{d['range'][1]}"),
                  (d["meaning"] * TITLE_WEIGHTS["plain"] * (1 - d["plain"]),
                   "words the creator never uses in a title: " + ", ".join(d["clickbait"]))]
-        lines = [f"- {text}" for cost, text in sorted(items, key=lambda item: -item[0]) if cost >= MENTION]
-        if not lines:
-            return f"Score {d['score']:.2f}: nothing pulled it down."
-        return f"Score {d['score']:.2f}. What pulled it down, biggest first:\n" + "\n".join(lines)
+        return pulled_down(d["score"], [(cost, text) for cost, text in items if cost >= MENTION])
 
 
 # ---------------------------------------------------------------- the hook program
@@ -456,10 +458,7 @@ class HookMetric:
         else:
             said = f" ({d['voice_message']})" if d["voice_message"] else ""
             items.append((HOOK_VOICE_WEIGHT * (1 - d["voice"]), f"voice fidelity {d['voice']:.2f}{said}"))
-        lines = [f"- {text}" for cost, text in sorted(items, key=lambda item: -item[0]) if cost >= MENTION]
-        if not lines:
-            return f"Score {d['score']:.2f}: nothing pulled it down."
-        return f"Score {d['score']:.2f}. What pulled it down, biggest first:\n" + "\n".join(lines)
+        return pulled_down(d["score"], [(cost, text) for cost, text in items if cost >= MENTION])
 
 
 # ---------------------------------------------------------------- the outline program
