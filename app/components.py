@@ -28,11 +28,6 @@ def placeholder_note(line: str, key: str) -> None:
         st.page_link("app_pages/settings.py", label="Set a real model in Settings", icon=":material/settings:")
 
 
-# Jobs whose banner ends with what their model calls cost (the ledger's figures).
-SPENDING_JOBS = {"draft", "draft-outline", "draft-hooks", "draft-script", "publish", "research", "verify",
-                 "idea-validate", "audience", "eval-run", "optimize", "dna-build"}
-
-
 def job_title(kind: str) -> str:
     return JOB_TITLES.get(kind, kind)
 
@@ -44,12 +39,13 @@ def _draw_final(job: dict) -> None:
                    icon=":material/warning:")
     elif job["status"] == "succeeded":
         st.success(f"{title} finished: {job.get('message') or 'done'}")
-    if job["status"] == "succeeded" and job["kind"] in SPENDING_JOBS:
-        st.caption(costs.spent_line(settings(), job["id"]))
     elif job["status"] == "cancelled":
         st.warning(f"{title} was cancelled.")
     else:
         st.error(job["error"] or f"{title} failed.")
+    spent = costs.spent(settings(), job["id"]) if job["status"] == "succeeded" else None
+    if spent and spent["calls"]:  # what the job's model calls cost, from the ledger
+        st.caption(costs.spent_text(spent))
     failed = [i for i in job["items"] if i["status"] == "failed"]
     if failed:
         with st.expander(f"{len(failed)} item(s) failed", expanded=job["status"] != "failed"):

@@ -94,7 +94,11 @@ def estimate_line(settings: Settings, research: bool) -> str:
 
 def spent_line(settings: Settings, job_id: str) -> str:
     """What the job's calls cost, from the ledger, as one line."""
-    s = spent(settings, job_id)
+    return spent_text(spent(settings, job_id))
+
+
+def spent_text(s: dict[str, Any]) -> str:
+    """`spent` figures as one line."""
     cached = f" ({s['cache_hits']} answered from the cache)" if s["cache_hits"] else ""
     return (f"Spent: {s['calls']} model calls{cached}, {s['prompt_tokens']:,} prompt + {s['completion_tokens']:,} "
             f"answer tokens, {_usd(s)}.")

@@ -46,8 +46,8 @@ st.caption(f"Models, servers and keys chosen here are saved in this workspace's 
 
 st.subheader("Language models per role")
 st.dataframe([{"role": ROLE_NAMES[role], "model": model,
-               "set in": workspace_env.origin(f"SCRIPTWRIGHT_LM_{role.upper()}")
-               or workspace_env.origin("SCRIPTWRIGHT_LM") or "default (embedded model)",
+               "set in": workspace_env.origin(providers.role_variables(role)[0])
+               or workspace_env.origin(providers.role_variables(ALL_ROLES)[0]) or "default (embedded model)",
                "missing key": providers.missing_key(s, role) or ""}
               for role, model in lm.lm_summary(s).items()], hide_index=True)
 for name in workspace_env.overridden(s.root):

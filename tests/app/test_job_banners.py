@@ -22,6 +22,7 @@ def test_a_job_shows_on_its_page_at_once_and_nowhere_else(app: AppTest, sample_s
     wait_for_jobs(sample_settings)
     app.run()
     assert "Creator DNA finished" in banners(app)
+    assert not app.error, [e.value for e in app.error]  # a finished job is never also shown as failed
 
     for page in ("creators.py", "new_video.py", "prompt_lab.py", "home.py"):
         app.switch_page(f"app_pages/{page}")

@@ -277,6 +277,7 @@ def test_the_whole_video_in_one_job_with_its_estimate_cost_and_the_offline_badge
     on the page (with a link to Settings) — here and on the Drafts page."""
     from pipelines.drafting import drafts
     from pipelines.settings import EMBEDDED_LM
+    from pipelines.store.duckdb import connect
     from tests.integration.test_drafting import ANSWERS as DRAFT_ANSWERS
 
     lm = dspy.utils.DummyLM(DRAFT_ANSWERS, adapter=dspy.JSONAdapter())
@@ -296,9 +297,14 @@ def test_the_whole_video_in_one_job_with_its_estimate_cost_and_the_offline_badge
     assert steps == ["checks", "script", "hooks", "outline"]
     assert drafts.get(sample_settings, project)["content"]["models"] == {
         "outline": EMBEDDED_LM, "hooks": EMBEDDED_LM, "script": EMBEDDED_LM}
-    shown = " ".join(c.value for c in app.caption)
     assert "Whole draft finished" in " ".join(m.value for m in [*app.success, *app.warning])
-    assert "Spent: " in shown
+    job = next(j for j in jobs.list_jobs(sample_settings) if j["kind"] == "draft")
+    with connect(sample_settings.duckdb_path) as conn:  # DummyLM keeps no ledger: one call as a real LM records it
+        conn.execute("INSERT INTO lm_calls (job_id, role, model, prompt_tokens, completion_tokens, cost_usd, cache_hit)"
+                     " VALUES (?, 'writer', ?, 700, 40, 0.0, false)", [job["id"], EMBEDDED_LM])
+    app.run()
+    shown = " ".join(c.value for c in app.caption)
+    assert "Spent: 1 model calls, 700 prompt + 40 answer tokens, free (local models)." in shown
     assert "Written by the offline placeholder model (local/smollm2): outline, hooks, script." in shown
 
     app.switch_page("app_pages/drafts.py")
