@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.errors import StreamlitAuthError, StreamlitSecretNotFoundError
 
-from pipelines import jobs
+from pipelines import corpus, jobs
 from pipelines.demo import sample_needed
 from pipelines.errors import ScriptwrightError
 from pipelines.settings import Settings, get_settings
@@ -27,6 +27,28 @@ def _startup(data_dir: str) -> dict:
         if created:
             jobs.start_in_thread(s, seed_job)
     return {"recovered": recovered, "seed_job": seed_job}
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _creators(root: str, version: str) -> list[dict]:
+    return corpus.list_creators(settings())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _videos(root: str, version: str, creator_id: int) -> list[dict]:
+    return corpus.list_videos(settings(), creator_id)
+
+
+def creators() -> list[dict]:
+    """Every creator with corpus totals, read again only after the corpus changed (in any process)."""
+    s = settings()
+    return _creators(str(s.root), corpus.version(s))
+
+
+def videos(creator_id: int) -> list[dict]:
+    """A creator's videos with their totals, read again only after the corpus changed (in any process)."""
+    s = settings()
+    return _videos(str(s.root), corpus.version(s), creator_id)
 
 
 def sign_in_configured() -> bool:

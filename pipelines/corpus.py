@@ -50,7 +50,9 @@ def renew_stamp(settings: Settings) -> None:
     (settings.root / CORPUS_STAMP).write_text(uuid.uuid4().hex)
 
 
-def _stamp(settings: Settings) -> str:
+def version(settings: Settings) -> str:
+    """The corpus's version: a new value after every write to its videos or creators, in any process
+    ("" before the first one)."""
     try:
         return (settings.root / CORPUS_STAMP).read_text()
     except FileNotFoundError:
@@ -59,7 +61,7 @@ def _stamp(settings: Settings) -> str:
 
 def _lookup(settings: Settings, fresh: bool = False) -> dict[str, Any]:
     """Videos by id and creator ids by slug and lower-case name, as of the corpus stamp."""
-    stamp = _stamp(settings)
+    stamp = version(settings)
     with _lookups_lock:
         cached = _lookups.get(settings.root)
     if cached and cached[0] == stamp and not fresh:
@@ -102,7 +104,9 @@ def ensure_creator(settings: Settings, name: str, handle: str | None = None, cha
             "INSERT INTO creators (slug, name, handle, channel_url, description) VALUES (?, ?, ?, ?, ?)",
             [slug, name, handle, channel_url, description],
         )
-        return rows(conn, "SELECT * FROM creators WHERE slug = ?", [slug])[0]
+        created = rows(conn, "SELECT * FROM creators WHERE slug = ?", [slug])[0]
+    renew_stamp(settings)
+    return created
 
 
 def get_creator(settings: Settings, name: str) -> dict[str, Any]:

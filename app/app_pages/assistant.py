@@ -6,9 +6,10 @@ import json
 
 import streamlit as st
 
+from app import state
 from app.components import link, pick_creator, plain
 from app.state import settings
-from pipelines import corpus, jobs
+from pipelines import jobs
 from pipelines.assistant import agent, chat
 from pipelines.assistant.chat import MAX_MESSAGE_CHARS
 from pipelines.errors import ScriptwrightError
@@ -19,7 +20,7 @@ NO_PROJECT = "(no project)"
 
 st.title("Assistant")
 s = settings()
-creator = pick_creator(corpus.list_creators(s), "as_creator",
+creator = pick_creator(state.creators(), "as_creator",
                        "No creators yet. Ingest a channel on the Creators page first.")
 mine = [p["id"] for p in projects.list_projects(s, creator["slug"])]
 left, right = st.columns([3, 1])

@@ -2,6 +2,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
+from app import state
 from app.components import AXES, CHOSEN_CREATOR, job_banners, link, pick_creator, snippet, start_job
 from app.state import settings
 from pipelines import corpus
@@ -13,7 +14,7 @@ from pipelines.ingest.model import UNTITLED
 st.title("Creators")
 s = settings()
 
-with st.expander("Add videos to a creator", expanded=not corpus.list_creators(s)):
+with st.expander("Add videos to a creator", expanded=not state.creators()):
     with st.form("ingest_form"):
         name = st.text_input("Creator name", placeholder="e.g. Pip Halloran")
         urls = st.text_area("Channel, playlist or video URLs, or folders on this machine (one per line)")
@@ -42,7 +43,7 @@ with st.expander("Add videos to a creator", expanded=not corpus.list_creators(s)
 
 job_banners("creators", limit=3)
 
-listed = corpus.list_creators(s)
+listed = state.creators()
 pending = st.session_state.get("creator_pending")
 match = next((c["name"] for c in listed if pending and pending in (c["name"], c["slug"])), None)
 if match:
@@ -58,8 +59,10 @@ m[2].metric("Hours", creator["hours"])
 m[3].metric("Chunks", creator["chunks"])
 m[4].metric("Comments", creator["comments"])
 
-videos = pd.DataFrame(corpus.list_videos(s, creator["id"]))
-tab_videos, tab_charts, tab_search, tab_transcript = st.tabs(["Videos", "Charts", "Search", "Transcript"])
+videos = pd.DataFrame(state.videos(creator["id"]))
+# the charts are drawn only while their tab is open: plotly's first chart costs a page load's worth of browser time
+tab_videos, tab_charts, tab_search, tab_transcript = st.tabs(["Videos", "Charts", "Search", "Transcript"],
+                                                             key="creators_tab", on_change="rerun")
 
 with tab_videos:
     needle = st.text_input("Filter by title", key="video_filter")
@@ -91,7 +94,7 @@ with tab_videos:
         st.info("No videos match." if needle else "No videos yet.")
 
 with tab_charts:
-    if len(videos):
+    if tab_charts.open and len(videos):
         dated = videos.dropna(subset=["published_at"])
         if len(dated):
             st.plotly_chart(px.scatter(dated, x="published_at", y="n_words", size="duration_s", hover_name="title",

@@ -1,8 +1,9 @@
 import streamlit as st
 
+from app import state
 from app.components import job_panel
 from app.state import prompt_problems, settings, startup
-from pipelines import corpus, jobs
+from pipelines import jobs
 
 st.title("Scriptwright")
 st.caption("From an idea to a researched, fact-checked script that sounds like you.")
@@ -17,7 +18,7 @@ if problems := prompt_problems():
 if boot["recovered"]:
     st.warning(f"{len(boot['recovered'])} job(s) interrupted by an earlier crash were marked failed; see Jobs.")
 
-creators = corpus.list_creators(settings())
+creators = state.creators()
 cols = st.columns(4)
 cols[0].metric("Creators", len(creators))
 cols[1].metric("Videos", sum(c["videos"] for c in creators))

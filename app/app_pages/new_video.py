@@ -2,11 +2,11 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
+from app import state
 from app.components import CHOSEN_PROJECT, job_banners, link, pick_creator, placeholder_note, plain, start_job
 from app.draft_views import checks_view, export_buttons, feedback_row, save_and_rerun, script_view, unsaved_edits
 from app.publish_view import publish_tab
 from app.state import settings
-from pipelines import corpus
 from pipelines.drafting import drafts
 from pipelines.drafting.kit import kit_state
 from pipelines.drafting.steps import AUDIENCE_LEVELS, choose_hook
@@ -32,7 +32,7 @@ STATE_ICONS = {DONE: ":material/check_circle:", PARTIAL: ":material/warning:"}
 
 st.title("New video")
 s = settings()
-creator = pick_creator(corpus.list_creators(s), "nv_creator", "No creators yet. Ingest a channel on the Creators page first.")
+creator = pick_creator(state.creators(), "nv_creator", "No creators yet. Ingest a channel on the Creators page first.")
 
 
 def gaps(problems: list[str | None] | None) -> None:

@@ -1,8 +1,9 @@
 import streamlit as st
 
+from app import state
 from app.components import job_banners, pick_creator, start_job
 from app.state import settings
-from pipelines import corpus, evals
+from pipelines import evals
 from pipelines.compiled import list_compiled
 from pipelines.errors import ScriptwrightError
 from pipelines.programs import registry
@@ -64,7 +65,7 @@ if versions:
         st.error(str(exc))
 
 st.subheader("Evaluate and compile on a creator's own transcripts")
-creators = corpus.list_creators(settings())
+creators = state.creators()
 creator = pick_creator(creators, "lab_creator", "No creators yet: ingest a channel first.")
 job_banners("prompt_lab")
 program = st.selectbox("Program", list(registry.programs()), key="lab_program",

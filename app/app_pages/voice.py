@@ -2,9 +2,10 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
+from app import state
 from app.components import AXES, job_banners, link, pick_creator, plain, start_job
 from app.state import settings
-from pipelines import corpus, jobs
+from pipelines import jobs
 from pipelines.corpus import clock
 from pipelines.errors import ScriptwrightError
 from pipelines.voice import dna
@@ -20,7 +21,7 @@ def follow_dna(slug: str, drawn: tuple[int, str] | None) -> None:
         st.rerun()
 
 
-creators = corpus.list_creators(s)
+creators = state.creators()
 creator = pick_creator(creators, "voice_creator", "No creators yet. Ingest a channel on the Creators page first.")
 snapshots = dna.list_snapshots(s, creator["slug"])
 
@@ -66,7 +67,8 @@ with tab_dna:
                                         "prompts": st.session_state.prompt_overrides}, "voice/dna")
 
         tab_glance, tab_guide, tab_phrases, tab_stories, tab_diff = st.tabs(
-            ["At a glance", "Style guide", "Signature phrases", "Stories", "Compare versions"])
+            ["At a glance", "Style guide", "Signature phrases", "Stories", "Compare versions"],
+            key="voice_dna_part", on_change="rerun")  # a hidden tab's chart is not drawn (see Creators)
 
         with tab_glance:
             st.caption(f"From {snap['n_videos']} videos · corpus {snap['corpus_hash'][:10]} · style guide "
@@ -113,7 +115,7 @@ with tab_dna:
 
         with tab_phrases:
             phrases = snap["signature_phrases"]
-            if phrases:
+            if phrases and tab_phrases.open:
                 st.plotly_chart(px.bar(pd.DataFrame(phrases[:15]).iloc[::-1], x="z", y="phrase", orientation="h",
                                        hover_data=["count", "videos", "background"],
                                        title="Signature phrases (weighted log-odds vs other creators)"), width="stretch")

@@ -95,3 +95,25 @@ def test_rename_and_delete_a_creator_from_the_page(app: AppTest, sample_settings
     assert not app.exception
     assert "rex-moreno" not in {c["slug"] for c in corpus.list_creators(sample_settings)}
     assert "Rex M." not in app.selectbox(key="creator_pick").options
+
+
+def test_charts_are_drawn_only_while_their_tab_is_open(app: AppTest) -> None:
+    open_creators(app)
+    pick(app, "Pip Halloran")
+    assert not app.get("plotly_chart"), "a hidden Charts tab costs the browser nothing"
+    app.session_state["creators_tab"] = "Charts"
+    app.run()
+    assert len(app.get("plotly_chart")) == 2 and not app.exception
+
+
+def test_creator_lists_are_read_again_only_after_the_corpus_changes(app: AppTest, sample_settings, monkeypatch) -> None:
+    open_creators(app)
+    reads = []
+    listed = corpus.list_creators
+    monkeypatch.setattr(corpus, "list_creators", lambda s: reads.append(1) or listed(s))
+    app.run()
+    app.run()
+    assert reads == [], "an unchanged corpus is not read again"
+    corpus.rename_creator(sample_settings, "pip-halloran", "Pip H.")  # any process's write renews the corpus version
+    app.run()
+    assert reads == [1] and "Pip H." in app.selectbox(key="creator_pick").options
