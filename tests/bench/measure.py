@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import statistics
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from pipelines import corpus
 from pipelines.embed import embed_one
 from pipelines.settings import Settings
 from tests.bench.report import Row
-from tests.e2e.test_workbench import running_app
+from tests.e2e.test_workbench import free_port, healthy, running_app, wait_until
 
 # What people type into the Creators page's search box; the demo and 3b1b corpora cover these topics.
 QUERIES = [
@@ -91,6 +92,28 @@ def creators_page_row(name: str, settings: Settings, browser: Any, what: str) ->
                   f"{what}; median of 5 (range {min(drawn):,.0f}-{max(drawn):,.0f}), the first load after start "
                   f"{cold:,.0f} ms; until the video table shows and the script stops; "
                   "baseline: the load event of the static shell")
+
+
+def bare_page_row(browser: Any, folder: Path) -> Row:
+    """The floor under any Streamlit page: a one-line app that shows a two-row table, served by plain
+    `streamlit run` with the same Streamlit, loaded the way `creators_page_row` loads the Creators page."""
+    script = folder / "bare_app.py"
+    script.write_text('import streamlit as st\n\nst.dataframe({"a": [1, 2]})\n')
+    port = free_port()
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "streamlit"), "run", str(script), "--server.port",
+                             str(port), "--server.headless", "true", "--server.address", "127.0.0.1"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: healthy(url) or proc.poll() is not None, 300, "streamlit to answer /_stcore/health")
+        page_loads(browser, url, VIDEO_TABLE, repeats=1)
+        shells, drawn = page_loads(browser, url, VIDEO_TABLE)
+    finally:
+        proc.terminate()
+        proc.wait(15)
+    return Row.of("bare Streamlit page (one table)", statistics.median(drawn), "ms", statistics.median(shells),
+                  f"median of 5 (range {min(drawn):,.0f}-{max(drawn):,.0f}); the floor any Streamlit page starts "
+                  "from; baseline: the load event of its static shell")
 
 
 @dataclass(frozen=True)

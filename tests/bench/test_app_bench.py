@@ -1,16 +1,18 @@
 """The Creators page of a running `scriptwright app`, loaded by headless Chromium, against the
-static shell (HTML, JS, CSS) the same server sends for the same URL."""
+static shell (HTML, JS, CSS) the same server sends for the same URL; and the floor under both, a bare
+Streamlit page with one table."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pipelines import corpus
 from pipelines.settings import Settings
-from tests.bench.measure import creators_page_row
+from tests.bench.measure import bare_page_row, creators_page_row
 from tests.bench.report import Row
 
 pytestmark = pytest.mark.bench
@@ -21,3 +23,7 @@ def test_creators_page_load(sample_settings: Settings, browser: Any, bench_recor
     bench_record(creators_page_row(
         "app page load (Creators)", sample_settings, browser,
         f"demo workspace: {len(creators)} creators, {sum(c['videos'] for c in creators)} videos"))
+
+
+def test_bare_streamlit_page_load(browser: Any, bench_record: Callable[[Row], None], tmp_path: Path) -> None:
+    bench_record(bare_page_row(browser, tmp_path))
