@@ -12,7 +12,7 @@ import streamlit as st
 from app.components import job_banners, plain
 from app.draft_views import feedback_row, save_and_rerun
 from pipelines.corpus import clock
-from pipelines.drafting.description import DESCRIPTION_MAX, TITLE_MAX, description_text
+from pipelines.drafting.description import DESCRIPTION_MAX, NOTHING_TO_PASTE, TITLE_MAX, description_text
 from pipelines.drafting.kit import PART_NAMES, PARTS, choose_title, edit_description, edit_post, edit_short, \
     stale_parts
 from pipelines.errors import ScriptwrightError
@@ -86,6 +86,9 @@ def _description(project: str, version: int, content: dict) -> None:
         titles = None if edited is None else [str(t) for t in edited["chapter"]]
         _save(project, version, lambda: edit_description(content, summary, titles), "edited the description")
     text = description_text(description)
+    if not text:
+        st.info(NOTHING_TO_PASTE)
+        return
     st.markdown(f"**description.txt** · {len(text) - 1:,} of {DESCRIPTION_MAX:,} characters")
     st.code(text, language=None, wrap_lines=True)
     st.download_button("description.txt", text.encode(), "description.txt", "text/plain",

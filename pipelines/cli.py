@@ -879,7 +879,7 @@ def drafts_feedback_export(project: str | None = typer.Option(None, "--project",
 
 def _print_kit(project: str, row: dict[str, Any]) -> None:
     """The publish kit of a draft version: titles, description.txt as it would be pasted, Short, post."""
-    from pipelines.drafting.description import description_text
+    from pipelines.drafting.description import NOTHING_TO_PASTE, description_text
     from pipelines.drafting.kit import stale_parts
 
     content = row["content"]
@@ -910,7 +910,7 @@ def _print_kit(project: str, row: dict[str, Any]) -> None:
         out.print("[bold]Description[/] (description.txt)", highlight=False)
         if description.get("chapters_note"):
             err.print(f"[yellow]chapters:[/] {escape(description['chapters_note'])}", highlight=False, soft_wrap=True)
-        typer.echo(description_text(description))
+        typer.echo(description_text(description) or f"{NOTHING_TO_PASTE}\n")
     short = kit.get("short")
     if short:
         out.print(f"[bold]Short[/] (~{short['seconds']:.0f} s of {short['max_seconds']})", highlight=False)

@@ -92,10 +92,16 @@ def _shortened(text: str, limit: int) -> str:
     return f"{cut}…" if cut else ""
 
 
+NOTHING_TO_PASTE = ("Nothing to paste yet: no usable summary came back, the script has too few written parts for "
+                    "chapters, no source has a link, and your past videos gave no footer. Write the summary "
+                    "yourself and save it.")
+
+
 def description_text(description: dict[str, Any]) -> str:
     """The description as plain text to paste: summary, chapters (only a list YouTube will show:
     fixed or left out), sources as links, then the creator's footer; within DESCRIPTION_MAX
-    characters, giving up the last sources first, then summary sentences."""
+    characters, giving up the last sources first, then summary sentences. "" when it has none of these
+    (NOTHING_TO_PASTE says why)."""
     total = float(description.get("duration_s") or 0)
     chapters = description.get("chapters") or []
     if chapter_problems(chapters, total):
@@ -119,4 +125,4 @@ def description_text(description: dict[str, Any]) -> str:
     if len(text) > limit:
         room = limit - len(build("", kept, len(links) - len(kept))) - 2
         text = build(_shortened(summary, max(0, room)), kept, len(links) - len(kept))
-    return text[:limit].rstrip() + "\n"
+    return text[:limit].rstrip() + "\n" if text.strip() else ""

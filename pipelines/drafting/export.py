@@ -15,7 +15,7 @@ from typing import Any
 
 from pipelines.corpus import clock
 from pipelines.drafting.chapters import draft_parts, draft_seconds, draft_wpm
-from pipelines.drafting.description import description_text
+from pipelines.drafting.description import NOTHING_TO_PASTE, description_text
 from pipelines.drafting.kit import PART_NAMES, PARTS, part_text, stale_parts
 from pipelines.errors import ScriptwrightError
 from pipelines.evidence.sources import split_sentences
@@ -147,8 +147,9 @@ def _kit(draft: dict[str, Any]) -> list[str]:
             lines.append("")
     description = kit.get("description")
     if description:
-        lines += ["### Description", "", "```text", description_text(description).rstrip(), "```", ""]
-        if not description.get("summary"):
+        text = description_text(description)
+        lines += ["### Description", "", *(["```text", text.rstrip(), "```"] if text else [NOTHING_TO_PASTE]), ""]
+        if text and not description.get("summary"):
             lines += ["No usable summary: the description starts with its chapters. Write the summary yourself.", ""]
         if description.get("chapters_note"):
             lines += [_line(description["chapters_note"]), ""]
@@ -265,7 +266,7 @@ def write_exports(folder: Path, draft: dict[str, Any], meta: dict[str, Any],
     outputs = {"markdown": (".md", to_markdown(draft, meta, extras.get("sources"))), "teleprompter": (".txt", to_teleprompter(draft)),
                "bundle": (".json", to_bundle(draft, meta, extras))}
     description = (draft.get("publish") or {}).get("description")
-    if description:
+    if description and description_text(description):
         outputs["description"] = ("-description.txt", description_text(description))
     paths: dict[str, Path] = {}
     for kind, (suffix, text) in outputs.items():

@@ -24,7 +24,7 @@ from typing import Any
 
 from pipelines.drafting import drafts
 from pipelines.drafting.chapters import draft_wpm, one_line, spoken_seconds
-from pipelines.drafting.description import TITLE_MAX, clean_title, description_text
+from pipelines.drafting.description import NOTHING_TO_PASTE, TITLE_MAX, clean_title, description_text
 from pipelines.errors import ScriptwrightError
 from pipelines.evidence import projects
 from pipelines.settings import Settings
@@ -157,10 +157,13 @@ def export_description(folder: Path, project: str, content: dict[str, Any]) -> P
     if not description:
         raise ScriptwrightError(f"Project {project} has no description yet: make it first "
                                 f"(`scriptwright publish --project {project} --part description`).")
+    text = description_text(description)
+    if not text:
+        raise ScriptwrightError(f"Project {project}: {NOTHING_TO_PASTE[0].lower()}{NOTHING_TO_PASTE[1:]}")
     path = folder / "description.txt"
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        path.write_text(description_text(description), encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise ScriptwrightError(f"{path}: could not write the description ({exc.strerror or exc}).") from exc
     return path

@@ -171,13 +171,17 @@ def write_description(ctx: JobContext, content: dict[str, Any], shared: dict[str
     if unusable(summary):
         summary = " ".join(str(predict("Description", writer, signature, fresh=True, **inputs).summary or "").split())
     problems = []
-    if unusable(summary):
-        summary = ""
-        problems.append(f"Description: the summary from {writer.model} was empty, repeated its inputs or was not "
-                        "about the video, so the description has chapters, sources and footer but no summary. "
-                        f"Write the summary yourself, write the description again, or {SET_A_MODEL}.")
     sources = list_sources(settings, shared["project"])
     links = source_links(sources)
+    if unusable(summary):
+        summary = ""
+        has = [part for part, there in (("chapters", chapters), ("source links", links),
+                                        ("your usual footer", shared["footer"])) if there]
+        holds = f"has no summary, only {', '.join(has[:-1])}{' and ' if len(has) > 1 else ''}{has[-1]}" if has \
+            else "is empty"
+        problems.append(f"Description: the summary from {writer.model} was empty, repeated its inputs or was not "
+                        f"about the video, so the description {holds}. "
+                        f"Write the summary yourself, write the description again, or {SET_A_MODEL}.")
     return {"summary": summary, "chapters": chapters, "chapters_note": note, "duration_s": round(total, 1),
             "wpm": shared["wpm"], "sources": links, "unlinked_sources": len(sources) - len(links),
             "footer": shared["footer"], "footer_from": len(shared["descriptions"]), "lm": writer.model}, problems

@@ -5,6 +5,8 @@ no script told to write it first."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -115,6 +117,7 @@ def test_a_kit_with_gaps_is_warned_and_not_ticked(page, monkeypatch) -> None:
     assert "Publish kit finished with gaps" in warnings and not app.success, "a kit with gaps is never a success"
     assert "Titles: 4 of 5 from dummy were left out" in warnings
     assert "the summary from dummy was empty" in warnings and "Community post: the post from dummy" in warnings
+    assert re.search(r"so the description (has no summary, only [a-z ,]+|is empty)\\?\. ", warnings), warnings
     assert f"{PUBLISH} :material/warning:" in stepper(app)
     version = drafts.get(settings, project)["version"]
     assert app.text_area(key=f"nv_post_text_{version}").value == ""

@@ -10,8 +10,8 @@ import pytest
 
 from pipelines.drafting.export import (missing_note, runtime, timeline, to_bundle, to_markdown, to_teleprompter,
                                        write_exports)
-from pipelines.drafting.description import DESCRIPTION_MAX, TITLE_MAX, description_text
-from pipelines.drafting.kit import choose_title, script_sha256
+from pipelines.drafting.description import DESCRIPTION_MAX, NOTHING_TO_PASTE, TITLE_MAX, description_text
+from pipelines.drafting.kit import choose_title, export_description, script_sha256
 from pipelines.errors import ScriptwrightError
 from pipelines.usable import placeholder_in
 
@@ -263,3 +263,17 @@ def test_a_chosen_title_over_youtubes_limit_cannot_be_set() -> None:
     assert len(choose_title(draft, "t1", "A" * TITLE_MAX)["publish"]["titles"]["chosen"]["text"]) == TITLE_MAX
     with pytest.raises(ScriptwrightError, match="1 to 100 characters"):
         choose_title(draft, "t1", "A" * (TITLE_MAX + 1))
+
+
+def test_a_description_with_nothing_in_it_is_said_never_pasted_empty(tmp_path: Path) -> None:
+    """No summary, too few parts for chapters, no linked source, no footer: nothing to paste, and every
+    place that shows or writes description.txt says so instead of offering an empty file."""
+    draft = _published(summary="", chapters=[], sources=0)
+    draft["publish"]["description"]["footer"] = []
+    assert description_text(draft["publish"]["description"]) == ""
+    md = to_markdown(draft, META)
+    assert "### Description\n\n" + NOTHING_TO_PASTE in md and "```text\n\n```" not in md
+    assert "description" not in write_exports(tmp_path, draft, META, {})
+    with pytest.raises(ScriptwrightError, match="nothing to paste yet"):
+        export_description(tmp_path / "kit", "primes", draft)
+    assert not (tmp_path / "kit" / "description.txt").exists()
