@@ -48,7 +48,7 @@ def launch(kind: str, params: dict, step: str) -> None:
 
 
 mine = projects.list_projects(s, creator["slug"])
-NEW = "＋ A new idea"
+NEW = "+ A new idea"  # ASCII: headless Chromium has no glyph for a fullwidth plus
 choices = [NEW] + [p["id"] for p in mine]
 if st.session_state.get("nv_pending") in choices:
     st.session_state.nv_project = st.session_state.pop("nv_pending")

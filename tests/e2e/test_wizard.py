@@ -1,6 +1,6 @@
 """The whole New video wizard in a real Chromium against `scriptwright app`, on the demo
 creator with the embedded LM: idea → research (an uploaded file) → verify → audience →
-outline → hooks → script → checks → export. A screenshot of every step is kept in
+outline → hooks → script → checks → publish (the kit and description.txt) → export. A screenshot of every step is kept in
 data/test-artifacts/wizard/ and the downloaded Markdown export is checked.
 
 The embedded model often leaves parts empty; the wizard must say so, not tick the step: no step
@@ -14,13 +14,18 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
+from pipelines.drafting.description import NOTHING_TO_PASTE
 from pipelines.usable import placeholder_in
 from tests.conftest import REPO, SAMPLE
 from tests.e2e.test_workbench import browser, running_app  # noqa: F401  (browser: a module-scoped fixture)
 
 pytestmark = pytest.mark.e2e
 ARTIFACTS = REPO / "data" / "test-artifacts" / "wizard"
+OWN_SECTION = ("Picture a hundred doors. Behind one of them is a car, and behind the other ninety-nine are goats. "
+               "You pick one, and the host, who knows where the car is, opens ninety-eight doors with goats. "
+               "Should you switch? Almost everyone says it does not matter, and almost everyone is wrong.")
 JOB = 480_000  # ms: one step with the embedded LM on a loaded 2-core machine (240 s timed out under load)
 
 
@@ -170,10 +175,41 @@ def test_the_wizard_from_idea_to_markdown_export(server, browser, tmp_path) -> N
         refusal = page.locator('[data-testid="stAlertContentError"]')
         assert "Nothing to export: the script has no sentences yet" in refusal.first.inner_text()
         assert not page.get_by_role("button", name="Markdown script").count()
-        shot(page, "09-export-refused")
-        return
+        shot(page, "07-export-refused")
+        # the creator writes the first section themselves, as the warning says; from here on both walks are one
+        tab(page, "Script")
+        save = page.get_by_role("button", name="Save section").first
+        box = save.locator("xpath=preceding::textarea[1]")  # the first section's text (a chosen hook's box is above)
+        box.fill(OWN_SECTION)
+        box.press("Control+Enter")  # commit the text before the button's rerun
+        settled(page)
+        save.click()
+        expect(page.get_by_text("Empty: the model wrote nothing here")).to_have_count(empty - 1, timeout=120_000)
+        settled(page)
+        shot(page, "07-script-own-section")
+        empty -= 1
+        tab(page, "Checks")
     click(page, "Run the checks")
     until(page, "Reading grade", "08-checks")
+
+    tab(page, "Publish")
+    click(page, "Make the whole kit")
+    until(page, page.get_by_role("heading", name="Community post"), "09-publish")
+    for heading in ("Titles", "Description", "Short"):
+        assert page.get_by_role("heading", name=heading).count(), heading
+    assert page.get_by_text("Chapters timed from the script at").count() \
+        or page.get_by_text("no chapters").count(), "chapters timed at the creator's pace, or said why there are none"
+    assert steps(page)["Publish"] in ("done", "partial")
+    pasted = ""
+    if page.get_by_role("button", name="description.txt").count():
+        with page.expect_download() as download:
+            click(page, "description.txt")
+        description = tmp_path / "description.txt"
+        download.value.save_as(description)
+        pasted = description.read_text()
+        assert pasted.strip() and len(pasted) <= 5000 and not placeholder_in(pasted)
+    else:  # nothing came back to paste (no summary, no chapters, no linked source): said, never an empty file
+        assert page.get_by_text(NOTHING_TO_PASTE).count()
 
     tab(page, "Export")
     settled(page)
@@ -182,7 +218,7 @@ def test_the_wizard_from_idea_to_markdown_export(server, browser, tmp_path) -> N
         click(page, "Markdown script")
     path = tmp_path / "script.md"
     download.value.save_as(path)
-    shot(page, "09-export")
+    shot(page, "10-export")
     markdown = path.read_text()
     (ARTIFACTS / "script.md").write_text(markdown)
     assert markdown.startswith("# Monty Hall with a hundred doors")
@@ -193,6 +229,9 @@ def test_the_wizard_from_idea_to_markdown_export(server, browser, tmp_path) -> N
     assert (f"> {empty} of {sections} sections have no text yet and are left out" in markdown) == bool(empty)
     assert "## Sources consulted" in markdown and "monty-hall-notes.md" in markdown
     assert "## Checks" in markdown and "Reading grade" in markdown and "Voice fidelity" in markdown
+    kit = markdown.split("## Publish kit", 1)[1]
+    assert "### Description" in kit and "### Short" in kit and "### Community post" in kit
+    assert (pasted.strip().splitlines()[0] if pasted else NOTHING_TO_PASTE) in kit, "the description shown is the kit's"
 
 
 def test_one_assistant_turn_in_the_browser(server, browser) -> None:  # noqa: F811
