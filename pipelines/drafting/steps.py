@@ -208,7 +208,8 @@ def outline(ctx: JobContext, project: dict[str, Any], content: dict[str, Any], s
 
 def _framework(frameworks: list[Framework], idea: str, named: str, why: str) -> tuple[Framework, str]:
     """The framework the model named and its reason; else the one whose use is closest to the idea,
-    saying so (a placeholder or an empty answer is never quoted as the model's)."""
+    saying so without the model's reason, which was for a choice not taken (a placeholder or an empty
+    answer is never quoted as the model's)."""
     why = why.strip() if usable_text(why) else ""
     chosen = {f.id: f for f in frameworks}.get(named.strip())
     if chosen is not None:
@@ -216,7 +217,7 @@ def _framework(frameworks: list[Framework], idea: str, named: str, why: str) -> 
     vecs = embed([idea] + [f"{f.name}: {f.when_to_use}" for f in frameworks])
     said = (f"the model named '{named.strip()}'" if usable_text(named) and len(named) <= MAX_NAME
             else "the model named no listed framework")
-    return frameworks[int((vecs[1:] @ vecs[0]).argmax())], f"Chosen by similarity to the idea ({said}). {why}".strip()
+    return frameworks[int((vecs[1:] @ vecs[0]).argmax())], f"Chosen by similarity to the idea ({said})."
 
 
 def hook_problem(text: str, echoes: tuple[str, ...], context: str, instructions: list[str]) -> str | None:
