@@ -66,6 +66,18 @@ def chapters_from_parts(parts: list[tuple[str, float]]) -> list[dict[str, Any]]:
     return _timed([{"title": title, "start_s": start} for (title, _), start in zip(parts, starts)], total)
 
 
+def no_chapters_note(parts: list[tuple[str, float]], total_s: float) -> str:
+    """Why these parts make no chapters, in words a creator can act on: parts left without text
+    are named as such, not reported as chapters out of order."""
+    empty = [title for title, seconds in parts if seconds <= 0]
+    rule = f"YouTube shows chapters only when there are at least {MIN_CHAPTERS} of at least {CHAPTER_MIN_S} s each"
+    if len(parts) - len(empty) < MIN_CHAPTERS:
+        return (f"No chapters: {len(parts) - len(empty)} of the script's {len(parts)} parts have text "
+                f"({', '.join(empty)} {'is' if len(empty) == 1 else 'are'} empty), and {rule}.")
+    problems = "; ".join(chapter_problems(chapters_from_parts(parts), total_s)) or "too short"
+    return f"No chapters: the script's {len(parts)} parts do not make them ({problems}); {rule}."
+
+
 def _timed(chapters: list[dict[str, Any]], total_s: float) -> list[dict[str, Any]]:
     """The chapters with each one's duration: to the next one's start, the last to the end."""
     ends = [c["start_s"] for c in chapters[1:]] + [total_s]

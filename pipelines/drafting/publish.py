@@ -21,7 +21,7 @@ import dspy
 
 from pipelines import corpus
 from pipelines.drafting import drafts
-from pipelines.drafting.chapters import chapter_problems, chapters_from_parts, draft_parts, fix_chapters
+from pipelines.drafting.chapters import chapters_from_parts, draft_parts, fix_chapters, no_chapters_note
 from pipelines.drafting.description import TITLE_MAX, clean_title, description_openings, learned_footer, source_links
 from pipelines.drafting.kit import PARTS, no_script_message, published_draft, script_sha256
 from pipelines.drafting.shorts import SHORT_MAX_S, max_short_words, pick_passage, script_sentences
@@ -154,9 +154,7 @@ def write_description(ctx: JobContext, content: dict[str, Any], shared: dict[str
     parts = draft_parts(content, shared["wpm"])
     total = sum(seconds for _, seconds in parts)
     chapters = fix_chapters(chapters_from_parts(parts), total)
-    note = None if chapters else (
-        f"No chapters: the script's {len(parts)} parts do not make three chapters of at least 10 s each "
-        f"({'; '.join(chapter_problems(chapters_from_parts(parts), total)) or 'too short'}).")
+    note = None if chapters else no_chapters_note(parts, total)
     ctx.progress(share[0], f"Writing the description with {writer.model}")
     outline = "\n".join(f"- {s.get('title')}: {next(iter(split_sentences(_section_text(s))), '')}"
                         for s in content.get("sections") or [])

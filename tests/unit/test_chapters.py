@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipelines.drafting.chapters import (chapter_lines, chapter_problems, chapters_from_parts, draft_parts,
-                                         fix_chapters)
+                                         fix_chapters, no_chapters_note)
 from pipelines.drafting.description import (DESCRIPTION_MAX, clean_title, description_text, learned_footer,
                                             source_links)
 
@@ -161,3 +161,14 @@ def test_the_chapters_of_a_draft_add_up_to_the_runtime_its_export_shows() -> Non
     assert starts(chapters) == [0, 12, 36, 84]
     assert sum(c["duration_s"] for c in chapters) == pytest.approx(runtime(draft)) == pytest.approx(156)
     assert [round(start) for _, start in timeline(draft)] == starts(chapters), "the export's headings agree"
+
+
+def test_why_there_are_no_chapters_names_the_empty_parts() -> None:
+    """Seen in the wizard: one written section and four empty ones read 'the chapters do not ascend'."""
+    parts = [("The innocent question", 18.0), ("The first answer", 0.0), ("Going deeper", 0.0), ("Looking back", 0.0)]
+    note = no_chapters_note(parts, 18.0)
+    assert note.startswith("No chapters: 1 of the script's 4 parts have text (The first answer, Going deeper, "
+                           "Looking back are empty)")
+    assert "ascend" not in note and "at least 3 of at least 10 s each" in note
+    short = no_chapters_note([("Intro", 4.0), ("Middle", 5.0), ("End", 30.0)], 39.0)
+    assert short.startswith("No chapters: the script's 3 parts do not make them (2 chapter(s) shorter than 10 s")
