@@ -265,9 +265,9 @@ def write_exports(folder: Path, draft: dict[str, Any], meta: dict[str, Any],
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", str(meta.get("project") or "")).strip("-.") or "draft"
     outputs = {"markdown": (".md", to_markdown(draft, meta, extras.get("sources"))), "teleprompter": (".txt", to_teleprompter(draft)),
                "bundle": (".json", to_bundle(draft, meta, extras))}
-    description = (draft.get("publish") or {}).get("description")
-    if description and description_text(description):
-        outputs["description"] = ("-description.txt", description_text(description))
+    pasted = description_text((draft.get("publish") or {}).get("description") or {})
+    if pasted:
+        outputs["description"] = ("-description.txt", pasted)
     paths: dict[str, Path] = {}
     for kind, (suffix, text) in outputs.items():
         path = folder / f"{stem}-v{meta.get('version')}{suffix}"
