@@ -57,6 +57,7 @@ def _draw_final(job: dict) -> None:
 def _live(job_id: str) -> None:
     job = jobs.get(settings(), job_id)
     if job["status"] in jobs.FINAL:
+        st.session_state.jobs_ended.add(job_id)
         st.rerun()
     st.progress(job["progress"], text=f"{job_title(job['kind'])} · {job['status']} · {job['message'] or ''}")
 
@@ -68,6 +69,11 @@ def job_panel(job_id: str, dismiss_key: str | None = None) -> None:
     if job["status"] not in jobs.FINAL:
         _live(job_id)
         return
+    if job_id in st.session_state.active_jobs and job_id not in st.session_state.jobs_ended:
+        # this session's job ended while this run was drawing: what the page read above its banner may predate
+        # the job's result, so the page is drawn once more
+        st.session_state.jobs_ended.add(job_id)
+        st.rerun()
     _draw_final(job)
     if dismiss_key and st.button("Dismiss", key=dismiss_key, type="tertiary"):
         st.session_state.job_places.pop(job_id, None)

@@ -100,7 +100,7 @@ def init_session() -> None:
     """Every session key the pages use, initialised in one place."""
     defaults = {"active_jobs": [], "job_places": {}, "pipeline_tag": None, "prompt_overrides": {}, "voice_results": [], "nv_project": None,
                 "as_session": None, "as_scope": None, "as_job": None, "draft_seen": {},
-                "draft_typed": set()}
+                "draft_typed": set(), "jobs_ended": set()}
     for key, value in defaults.items():
         st.session_state.setdefault(key, value)
 

@@ -63,3 +63,31 @@ def test_the_chosen_project_stays_chosen_across_pages(app: AppTest, sample_setti
     app.switch_page("app_pages/new_video.py")
     app.run()
     assert app.selectbox(key="nv_project").value == second["id"]
+
+
+def test_a_job_that_ended_while_the_page_was_drawn_draws_the_page_again(sample_settings) -> None:
+    """A job can end after the page read what it shows (the draft without the checks) and before its
+    banner: the banner then draws the page once more, else the result stays out of view until the next click."""
+    from pipelines import jobs
+
+    job_id, _ = jobs.create(sample_settings, "dna-build", {"creator": "pip-halloran"})
+    jobs.cancel(sample_settings, job_id)  # ended before this session's first banner saw it running
+
+    def page(job_id: str) -> None:
+        import streamlit as st
+
+        from app.components import job_banners
+        from app.state import init_session, track_job
+
+        init_session()
+        st.session_state.draws = st.session_state.get("draws", 0) + 1
+        track_job(job_id, "here")
+        job_banners("here")
+
+    at = AppTest.from_function(page, args=(job_id,), default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    assert at.session_state.draws == 2, "drawn again once the banner found the job ended"
+    assert "was cancelled" in banners(at)
+    at.run()
+    assert at.session_state.draws == 3, "and only once"

@@ -59,9 +59,11 @@ def until(page, text, name: str, timeout: float = JOB) -> None:
     error = page.locator('[data-testid="stAlertContentError"], [data-testid="stException"]').first
     try:
         target.or_(error).wait_for(timeout=timeout)
-    except Exception:
-        shot(page, f"{name}-unfinished")  # a step that never ends keeps its screenshot too
-        raise
+    except Exception as exc:
+        shot(page, f"{name}-unfinished")  # a step that never ends keeps its screenshot too, and says what was in view
+        panel = page.locator('[role="tabpanel"]:visible').first
+        seen = panel.inner_text() if panel.count() else page.locator("body").inner_text()
+        raise AssertionError(f"{name}: no {text!r} after {timeout / 1000:.0f} s; in view:\n{seen[:2000]}") from exc
     settled(page)
     shot(page, name)
     no_errors(page)
