@@ -23,6 +23,7 @@ from typing import Any
 import duckdb
 
 from pipelines.errors import ScriptwrightError
+from pipelines.lm_context import current_job_id
 from pipelines.prompts import PromptService, Selection
 from pipelines.settings import Settings
 from pipelines.store.duckdb import connect, execute, rows
@@ -30,8 +31,6 @@ from pipelines.usable import PARTIAL
 
 STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
 FINAL = {"succeeded", "failed", "cancelled"}
-
-current_job_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("current_job_id", default=None)
 
 ProgressCallback = Callable[[float, str], None]
 

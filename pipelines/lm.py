@@ -27,6 +27,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from pipelines.errors import ScriptwrightError
+from pipelines.lm_context import current_job_id
 from pipelines.lm_failures import TRANSIENT, LMCallError, failure_kind, key_variable, model_failure, require_key
 from pipelines.settings import EMBEDDED_LM, ROLES, Settings
 
@@ -285,7 +286,6 @@ def _usage_numbers(usage: Any) -> tuple[int | None, int | None]:
 
 def record_call(settings: Settings, role: str, entry: dict[str, Any], started: float | None) -> None:
     """Append one call to the ledger; a ledger failure never breaks the call itself."""
-    from pipelines.jobs import current_job_id
     from pipelines.store.duckdb import connect
 
     response = entry.get("response")
@@ -320,7 +320,6 @@ def job_cost(settings: Settings, job_id: str) -> float:
 
 def check_spending(settings: Settings) -> None:
     """Stop the running job before its next call once its calls cost SCRIPTWRIGHT_MAX_COST_USD."""
-    from pipelines.jobs import current_job_id
 
     job_id = current_job_id.get()
     if settings.max_cost_usd is None or job_id is None:

@@ -16,6 +16,7 @@ import pytest
 from pipelines import evals, jobs
 from pipelines import lm as lm_module
 from pipelines.errors import ScriptwrightError
+from pipelines.lm_context import current_job_id
 
 PASSAGE = {"sentences": ["Okay, so picture three doors.", "Behind one is a car, and behind the others are goats.",
                          "You pick a door, and the host opens another one with a goat.",
@@ -299,7 +300,7 @@ def test_a_cancelled_compile_leaves_no_program_file_and_no_row(sample_settings, 
 
     class CancellingLM(dspy.utils.DummyLM):
         def forward(self, *args, **kwargs):
-            job = jobs.get(sample_settings, jobs.current_job_id.get())
+            job = jobs.get(sample_settings, current_job_id.get())
             if not job["cancel_requested"]:
                 jobs.cancel(sample_settings, job["id"])
             return super().forward(*args, **kwargs)
