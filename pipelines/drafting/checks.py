@@ -18,7 +18,7 @@ import numpy as np
 from pipelines.embed import embed
 from pipelines.errors import ScriptwrightError
 from pipelines.evidence.sources import split_sentences
-from pipelines.voice.features import FUNCTION_WORDS, syllables, text_features, word_spans, words
+from pipelines.voice.features import ENGLISH_FUNCTION_WORDS, syllables, text_features, word_spans, words
 
 # Cosine of the mean sentence vectors of two adjacent sections (MiniLM). Measured on 3-sentence
 # sections: consecutive parts of one topic scored 0.29-0.67 (volcano formation → eruption
@@ -69,7 +69,7 @@ PLAIN_LONG_WORDS = frozenset({
 })
 
 # Words of 5+ letters that carry no topic of their own, so a hook using them promises nothing.
-_HOOK_STOP = frozenset(FUNCTION_WORDS) | {
+_HOOK_STOP = frozenset(ENGLISH_FUNCTION_WORDS) | {
     "about", "actually", "after", "again", "almost", "always", "another", "answer", "anything", "around",
     "because", "before", "believe", "better", "between", "bigger", "called", "comes", "could", "different",
     "every", "everyone", "everything", "explain", "first", "gives", "going", "gonna", "great", "guess",

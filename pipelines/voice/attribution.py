@@ -44,7 +44,7 @@ from sklearn.model_selection import StratifiedGroupKFold
 from pipelines.errors import ScriptwrightError
 from pipelines.voice.documents import Document
 from pipelines.voice.ngrams import (
-    FUNCTION_WORDS,
+    SPOKEN_FUNCTION_WORDS,
     Profile,
     function_ratio,
     log_odds,
@@ -333,5 +333,5 @@ class VoiceModel:
 
 
 
-__all__ = ["FUNCTION_WORDS", "MIN_VIDEOS", "MIN_WORDS", "Pull", "SentenceScore", "VoiceModel", "VoiceScore",
+__all__ = ["SPOKEN_FUNCTION_WORDS", "MIN_VIDEOS", "MIN_WORDS", "Pull", "SentenceScore", "VoiceModel", "VoiceScore",
            "passages", "scoring_windows"]

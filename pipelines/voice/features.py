@@ -56,10 +56,10 @@ NUMBER_WORDS = frozenset({
     "trillion", "dozen",
 })
 
-# Common English function words for Burrows' Delta: topic-independent, used at rates a speaker
-# does not control. 150 words: determiners, pronouns, prepositions, conjunctions, auxiliaries
-# and modals, and frequent adverbs.
-FUNCTION_WORDS = (
+# 150 common written-English function words: determiners, pronouns, prepositions, conjunctions,
+# auxiliaries and modals, and frequent adverbs. A phrase or a hook's keyword is never made of these
+# alone. (The voice scorer keeps its own list, ngrams.SPOKEN_FUNCTION_WORDS, with spoken contractions.)
+ENGLISH_FUNCTION_WORDS = (
     "a", "an", "the", "this", "that", "these", "those", "some", "any", "each", "every", "no", "all", "both",
     "either", "much", "many", "more", "most", "few", "less", "other", "another", "such", "own", "same", "i",
     "me", "my", "myself", "you", "your", "yourself", "he", "him", "his", "himself", "she", "her", "herself",
@@ -213,12 +213,6 @@ def text_features(text: str) -> dict[str, float]:
         "number_rate": _per_1000(sum(_is_number(t) for t in tokens) + len(_MATH_SYMBOL.findall(text)), n),
     }
 
-
-def function_word_profile(text: str) -> dict[str, float]:
-    """Relative frequency (share of all words) of each word in FUNCTION_WORDS."""
-    tokens = words(text)
-    counts = Counter(tokens)
-    return {w: counts[w] / len(tokens) if tokens else 0.0 for w in FUNCTION_WORDS}
 
 
 def _triples(segments: Iterable[TimedText | Segment | Mapping[str, Any]]) -> list[TimedText]:

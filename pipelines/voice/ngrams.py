@@ -21,9 +21,10 @@ from sklearn.pipeline import FeatureUnion
 
 from pipelines.voice.documents import WINDOW_WORDS
 
-# Function words: scikit-learn's English stop-word list plus the contractions and discourse
-# markers of spoken English. Topic-free, used at rates a speaker does not choose.
-FUNCTION_WORDS = frozenset(ENGLISH_STOP_WORDS) | frozenset({
+# Spoken function words: scikit-learn's English stop-word list plus the contractions and discourse
+# markers of spoken English. Topic-free, used at rates a speaker does not choose: what the scorer's
+# masked text keeps, its function-word ratio counts and its Delta profile measures.
+SPOKEN_FUNCTION_WORDS = frozenset(ENGLISH_STOP_WORDS) | frozenset({
     "i'm", "i've", "i'll", "i'd", "you're", "you've", "you'll", "you'd", "we're", "we've", "we'll", "we'd",
     "they're", "they've", "they'll", "it's", "that's", "there's", "here's", "what's", "let's", "don't",
     "doesn't", "didn't", "isn't", "aren't", "wasn't", "weren't", "can't", "couldn't", "won't", "wouldn't",
@@ -47,7 +48,7 @@ def masked(text: str) -> str:
 
     def mask(m: re.Match[str]) -> str:
         word = m.group(0).lower()
-        if word in FUNCTION_WORDS:
+        if word in SPOKEN_FUNCTION_WORDS:
             return word
         return "#" if word[0].isdigit() else "*" * len(word)
 
@@ -60,7 +61,7 @@ def tokens(text: str) -> list[str]:
 
 def function_ratio(text: str) -> float:
     toks = tokens(text)
-    return sum(t in FUNCTION_WORDS for t in toks) / len(toks) if toks else 0.0
+    return sum(t in SPOKEN_FUNCTION_WORDS for t in toks) / len(toks) if toks else 0.0
 
 
 def scoring_windows(text: str, size: int = WINDOW_WORDS) -> list[str]:
@@ -89,7 +90,7 @@ class Profile:
     """Cosine Delta: function-word rates z-scored over training windows; a centroid per creator."""
 
     def fit(self, texts: list[str], labels: np.ndarray, classes: np.ndarray) -> Profile:
-        counts = Counter(t for text in texts for t in tokens(text) if t in FUNCTION_WORDS)
+        counts = Counter(t for text in texts for t in tokens(text) if t in SPOKEN_FUNCTION_WORDS)
         self.words = sorted(counts)
         self.vec = CountVectorizer(vocabulary=self.words, preprocessor=plain, token_pattern=_WORD.pattern,
                                    dtype=np.float64)

@@ -22,7 +22,7 @@ import yaml
 
 from pipelines.ingest.parse import CAPTION_EXTS, parse_caption_file
 from pipelines.settings import get_settings
-from pipelines.voice.features import FUNCTION_WORDS, word_spans
+from pipelines.voice.features import ENGLISH_FUNCTION_WORDS, word_spans
 
 MIN_VIDEOS = 2  # a phrase must recur across videos, so one video's topic words cannot dominate
 MAX_EXAMPLES = 3
@@ -30,7 +30,7 @@ CONTEXT_WORDS = 20
 MAX_PHRASE_WORDS = 8  # how far a recurring phrase is grown past its n-gram
 
 # Stopwords for phrase filtering: the function words plus their common contractions.
-STOPWORDS = frozenset(FUNCTION_WORDS) | {
+STOPWORDS = frozenset(ENGLISH_FUNCTION_WORDS) | {
     "it's", "that's", "there's", "here's", "what's", "who's", "let's", "i'm", "you're", "we're", "they're",
     "he's", "she's", "i've", "you've", "we've", "they've", "i'll", "you'll", "we'll", "they'll", "i'd",
     "you'd", "we'd", "they'd", "don't", "doesn't", "didn't", "isn't", "aren't", "wasn't", "weren't", "can't",

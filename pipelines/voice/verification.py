@@ -45,7 +45,7 @@ from sklearn.pipeline import FeatureUnion
 from pipelines.errors import ScriptwrightError
 from pipelines.voice.documents import Document
 from pipelines.voice.ngrams import (
-    FUNCTION_WORDS,
+    SPOKEN_FUNCTION_WORDS,
     Profile,
     passages,
     scoring_windows,
@@ -175,7 +175,7 @@ class Verifier:
         self.feature_names = np.array([n.partition("__")[2] for n in names], dtype=object)
         self.word_features = np.array([n.startswith("word__") for n in names])
         self.function_features = self.word_features & np.array(
-            [all(w in FUNCTION_WORDS for w in n.split()) for n in self.feature_names])
+            [all(w in SPOKEN_FUNCTION_WORDS for w in n.split()) for n in self.feature_names])
         return self
 
     def _out_of_fold(self, x: spmatrix, texts: list[str], owner: np.ndarray,

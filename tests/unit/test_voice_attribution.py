@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from pipelines.errors import ScriptwrightError
-from pipelines.voice.attribution import FUNCTION_WORDS, MIN_WORDS, VoiceModel, passages, scoring_windows
+from pipelines.voice.attribution import SPOKEN_FUNCTION_WORDS, MIN_WORDS, VoiceModel, passages, scoring_windows
 from pipelines.voice.background import load_background
 from pipelines.voice.documents import Document, windows
 from pipelines.voice.validation import corpus_warnings, splits, validate
@@ -181,7 +181,7 @@ def test_score_explains_what_pulls_away(model: VoiceModel) -> None:
     assert all(f"“{p.feature}” {p.direction} often than Captain Sparks usually does" in p.explanation
                for p in score.pulls_away)
     # a word the text merely lacks is named only when it is a function word, never a topic word
-    assert all(p.direction == "more" or set(p.feature.split()) <= FUNCTION_WORDS for p in score.pulls_away)
+    assert all(p.direction == "more" or set(p.feature.split()) <= SPOKEN_FUNCTION_WORDS for p in score.pulls_away)
 
 
 def test_off_voice_sentences_find_the_intruder(model: VoiceModel) -> None:
