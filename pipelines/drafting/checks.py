@@ -113,6 +113,8 @@ _ADVICE: tuple[tuple[str, re.Pattern[str], str | None, re.Pattern[str] | None], 
 _POLICY = re.compile(r"\b(?:self-harm|suicide|kill yourself|subhuman|graphic violence|gore|make a bomb|build a bomb|"
                      r"click the link to win|free robux|send me your password)\b", re.I)
 _FIGURE = re.compile(r"\d|\b(?:percent|hundred|thousand|million|billion|trillion)\b", re.I)
+# A sentence that sets up a scene ("Picture a hundred doors.", "Suppose you roll 2 dice.") states no fact to source.
+_HYPOTHETICAL = re.compile(r"^\W*(?:picture|imagine|suppose|pretend|let'?s say|let us say|say (?:you|we))\b", re.I)
 _SPLIT = re.compile(r"(, and |, which |; )(\w+)")
 
 
@@ -307,7 +309,7 @@ def safety(draft: dict[str, Any], verification: dict[str, Any] | None = None,
                 out.append(_finding("safety", "unsupported-claim", "warn", unit,
                                     "No source supports this claim; find one, hedge it or cut it."))
     for unit in units:
-        if _FIGURE.search(unit.text) and not unit.cites:
+        if _FIGURE.search(unit.text) and not unit.cites and not _HYPOTHETICAL.match(unit.text):
             out.append(_finding("safety", "uncited-figure", "info", unit, "A figure without a source; cite one."))
     grams = [_ngrams(words(t)) for t in source_texts or []]
     for unit in units:

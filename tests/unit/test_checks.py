@@ -200,3 +200,18 @@ def test_jargon_fixes_lower_the_grade():
         after = simplification(draft)
     assert draft["sections"][0]["sentences"][0]["text"] == "Researchers then use about enough method."
     assert after["reading_grade"] < before["reading_grade"] - 5
+
+
+@pytest.mark.parametrize("text, flagged", [
+    ("Picture a hundred doors.", False),
+    ("Imagine 100 doors, and a car behind one of them.", False),
+    ("Suppose you roll 2 dice.", False),
+    ("Let's say a thousand people play.", False),
+    ("About 3 percent of sunlight ends up stored as sugar.", True),
+    ("A hundred people won the car.", True),
+    ("Scientists picture 3 percent of the light as lost.", True),  # "picture" not at the start: a claim
+])
+def test_a_scene_set_up_with_a_number_is_no_uncited_figure(text: str, flagged: bool) -> None:
+    draft = _draft("", [("s1", "Doors", _sentences(text, cited=False))])
+    kinds = [f["kind"] for f in run_checks(draft, None, None, [])["safety"]]
+    assert ("uncited-figure" in kinds) == flagged, kinds
