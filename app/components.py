@@ -32,9 +32,12 @@ def job_title(kind: str) -> str:
     return JOB_TITLES.get(kind, kind)
 
 
-def _draw_final(job: dict) -> None:
+def _draw_final(job: dict) -> set[str]:
+    """The job's outcome; returns the problems it listed (a partial job's gaps)."""
     title = job_title(job["kind"])
+    listed: set[str] = set()
     if jobs.is_partial(job):  # what was made is saved, but parts are missing: never a success banner
+        listed = set(job["result"]["problems"])
         st.warning(f"{title} finished with gaps:\n" + "\n".join(f"- {plain(p)}" for p in job["result"]["problems"]),
                    icon=":material/warning:")
     elif job["status"] == "succeeded":
@@ -51,6 +54,7 @@ def _draw_final(job: dict) -> None:
         with st.expander(f"{len(failed)} item(s) failed", expanded=job["status"] != "failed"):
             for item in failed:
                 st.markdown(f"- {plain(item['detail'])}")
+    return listed
 
 
 @st.fragment(run_every=1.0)
@@ -62,22 +66,23 @@ def _live(job_id: str) -> None:
     st.progress(job["progress"], text=f"{job_title(job['kind'])} · {job['status']} · {job['message'] or ''}")
 
 
-def job_panel(job_id: str, dismiss_key: str | None = None) -> None:
+def job_panel(job_id: str, dismiss_key: str | None = None) -> set[str]:
     """A progress bar fed by the job table while a job runs, its outcome once it ends (with a Dismiss
-    button when `dismiss_key` is given)."""
+    button when `dismiss_key` is given). Returns the gaps the outcome listed."""
     job = jobs.get(settings(), job_id)
     if job["status"] not in jobs.FINAL:
         _live(job_id)
-        return
+        return set()
     if job_id in st.session_state.active_jobs and job_id not in st.session_state.jobs_ended:
         # this session's job ended while this run was drawing: what the page read above its banner may predate
         # the job's result, so the page is drawn once more
         st.session_state.jobs_ended.add(job_id)
         st.rerun()
-    _draw_final(job)
+    listed = _draw_final(job)
     if dismiss_key and st.button("Dismiss", key=dismiss_key, type="tertiary"):
         st.session_state.job_places.pop(job_id, None)
         st.rerun()
+    return listed
 
 
 def start_job(kind: str, params: dict, place: str, idempotency_key: str | None = None, rerun: bool = True) -> str:
@@ -93,11 +98,14 @@ def start_job(kind: str, params: dict, place: str, idempotency_key: str | None =
     return job_id
 
 
-def job_banners(place: str, limit: int = 2) -> None:
-    """The latest jobs this session started from `place`: live progress, then the outcome until dismissed."""
+def job_banners(place: str, limit: int = 2) -> set[str]:
+    """The latest jobs this session started from `place`: live progress, then the outcome until dismissed.
+    Returns the gaps their outcomes listed, so the step below need not list them again."""
     mine = [j for j in st.session_state.active_jobs if st.session_state.job_places.get(j) == place]
+    listed: set[str] = set()
     for job_id in mine[-limit:]:
-        job_panel(job_id, dismiss_key=f"dismiss_{job_id}")
+        listed |= job_panel(job_id, dismiss_key=f"dismiss_{job_id}")
+    return listed
 
 
 CHOSEN_CREATOR = "chosen_creator"  # the creator picked last, on any page

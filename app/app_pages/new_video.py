@@ -46,7 +46,7 @@ with st.form("nv_idea_form"):
         except ScriptwrightError as exc:
             st.error(str(exc))
 
-job_banners("new_video/idea")
+listed = job_banners("new_video/idea")
 
 if project_id == NEW:
     placeholder_note(setup_line(s), "nv_setup")
@@ -66,7 +66,7 @@ if current and seen and seen < current["version"] and current.get("job_id") not 
         current = editing
 if current:
     st.session_state.draft_seen[project_id] = current["version"]
-w = Wizard(s, creator, project_id, project, done, current)
+w = Wizard(s, creator, project_id, project, done, current, listed)
 draft = w.draft
 states = {**{kind: result_state(done[kind]["content"] if done[kind] else None) for kind, _ in STEPS},
           **draft_states(draft), "publish": kit_state(draft)}

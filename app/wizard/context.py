@@ -3,12 +3,12 @@ the one way a step starts its job. No business logic."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import streamlit as st
 
-from app.components import plain, start_job
+from app.components import job_banners, plain, start_job
 from pipelines.evidence import projects
 from pipelines.settings import Settings
 from pipelines.usable import DONE, PARTIAL
@@ -25,12 +25,6 @@ VERDICT_COLOURS = {"make it": "green", "sharpen it": "orange", "skip it": "red",
 STATE_ICONS = {DONE: ":material/check_circle:", PARTIAL: ":material/warning:"}
 
 
-def gaps(problems: list[str | None] | None) -> None:
-    """What a step's model left missing, and what to do, above what it made."""
-    for problem in filter(None, problems or []):
-        st.warning(plain(problem), icon=":material/warning:")
-
-
 def launch(kind: str, params: dict, step: str) -> None:
     """Start a step's job; its progress and outcome show in that step's tab (and the page reruns at once)."""
     start_job(kind, {**params, "tag": st.session_state.pipeline_tag, "prompts": st.session_state.prompt_overrides},
@@ -40,7 +34,8 @@ def launch(kind: str, params: dict, step: str) -> None:
 @dataclass
 class Wizard:
     """One run of the wizard page: the workspace, creator and project, the latest result of each
-    evidence step (`done`), and the draft version on screen (`current`, its `draft` content)."""
+    evidence step (`done`), the draft version on screen (`current`, its `draft` content), and the gaps
+    a job banner already lists."""
 
     settings: Settings
     creator: dict[str, Any]
@@ -48,10 +43,21 @@ class Wizard:
     project: dict[str, Any]
     done: dict[str, dict | None]
     current: dict[str, Any] | None
+    listed: set[str] = field(default_factory=set)  # gaps a job banner on this page already lists
 
     @property
     def draft(self) -> dict[str, Any]:
         return self.current["content"] if self.current else {}
+
+    def banners(self, step: str) -> None:
+        """The step's job banners; the gaps they list are not listed again by `gaps`."""
+        self.listed |= job_banners(f"new_video/{step}")
+
+    def gaps(self, problems: list[str | None] | None) -> None:
+        """What a step's model left missing, and what to do, above what it made (unless a banner says it)."""
+        for problem in filter(None, problems or []):
+            if not any(p == problem or p.endswith(f": {problem}") for p in self.listed):  # "Script: 4 of 5 …"
+                st.warning(plain(problem), icon=":material/warning:")
 
     def draft_step(self, kind: str, extra: dict | None = None) -> None:
         """Run one drafting step on the version on screen."""

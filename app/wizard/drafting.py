@@ -6,9 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app.components import job_banners, plain
+from app.components import plain
 from app.draft_views import checks_view, export_buttons, feedback_row, save_and_rerun, script_view
-from app.wizard.context import Wizard, gaps, launch
+from app.wizard.context import Wizard, launch
 from pipelines.costs import estimate_line
 from pipelines.drafting import drafts
 from pipelines.drafting.steps import AUDIENCE_LEVELS, choose_hook
@@ -17,7 +17,7 @@ from pipelines.usable import empty_sections_message, has_script
 def outline(w: Wizard) -> None:
     """The framework and section plan, editable, or the whole video drafted in one job."""
     s, project_id, current, draft = w.settings, w.project_id, w.current, w.draft
-    job_banners("new_video/outline")
+    w.banners("outline")
     cols = st.columns(3)
     minutes = cols[0].number_input("Target length (minutes, 0 = your typical video)", 0.0, 60.0,
                                    value=0.0, step=0.5, key="nv_minutes")
@@ -31,7 +31,7 @@ def outline(w: Wizard) -> None:
                          "target_minutes": minutes or None, "audience_level": level}, "outline")
     cols[2].caption(estimate_line(s, research=False))
     if draft.get("outline"):
-        gaps((draft.get("problems") or {}).get("outline"))
+        w.gaps((draft.get("problems") or {}).get("outline"))
         fw = draft["framework"]
         st.markdown(f"**Framework: {plain(fw['name'])}** — {plain(fw['why'])}")
         table = pd.DataFrame([{"title": o["title"], "goal": o["goal"], "beats": "; ".join(o["beats"]),
@@ -48,11 +48,11 @@ def outline(w: Wizard) -> None:
 def hooks(w: Wizard) -> None:
     """Four hooks, one per style, scored for the voice and on a rubric; one chosen and edited."""
     project_id, current, draft = w.project_id, w.current, w.draft
-    job_banners("new_video/hooks")
+    w.banners("hooks")
     if st.button("Write hooks", key="nv_hooks", disabled=not draft.get("outline")):
         w.draft_step("hooks")
     if draft.get("outline"):
-        gaps((draft.get("problems") or {}).get("hooks"))
+        w.gaps((draft.get("problems") or {}).get("hooks"))
     if draft.get("hooks"):
         table = pd.DataFrame([{"style": h["style"], "score": h["score"], "voice": h["voice"],
                                **h["rubric"], "hook": h["text"]} for h in draft["hooks"]])
@@ -77,11 +77,11 @@ def hooks(w: Wizard) -> None:
 def script(w: Wizard) -> None:
     """The script section by section, editable, with feedback on the whole draft."""
     project_id, current, draft = w.project_id, w.current, w.draft
-    job_banners("new_video/script")
+    w.banners("script")
     if st.button("Write the script", key="nv_script", disabled=not draft.get("outline")):
         w.draft_step("script")
     if draft.get("sections"):
-        gaps([empty_sections_message(draft, (current["lm"] or {}).get("writer"))])
+        w.gaps([empty_sections_message(draft, (current["lm"] or {}).get("writer"))])
         script_view(project_id, current, editable=True)
         st.markdown("**The whole draft**")
         feedback_row(project_id, current["version"], "draft", "draft", f"fb_draft_{current['version']}")
@@ -93,7 +93,7 @@ def script(w: Wizard) -> None:
 def checks(w: Wizard) -> None:
     """Coherence, difficulty, safety and voice fidelity of the script's sentences."""
     project_id, current, draft = w.project_id, w.current, w.draft
-    job_banners("new_video/checks")
+    w.banners("checks")
     if st.button("Run the checks", key="nv_checks", disabled=not has_script(draft)):
         w.draft_step("checks")
     if current and has_script(draft):

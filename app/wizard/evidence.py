@@ -7,8 +7,8 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from app.components import job_banners, link, plain
-from app.wizard.context import VERDICT_COLOURS, Wizard, gaps, launch
+from app.components import link, plain
+from app.wizard.context import VERDICT_COLOURS, Wizard, launch
 from pipelines.errors import ScriptwrightError
 from pipelines.evidence.search import web_search
 from pipelines.evidence.sources import list_sources
@@ -23,7 +23,7 @@ def idea(w: Wizard) -> None:
         c = res["content"]
         st.markdown(f"### :{VERDICT_COLOURS.get(c['verdict'], 'gray')}[{c['verdict']}]")
         st.caption(f"v{res['version']} · {res['lm']} · {str(res['created_at'])[:16]}")
-        gaps(c.get("problems"))
+        w.gaps(c.get("problems"))
         for reason in c["reasons"]:
             st.markdown(f"- {plain(reason)}")
         if c["angles"]:
@@ -59,7 +59,7 @@ def idea(w: Wizard) -> None:
 def research(w: Wizard) -> None:
     """Sources in (URLs, files, pasted text), notes out, every point citing its passage."""
     s, project_id = w.settings, w.project_id
-    job_banners("new_video/research")
+    w.banners("research")
     with st.form("nv_research_form"):
         urls = st.text_area("Source URLs (one per line)", key="nv_urls")
         uploads = st.file_uploader("…or files (.html .pdf .txt .md)", accept_multiple_files=True, key="nv_uploads")
@@ -85,7 +85,7 @@ def research(w: Wizard) -> None:
     res = w.version_of("research", "nv_research_version")
     if res:
         notes = res["content"]
-        gaps(notes.get("problems"))
+        w.gaps(notes.get("problems"))
         for f in notes["flags"]:
             st.warning(f"Instruction-like text in {plain(f['source'])} was treated as data and withheld from the "
                        f"model: “{plain(f['excerpt'])}”")
@@ -120,7 +120,7 @@ def research(w: Wizard) -> None:
 def verify(w: Wizard) -> None:
     """Claims checked against the sources: a verdict, a confidence and the quote behind each."""
     project_id = w.project_id
-    job_banners("new_video/verification")
+    w.banners("verification")
     with st.form("nv_verify_form"):
         mode = st.radio("Check", ["the latest research notes", "claims I list (one per line)",
                                   "a draft (claims are extracted)"], key="nv_verify_mode")
@@ -141,7 +141,7 @@ def verify(w: Wizard) -> None:
     res = w.version_of("verification", "nv_verify_version")
     if res:
         report = res["content"]
-        gaps(report.get("problems"))
+        w.gaps(report.get("problems"))
         counts = pd.DataFrame([{"verdict": k, "claims": v} for k, v in report["counts"].items()])
         st.plotly_chart(px.bar(counts, x="verdict", y="claims", color="verdict",
                                color_discrete_map={"supported": "green", "contradicted": "red",
@@ -158,7 +158,7 @@ def verify(w: Wizard) -> None:
 def audience(w: Wizard) -> None:
     """The creator's comments clustered, with the ones related to this idea starred."""
     creator, project_id, project = w.creator, w.project_id, w.project
-    job_banners("new_video/audience")
+    w.banners("audience")
     if st.button("Cluster my audience's comments", key="nv_audience"):
         launch("audience", {"creator": creator["slug"], "idea": project["idea"], "project": project_id}, "audience")
     res = w.version_of("audience", "nv_audience_version")

@@ -22,9 +22,10 @@ PLACE = "new_video/publish"
 Launch = Callable[[str, dict, str], None]
 
 
-def _gaps(content: dict, part: str) -> None:
+def _gaps(content: dict, part: str, listed: set[str]) -> None:
     for problem in ((content.get("problems") or {}).get(f"publish.{part}") or []):
-        st.warning(plain(problem), icon=":material/warning:")
+        if problem not in listed:  # a job banner above already lists it
+            st.warning(plain(problem), icon=":material/warning:")
 
 
 def _again(project: str, version: int, part: str, launch: Launch) -> None:
@@ -40,9 +41,9 @@ def _save(project: str, version: int, edit: Callable[[], dict], note: str) -> No
         st.error(str(exc))
 
 
-def _titles(project: str, version: int, content: dict) -> None:
+def _titles(project: str, version: int, content: dict, listed: set[str]) -> None:
     titles = content["publish"]["titles"]
-    _gaps(content, "titles")
+    _gaps(content, "titles", listed)
     candidates = titles["candidates"]
     low, high = titles["range"]
     if not candidates:
@@ -66,9 +67,9 @@ def _titles(project: str, version: int, content: dict) -> None:
         _save(project, version, lambda: choose_title(content, pick, text), f"chose title {pick}")
 
 
-def _description(project: str, version: int, content: dict) -> None:
+def _description(project: str, version: int, content: dict, listed: set[str]) -> None:
     description = content["publish"]["description"]
-    _gaps(content, "description")
+    _gaps(content, "description", listed)
     if description.get("chapters_note"):
         st.caption(plain(description["chapters_note"]))
     summary = st.text_area("Summary", description.get("summary") or "", key=f"nv_desc_summary_{version}",
@@ -95,9 +96,9 @@ def _description(project: str, version: int, content: dict) -> None:
                        key=f"nv_desc_download_{version}", on_click="ignore", icon=":material/download:")
 
 
-def _short(project: str, version: int, content: dict) -> None:
+def _short(project: str, version: int, content: dict, listed: set[str]) -> None:
     short = content["publish"]["short"]
-    _gaps(content, "short")
+    _gaps(content, "short", listed)
     st.caption(f"About {short['seconds']:.0f} s of at most {short['max_seconds']} s at your pace "
                f"({short['words']} words).")
     hook = st.text_input("First line", short.get("hook") or "", key=f"nv_short_hook_{version}",
@@ -107,9 +108,9 @@ def _short(project: str, version: int, content: dict) -> None:
         _save(project, version, lambda: edit_short(content, hook, text), "edited the Short")
 
 
-def _post(project: str, version: int, content: dict) -> None:
+def _post(project: str, version: int, content: dict, listed: set[str]) -> None:
     post = content["publish"]["post"]
-    _gaps(content, "post")
+    _gaps(content, "post", listed)
     text = st.text_area("Community post", post.get("text") or "", key=f"nv_post_text_{version}", height=140,
                         placeholder="No usable post came back: write a few lines announcing the video.")
     if st.button("Save the post", key=f"nv_post_save_{version}"):
@@ -123,7 +124,7 @@ HEADINGS = {"titles": ":material/title: Titles", "description": ":material/descr
 
 def publish_tab(project: str, row: dict | None, launch: Launch) -> None:
     """The Publish step for the draft version `row` (None before anything is drafted)."""
-    job_banners(PLACE)
+    listed = job_banners(PLACE)
     content = (row or {}).get("content") or {}
     ready = has_script(content)
     if st.button("Make the whole kit", key="nv_publish", disabled=not ready, icon=":material/rocket_launch:"):
@@ -143,7 +144,7 @@ def publish_tab(project: str, row: dict | None, launch: Launch) -> None:
     for part in PARTS:
         st.markdown(f"#### {HEADINGS[part]}")
         if part in kit:
-            DRAW[part](project, row["version"], content)
+            DRAW[part](project, row["version"], content, listed)
             feedback_row(project, row["version"], "publish", part, f"fb_publish_{part}_{row['version']}")
         else:
             st.caption(f"No {PART_NAMES[part]} yet.")

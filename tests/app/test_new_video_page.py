@@ -261,6 +261,7 @@ def test_a_job_with_gaps_ends_in_a_warning_and_the_step_is_not_ticked(app: AppTe
     settle(app, sample_settings)
     warnings = " ".join(w.value for w in app.warning)
     assert "finished with gaps" in warnings and "4 of 5 sections came back empty from dummy" in warnings
+    assert sum("4 of 5 sections came back empty" in w.value for w in app.warning) == 1, "said once, not in banner and step"
     assert not any("finished" in s.value for s in app.success), "a job with gaps is never a success"
     assert "**:material/edit_note: Script** :material/warning:" in stepper(app)
 

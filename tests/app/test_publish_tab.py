@@ -116,6 +116,7 @@ def test_a_kit_with_gaps_is_warned_and_not_ticked(page, monkeypatch) -> None:
     warnings = " ".join(kit_warnings(app))
     assert "Publish kit finished with gaps" in warnings and not app.success, "a kit with gaps is never a success"
     assert "Titles: 4 of 5 from dummy were left out" in warnings
+    assert sum("Titles: 4 of 5 from dummy" in w for w in kit_warnings(app)) == 1, "the banner lists it, the step not again"
     assert "the summary from dummy was empty" in warnings and "Community post: the post from dummy" in warnings
     assert re.search(r"so the description (has no summary, only [a-z ,]+|is empty)\\?\. ", warnings), warnings
     assert f"{PUBLISH} :material/warning:" in stepper(app)
