@@ -66,6 +66,18 @@ def _live(job_id: str) -> None:
     st.progress(job["progress"], text=f"{job_title(job['kind'])} · {job['status']} · {job['message'] or ''}")
 
 
+@st.fragment(run_every=1.0)
+def _redraw_soon(job_id: str) -> None:
+    """Drawn with the run that saw the job end; its first tick, after that run, draws the whole page again."""
+    ticked = st.session_state.setdefault("redraw_ticks", set())
+    if job_id in ticked:
+        ticked.discard(job_id)
+        st.session_state.jobs_ended.add(job_id)
+        st.rerun()
+    ticked.add(job_id)
+    st.caption(f"{job_title(jobs.get(settings(), job_id)['kind'])} finished: showing its result…")
+
+
 def job_panel(job_id: str, dismiss_key: str | None = None) -> set[str]:
     """A progress bar fed by the job table while a job runs, its outcome once it ends (with a Dismiss
     button when `dismiss_key` is given). Returns the gaps the outcome listed."""
@@ -73,11 +85,12 @@ def job_panel(job_id: str, dismiss_key: str | None = None) -> set[str]:
     if job["status"] not in jobs.FINAL:
         _live(job_id)
         return set()
-    if job_id in st.session_state.active_jobs and job_id not in st.session_state.jobs_ended:
-        # this session's job ended while this run was drawing: what the page read above its banner may predate
-        # the job's result, so the page is drawn once more
-        st.session_state.jobs_ended.add(job_id)
-        st.rerun()
+    if job_id in st.session_state.running_at_start and job_id not in st.session_state.jobs_ended:
+        # it ended during this run, after the page read what it shows: the page is drawn again once this run
+        # is over (an immediate rerun would drop the click this run may be handling)
+        _redraw_soon(job_id)
+        return set()
+    st.session_state.jobs_ended.add(job_id)
     listed = _draw_final(job)
     if dismiss_key and st.button("Dismiss", key=dismiss_key, type="tertiary"):
         st.session_state.job_places.pop(job_id, None)

@@ -100,9 +100,18 @@ def init_session() -> None:
     """Every session key the pages use, initialised in one place."""
     defaults = {"active_jobs": [], "job_places": {}, "pipeline_tag": None, "prompt_overrides": {}, "voice_results": [], "nv_project": None,
                 "as_session": None, "as_scope": None, "as_job": None, "draft_seen": {},
-                "draft_typed": set(), "jobs_ended": set()}
+                "draft_typed": set(), "jobs_ended": set(), "running_at_start": set()}
     for key, value in defaults.items():
         st.session_state.setdefault(key, value)
+
+
+def note_running_jobs() -> None:
+    """At the start of a run, which of this session's jobs are still running (those not yet seen ended):
+    a job among them that has ended by the time its banner is drawn ended after the page read its data."""
+    from pipelines import jobs
+
+    unseen = [j for j in st.session_state.active_jobs if j not in st.session_state.jobs_ended]
+    st.session_state.running_at_start = {j for j in unseen if jobs.get(settings(), j)["status"] not in jobs.FINAL}
 
 
 def prompt_problems() -> list[str]:

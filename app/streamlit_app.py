@@ -9,11 +9,12 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.state import init_session, sign_in_gate, startup  # noqa: E402
+from app.state import init_session, note_running_jobs, sign_in_gate, startup  # noqa: E402
 
 st.set_page_config(page_title="Scriptwright", page_icon=":material/movie:", layout="wide")
 sign_in_gate()
 init_session()
+note_running_jobs()
 startup()
 
 PAGES = Path(__file__).parent / "app_pages"

@@ -2,7 +2,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from app.components import plain
+from app.components import plain, snippet
 from app.state import settings
 from pipelines import evals
 from pipelines.errors import ScriptwrightError
@@ -14,14 +14,20 @@ if not runs:
     st.info("No evaluation runs yet: start one in the Prompt Lab or with `scriptwright eval run`.")
     st.stop()
 
-PARTS = {"script": ["score", "voice", "coverage", "length", "structure", "penalty"],
-         "assistant": ["score", "tools", "outcome", "errors"]}
+
+def is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 programs = sorted({r["program"] for r in runs}, key=lambda p: p != "script")
 program = st.selectbox("Program", programs, key="ev_program") if len(programs) > 1 else programs[0]
 details = {r["id"]: evals.get_run(s, r["id"]) for r in [r for r in runs if r["program"] == program][:20]}
+# each program's metric names its own parts (script: voice, coverage…; hook: setup, length…): the numeric ones
+parts = ["score", *dict.fromkeys(k for d in details.values() for x in d["results"]
+                                 for k, v in x["subscores"].items() if k != "score" and is_number(v))]
 matrix = pd.DataFrame([{"run": run_id, "variant": d["variant"], "split": d["split"], "examples": len(d["results"]),
                         **{p: pd.Series([x["subscores"].get(p) for x in d["results"]], dtype="float").mean()
-                           for p in PARTS[program]},
+                           for p in parts},
                         "LM calls": d["lm_calls"], "cached": d["cached_calls"], "cost $": d["cost_usd"],
                         "eval set": d["eval_set_id"]} for run_id, d in details.items()])
 st.subheader("Variants × metrics")
@@ -59,8 +65,12 @@ try:
         cols[2].markdown("**The task**")
         cols[2].markdown(plain(task.get("message", "")))
         cols[2].caption(f"expects {', '.join(task.get('expected_tools', []))}; outcome checked: {task.get('check')}")
+    elif task.get("segments"):  # outline: the real video's parts, in order
+        cols[2].markdown("**The real video's segments**")
+        for n, segment in enumerate(task["segments"], 1):
+            cols[2].markdown(f"{n}. {plain(snippet(' '.join(segment), 200))}")
     else:
-        cols[2].markdown("**The real transcript**")
+        cols[2].markdown("**The real video**" if program in ("hook", "title") else "**The real transcript**")
         cols[2].markdown(plain(task.get("reference", "")))
 except ScriptwrightError as exc:
     st.error(str(exc))

@@ -18,6 +18,7 @@ from pipelines.drafting.openings import numbered
 from pipelines.embed import embed
 from pipelines.evals import key_points
 from pipelines.evidence.injection import redact
+from pipelines.evidence.sources import split_sentences
 from pipelines.settings import Settings
 from pipelines.store.duckdb import connect, rows
 
@@ -26,6 +27,8 @@ from pipelines.store.duckdb import connect, rows
 # apart 0.23-0.85 (median 0.58); at the adjacent median about half the joins are cut, 2-4 segments a video.
 SAME_TOPIC = 0.65
 N_NOTES = 8
+DEMO_BEATS = 4  # beats per section in a labelled demo: the first sentence of each of its first chunks
+DEMO_WORDS = 20
 AUDIENCE = "general viewers. They ask: nothing yet"
 
 
@@ -73,10 +76,29 @@ def outline_eval_examples(settings: Settings, docs: list[Any], splits: dict[str,
             for d in docs]
 
 
+def _cut(text: str, n: int) -> str:
+    words = text.split()
+    return " ".join(words[:n]) + ("…" if len(words) > n else "")
+
+
+def real_sections(segments: list[list[str]]) -> list[dict[str, Any]]:
+    """The real video's segments written as the outline's sections, for a labelled demo: each titled by
+    its opening words, its goal its first sentence, its beats the first sentence of each of its chunks."""
+    out = []
+    for segment in filter(None, segments):
+        firsts = [next(iter(split_sentences(redact(chunk))), "") for chunk in segment]
+        out.append({"title": _cut(firsts[0], 6), "goal": _cut(firsts[0], DEMO_WORDS),
+                    "beats": [_cut(f, DEMO_WORDS) for f in firsts[:DEMO_BEATS] if f]})
+    return out
+
+
 def outline_examples(eval_set: dict[str, Any], split: str, frameworks: str) -> list[dspy.Example]:
-    """One split of an outline eval set as DSPy examples (`frameworks` is the catalogue the wizard shows)."""
+    """One split of an outline eval set as DSPy examples (`frameworks` is the catalogue the wizard shows).
+    The label is `segments` (what the metric reads) and, so that a compiled program's labelled demos show
+    the model a real structure, `sections` (the signature's output; a demo with no output field is dropped)."""
     return [dspy.Example(idea=redact(e["title"]), audience=AUDIENCE, notes=numbered([redact(n) for n in e["notes"]]),
-                         frameworks=frameworks, segments=e["segments"], title=e["title"],
+                         frameworks=frameworks, segments=e["segments"], sections=real_sections(e["segments"]),
+                         title=e["title"],
                          creator_slug=eval_set["creator"], example_id=e["id"])
             .with_inputs("idea", "audience", "notes", "frameworks")
             for e in eval_set["examples"] if e["split"] == split]

@@ -117,3 +117,10 @@ def test_the_program_chosen_is_the_one_evaluated_and_compiled(lab: AppTest, monk
     lab.run()
     assert not lab.exception, lab.exception
     assert lab.dataframe[-1].value["version"].tolist() == [1], "the page lists the compiled hook program"
+
+    lab.switch_page("app_pages/evaluations.py")  # a hook run is read there too (it raised KeyError: 'hook')
+    lab.run()
+    assert not lab.exception, lab.exception
+    matrix = lab.dataframe[0].value
+    assert {"score", "setup", "length"} <= set(matrix.columns) and matrix["variant"].tolist() == ["stable"]
+    assert any(m.value == "**The real video**" for m in lab.markdown)

@@ -62,3 +62,19 @@ def test_the_metric_reads_examples_and_predictions_like_dspy_gives_them() -> Non
     assert metric(ex, dspy.Prediction(sections=IN_ORDER)) == 1.0
     feedback = metric.feedback(ex, dspy.Prediction(sections=[IN_ORDER[2], IN_ORDER[0], IN_ORDER[1]]))
     assert "segment 3 is covered, but out of the real video's order" in feedback
+
+
+def test_a_labelled_outline_demo_shows_the_real_structure_and_is_kept() -> None:
+    """A compiled outline's labelled demos were dropped by DSPy: their label had no output field."""
+    from pipelines.drafting.structure import outline_examples
+    from pipelines.programs.drafting import OutlineVideo
+
+    eval_set = {"creator": "bees", "examples": [{"id": "1", "split": "train", "title": "How bees talk",
+                                                 "notes": ["Bees dance."], "segments": SEGMENTS}]}
+    (example,) = outline_examples(eval_set, "train", "question-ladder: Question ladder — a puzzle")
+    assert [s["title"] for s in example.sections] == ["A honeybee that finds a good…", "Back inside she dances.",
+                                                      "When the whole colony needs a…"]
+    assert example.sections[1]["beats"] == ["Back inside she dances.", "And the longer she waggles, the farther away "
+                                                                       "the flowers are."]
+    messages = dspy.JSONAdapter().format_demos(OutlineVideo, [example])
+    assert messages and "Back inside she dances." in messages[-1]["content"], "the demo reaches the prompt"
