@@ -111,7 +111,9 @@ def note_running_jobs() -> None:
     from pipelines import jobs
 
     unseen = [j for j in st.session_state.active_jobs if j not in st.session_state.jobs_ended]
-    st.session_state.running_at_start = {j for j in unseen if jobs.get(settings(), j)["status"] not in jobs.FINAL}
+    running = {j for j in unseen if jobs.get(settings(), j)["status"] not in jobs.FINAL}
+    st.session_state.jobs_ended.update(set(unseen) - running)  # ended before this run: never asked about again
+    st.session_state.running_at_start = running
 
 
 def prompt_problems() -> list[str]:
