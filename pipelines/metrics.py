@@ -405,13 +405,24 @@ def hook_length_score(n_words: int, opening_lengths: list[int]) -> float:
     return 1.0
 
 
+def hook_copy(hook: str, example: Any) -> tuple[str, str | None]:
+    """The longest run of HOOK_COPY_RUN or more words a hook shares with the video's real opening or with
+    another of the creator's train openings (a compiled program's demos: the embedded model's compiled hook
+    repeated one demo's opening word for word on every test video of CrashCourse Astronomy and won the
+    compare by +0.084), and which it was: "this video's" or "another video's"; ("", None) for none."""
+    found = [(longest_shared_run(hook, text), whose) for text, whose in
+             [(example.reference, "this video's"),
+              *((t, "another video's") for t in getattr(example, "train_openings", None) or [])]]
+    run, whose = max(found, key=lambda f: len(f[0].split()), default=("", None))
+    return (run, whose) if len(run.split()) >= HOOK_COPY_RUN else ("", None)
+
+
 def hook_details(hook: str, example: Any, voice_model: Any = None) -> dict[str, Any]:
     """score (setup × length × voiced, 0..1) and each part: setup, voice, length. No opening (under HOOK_MIN_WORDS words, or only
     the title again) and a copy of the real opening score 0; with a voice model, a hook too short for
     it to judge gets voice 0 (it cannot sound like the creator), without one voice is left out."""
     hook = " ".join((hook or "").split())
-    copied = longest_shared_run(hook, example.reference)
-    copied = copied if len(copied.split()) >= HOOK_COPY_RUN else ""
+    copied, copied_from = hook_copy(hook, example)
     usable = usable_text(hook, [example.title], HOOK_MIN_WORDS)
     voice, voice_message = voice_score(_creator(example), hook, voice_model) if usable else (None, "no usable hook")
     if voice is None and voice_model is not None:
@@ -422,7 +433,7 @@ def hook_details(hook: str, example: Any, voice_model: Any = None) -> dict[str, 
     voiced = 1.0 if voice is None else 1 - HOOK_VOICE_WEIGHT + HOOK_VOICE_WEIGHT * voice
     score = parts["setup"] * parts["length"] * voiced if usable and not copied else 0.0
     return {"score": round(score, 4), **parts, "voice_message": voice_message, "copied": copied or None,
-            "usable": usable, "n_words": n_words, "reference": example.reference}
+            "copied_from": copied_from, "usable": usable, "n_words": n_words, "reference": example.reference}
 
 
 class HookMetric:
@@ -447,8 +458,8 @@ class HookMetric:
             return f"Score 0.00: no usable hook (under {HOOK_MIN_WORDS} words, or only the title again)."
         if d["copied"]:
             copied = d["copied"].split()
-            return (f"Score 0.00: copies the real opening ({len(copied)} words in a row: “{' '.join(copied[:12])}"
-                    f"{' …' if len(copied) > 12 else ''}”).")
+            return (f"Score 0.00: copies {d['copied_from']} real opening ({len(copied)} words in a row: "
+                    f"“{' '.join(copied[:12])}{' …' if len(copied) > 12 else ''}”).")
         items = [(1 - d["setup"], f"setup {d['setup']:.2f}: it does not set up “{example.title}” and its key "
                                   "points"),
                  (1 - d["length"], f"length {d['n_words']} words against the creator's openings (score "

@@ -58,10 +58,14 @@ def numbered(points: list[str]) -> str:
 
 def hook_examples(eval_set: dict[str, Any], split: str, voice: str) -> list[dspy.Example]:
     """One split of a hook eval set as DSPy examples; `hook` (the real opening) serves as a labelled demo
-    when compiling. What reaches a prompt has instruction-like text withheld; `reference` stays as said."""
+    when compiling. What reaches a prompt has instruction-like text withheld; `reference` stays as said.
+    `train_openings` are the train split's other real openings: a compiled program's demos are among
+    them, and a hook that repeats one is a copy too."""
+    train = {e["id"]: e["reference"] for e in eval_set["examples"] if e["split"] == "train"}
     return [dspy.Example(idea=redact(e["title"]), style=EVAL_STYLE, voice=voice,
                          facts=numbered([redact(k) for k in e["key_points"]]), hook=redact(e["reference"]),
                          title=e["title"], key_points=e["key_points"], reference=e["reference"],
+                         train_openings=[text for vid, text in train.items() if vid != e["id"]],
                          opening_lengths=e["opening_lengths"], creator_slug=eval_set["creator"], example_id=e["id"])
             .with_inputs("idea", "style", "voice", "facts")
             for e in eval_set["examples"] if e["split"] == split]

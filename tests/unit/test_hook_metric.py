@@ -56,6 +56,15 @@ def test_a_copy_of_the_real_opening_and_junk_score_nothing() -> None:
     assert score("") == 0.0
 
 
+def test_repeating_a_train_opening_is_a_copy_too() -> None:
+    """A compiled program's demos are train openings: one repeated for every video is no hook of this one."""
+    other_train = example(title=TITLE, train_openings=[OTHER_VIDEO, REWORDED])
+    copy = hook_details(REWORDED, other_train)
+    assert copy["score"] == 0.0 and copy["copied_from"] == "another video's"
+    assert HookMetric().explain(None, None, copy).startswith("Score 0.00: copies another video's real opening")
+    assert hook_details(REWORDED, example(train_openings=[OTHER_VIDEO]))["score"] > 0.5
+
+
 def test_length_is_judged_against_the_creators_own_openings() -> None:
     assert hook_length_score(72, LENGTHS) == 1.0
     assert hook_length_score(26, LENGTHS) == pytest.approx(0.5, abs=0.01)  # half of 75 % of the shortest (69)
@@ -71,7 +80,7 @@ def test_the_metric_reads_examples_and_predictions_like_dspy_gives_them() -> Non
     assert metric(ex, good) > metric(ex, bad)
     assert metric(ex, good, trace=True) is True and metric(ex, bad, trace=True) is False
     assert "does not set up “The Monty Hall Problem”" in metric.feedback(ex, bad)
-    assert metric.feedback(ex, dspy.Prediction(hook=REAL)).startswith("Score 0.00: copies the real opening")
+    assert metric.feedback(ex, dspy.Prediction(hook=REAL)).startswith("Score 0.00: copies this video's real opening")
 
 
 def test_a_word_or_the_title_again_is_no_hook_however_close_in_meaning() -> None:
@@ -97,3 +106,13 @@ def test_a_title_where_an_opening_belongs_scores_little() -> None:
     length only weighed in)."""
     title_like = "The Monty Hall Problem: Why You Always Switch"
     assert score(title_like) < 0.2 < score(REWORDED)
+
+
+def test_each_example_carries_the_train_splits_other_openings() -> None:
+    from pipelines.drafting.openings import hook_examples
+
+    stored = [{"id": vid, "split": split, "title": vid, "reference": f"opening of {vid}", "key_points": [],
+               "opening_lengths": []} for vid, split in (("a", "train"), ("b", "train"), ("c", "test"))]
+    found = {e.example_id: e.train_openings for split in ("train", "test")
+             for e in hook_examples({"examples": stored, "creator": "pip-halloran"}, split, "")}
+    assert found == {"a": ["opening of b"], "b": ["opening of a"], "c": ["opening of a", "opening of b"]}
