@@ -11,6 +11,7 @@ import yaml
 
 from pipelines import corpus, jobs
 from pipelines.errors import ScriptwrightError
+from pipelines.job_params import DemoParams, NoParams
 from pipelines.jobs import JobContext, job_kind, partial
 from pipelines.settings import Settings
 
@@ -79,7 +80,7 @@ def sample_needed(settings: Settings) -> bool:
     return not corpus.list_creators(settings)
 
 
-@job_kind("load-sample")
+@job_kind("load-sample", NoParams)
 def run_load_sample(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     return {"creators": load_sample(ctx.settings, ctx)}
 
@@ -90,7 +91,7 @@ DEMO_DRAFT = {"creator": "pip-halloran", "idea": "Monty Hall with a hundred door
               "source": "sources/monty-hall-notes.md"}
 
 
-@job_kind("demo")
+@job_kind("demo", DemoParams)
 def run_demo(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """Ingest the demo corpus; per creator a corpus search and an LM channel summary; then a
     whole draft (research, outline, hooks, script, checks) for Pip from the demo source, and its

@@ -23,6 +23,7 @@ from typing import Any
 import duckdb
 
 from pipelines.errors import ScriptwrightError
+from pipelines.job_params import Params, checked
 from pipelines.lm_context import current_job_id
 from pipelines.prompts import PromptService, Selection
 from pipelines.settings import Settings
@@ -94,20 +95,21 @@ def is_partial(job: dict[str, Any]) -> bool:
 
 
 JobFn = Callable[[JobContext, dict[str, Any]], dict[str, Any]]
-_REGISTRY: dict[str, JobFn] = {}
+_REGISTRY: dict[str, tuple[JobFn, type[Params]]] = {}
 
 
-def job_kind(name: str) -> Callable[[JobFn], JobFn]:
-    """Register a function as the body of jobs of this kind."""
+def job_kind(name: str, params: type[Params]) -> Callable[[JobFn], JobFn]:
+    """Register a function as the body of jobs of this kind, whose params are of type `params`
+    (checked when a job is created; pipelines/job_params.py holds them)."""
 
     def register(fn: JobFn) -> JobFn:
-        _REGISTRY[name] = fn
+        _REGISTRY[name] = (fn, params)
         return fn
 
     return register
 
 
-def _registered(kind: str) -> JobFn:
+def _registered(kind: str) -> tuple[JobFn, type[Params]]:
     # Importing the modules that define job kinds fills the registry lazily.
     import pipelines.assistant.agent  # noqa: F401
     import pipelines.demo  # noqa: F401
@@ -130,8 +132,9 @@ def _registered(kind: str) -> JobFn:
 def create(settings: Settings, kind: str, params: dict[str, Any], idempotency_key: str | None = None,
            initiating_job_id: str | None = None) -> tuple[str, bool]:
     """Create a queued job; returns (job id, created). An idempotency key that matches a job
-    still queued, running or succeeded returns that job instead of a new one."""
-    _registered(kind)
+    still queued, running or succeeded returns that job instead of a new one. Params are checked against
+    the kind's type (pipelines/job_params.py) and stored as checked."""
+    params = checked(kind, _registered(kind)[1], params)
     with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
         if idempotency_key:
             found = conn.execute(
@@ -168,7 +171,7 @@ def run(settings: Settings, job_id: str, on_progress: ProgressCallback | None = 
     job = get(settings, job_id)
     if job["status"] != "queued":
         return job
-    fn = _registered(job["kind"])
+    fn = _registered(job["kind"])[0]
     with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
         conn.execute(
             "UPDATE jobs SET status = 'running', runner = ?, started_at = now()::TIMESTAMP,"

@@ -24,6 +24,7 @@ from pipelines.assistant.routes import Route, Router, load_routes, subject
 from pipelines.assistant.tools import SUMMARY_CHARS, Toolbox, ToolResult
 from pipelines.errors import ScriptwrightError
 from pipelines.evidence.injection import redact
+from pipelines.job_params import ChatTurnParams
 from pipelines.jobs import JobContext, job_kind
 from pipelines.programs.assistant import NextAction, Reply, arguments_for
 from pipelines.settings import EMBEDDED_LM, Settings
@@ -213,7 +214,7 @@ def send(settings: Settings, session_id: str, text: str, tag: str | None = None,
     return turn, job_id
 
 
-@job_kind("chat-turn")
+@job_kind("chat-turn", ChatTurnParams)
 def run_turn(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """Answer the creator's message of one turn with the tools; every step lands in chat_messages."""
     from pipelines.lm import lm_for_role

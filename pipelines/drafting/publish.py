@@ -29,6 +29,7 @@ from pipelines.drafting.steps import creator_pace, voice_brief
 from pipelines.drafting.titles import PAST_TITLES, TITLE_STYLES, closeness, title_inputs, titled
 from pipelines.errors import ScriptwrightError
 from pipelines.evidence.sources import best_match, list_sources, split_sentences
+from pipelines.job_params import PublishParams
 from pipelines.jobs import JobContext, job_kind, partial
 from pipelines.metrics import title_range, title_words
 from pipelines.programs.publish import TitleWriter
@@ -282,7 +283,7 @@ def _save(ctx: JobContext, project: str, content: dict[str, Any], parent: int, m
                                cost=float(cost), job_id=ctx.job_id)
 
 
-@job_kind("publish")
+@job_kind("publish", PublishParams)
 def run_publish(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """Write the kit's parts (`part`: all or one of PARTS) for a version of the draft (the latest by
     default), saving a new version after each part."""

@@ -20,6 +20,7 @@ from pipelines.errors import ScriptwrightError
 from pipelines.evidence import projects
 from pipelines.evidence.injection import redact
 from pipelines.evidence.sources import best_match, cited_ids
+from pipelines.job_params import DraftParams, DraftStepParams
 from pipelines.jobs import JobContext, job_kind, partial
 from pipelines.programs.drafting import HookWriter, OutlineWriter
 from pipelines.programs.registry import step as registered
@@ -458,14 +459,14 @@ def _step_job(step: str):
         return run_steps(ctx, params, [step])
 
     run.__doc__ = f"Re-run the {step} step alone on a draft version."
-    return job_kind(f"draft-{step}")(run)
+    return job_kind(f"draft-{step}", DraftStepParams)(run)
 
 
 for _step in STEPS:
     _step_job(_step)
 
 
-@job_kind("draft")
+@job_kind("draft", DraftParams)
 def run_draft(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """The whole pipeline, non-interactively: research when sources are given, then outline,
     hooks (the best one chosen), script and checks."""

@@ -21,6 +21,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from pipelines import corpus
 from pipelines.embed import embed, embed_one
 from pipelines.errors import ScriptwrightError
+from pipelines.job_params import AudienceParams
 from pipelines.jobs import JobContext, job_kind
 from pipelines.settings import Settings
 from pipelines.store.duckdb import connect, rows
@@ -255,7 +256,7 @@ def audience_report(settings: Settings, creator: str, idea: str | None = None) -
     return report
 
 
-@job_kind("audience")
+@job_kind("audience", AudienceParams)
 def run_audience(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """Cluster a creator's comments; the report is the job's result and, with a project, a new version on it."""
     from pipelines.evidence import projects

@@ -15,6 +15,7 @@ from pipelines.embed import embed
 from pipelines.evidence import audience, projects
 from pipelines.evidence.injection import redact
 from pipelines.evidence.search import video_search
+from pipelines.job_params import IdeaParams
 from pipelines.jobs import JobContext, job_kind, partial
 from pipelines.settings import Settings
 from pipelines.usable import SET_A_MODEL, usable_items
@@ -97,7 +98,7 @@ def evidence_text(fit: dict[str, Any], wanted: dict[str, Any], rivals: dict[str,
     return "\n".join(lines)
 
 
-@job_kind("idea-validate")
+@job_kind("idea-validate", IdeaParams)
 def run_idea_validation(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """Measure fit, demand and competition, ask for a verdict, and store it on the project."""
     from pipelines.lm import lm_for_role, predict

@@ -21,6 +21,7 @@ from pipelines.evidence.injection import find_instructions
 from pipelines.evidence.search import web_search
 from pipelines.evidence.sources import (add_sources, best_match, cited_ids, list_sources, passages_block, search_sources,
                                         split_sentences)
+from pipelines.job_params import ResearchParams
 from pipelines.jobs import JobContext, job_kind, partial
 from pipelines.programs.evidence import NoteWriter
 from pipelines.programs.registry import step as registered
@@ -91,7 +92,7 @@ def extracted_points(topic: str, passages: list[dict[str, Any]], n: int = N_EXTR
                         "n": i + 1} for i in [sentences[k][0]]]} for k in sorted(order)]
 
 
-@job_kind("research")
+@job_kind("research", ResearchParams)
 def run_research(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """Add the given sources to the project, then write cited notes on its topic."""
     from pipelines.lm import lm_for_role, run_module

@@ -30,6 +30,7 @@ from pipelines.evidence.sources import (
     search_sources,
     split_sentences,
 )
+from pipelines.job_params import VerifyParams
 from pipelines.jobs import JobContext, job_kind, partial
 from pipelines.programs.evidence import ClaimJudge
 from pipelines.programs.registry import step as registered
@@ -129,7 +130,7 @@ def check_claim(settings: Settings, project: str, claim: str, judge) -> dict[str
                                 "similarity": h["similarity"]} for h in cited]}
 
 
-@job_kind("verify")
+@job_kind("verify", VerifyParams)
 def run_verify(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """Check the given claims, the claims in a text, or the latest research notes' points."""
     from pipelines.lm import lm_for_role, predict, run_module

@@ -12,6 +12,7 @@ from pipelines.errors import ScriptwrightError
 from pipelines.ingest.files import collect, doc_from_group
 from pipelines.ingest.model import VideoDoc
 from pipelines.ingest.urls import clean_url, fetch_video, is_url, list_entries
+from pipelines.job_params import IngestParams
 from pipelines.jobs import JobContext, job_kind
 from pipelines.settings import Settings
 from pipelines.store.duckdb import connect
@@ -76,7 +77,7 @@ def plan(ctx: JobContext, params: dict[str, Any], creator_id: int) -> tuple[list
     return items, notes
 
 
-@job_kind("ingest")
+@job_kind("ingest", IngestParams)
 def run_ingest(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """Ingest every source for one creator; one bad video never stops the batch. A first ingest
     that stores nothing (a missing folder, an unreachable channel, only bad files) leaves no

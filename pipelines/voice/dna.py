@@ -20,6 +20,7 @@ import dspy
 
 from pipelines import corpus
 from pipelines.errors import ScriptwrightError
+from pipelines.job_params import DnaParams
 from pipelines.jobs import JobContext, job_kind
 from pipelines.prompts import Selection
 from pipelines.settings import Settings
@@ -278,7 +279,7 @@ def _measured_for_guide(settings: Settings, creator: dict[str, Any], current: di
     return current
 
 
-@job_kind("dna-build")
+@job_kind("dna-build", DnaParams)
 def run_dna_build(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """Build a creator's DNA in parts. The measured part (no LM) is saved first as a new version and is
     in use at once; the written part (style guide, stories) is then filled into that version.

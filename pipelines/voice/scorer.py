@@ -19,6 +19,7 @@ from typing import Any
 
 from pipelines.errors import ScriptwrightError
 from pipelines.ingest.parse import CAPTION_EXTS, parse_caption_file
+from pipelines.job_params import NoParams, VoiceValidateParams
 from pipelines.jobs import JobContext, job_kind
 from pipelines.settings import Settings
 from pipelines.voice.attribution import MIN_VIDEOS, VoiceModel, VoiceScore
@@ -160,7 +161,7 @@ def unseen_documents(folder: Path) -> list[Document]:
     return docs
 
 
-@job_kind("voice-train")
+@job_kind("voice-train", NoParams)
 def run_voice_train(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     ctx.progress(0.1, "Training the voice model against the background of other voices")
     model = current_model(ctx.settings)
@@ -171,7 +172,7 @@ def _progress(ctx: JobContext, start: float, end: float, label: str) -> Callable
     return lambda f, msg: ctx.progress(start + (end - start) * f, f"{label}: {msg}")
 
 
-@job_kind("voice-validate")
+@job_kind("voice-validate", VoiceValidateParams)
 def run_voice_validate(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """Closed-set cross-validation by video among the workspace's creators (2+), and open-set
     validation of each creator against voices in neither its training set nor its background.

@@ -63,7 +63,7 @@ def test_a_job_whose_process_died_while_the_app_runs_shows_as_failed(app: AppTes
 
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    job_id, _ = jobs.create(sample_settings, "ingest", {"source": "a-folder", "creator": "K"})
+    job_id, _ = jobs.create(sample_settings, "ingest", {"sources": ["a-folder"], "creator": "K"})
     with connect(sample_settings.duckdb_path) as conn:
         conn.execute("UPDATE jobs SET status = 'running', started_at = now()::TIMESTAMP, heartbeat_at = "
                      "now()::TIMESTAMP, runner = ? WHERE id = ?", [f"{socket.gethostname()}:{dead.pid}", job_id])

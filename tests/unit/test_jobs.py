@@ -5,13 +5,19 @@ import pytest
 
 from pipelines import jobs
 from pipelines.errors import ScriptwrightError
+from pipelines.job_params import NoParams, Params
 from pipelines.jobs import job_kind
 from pipelines.store.duckdb import connect
 
 gate = threading.Event()
 
 
-@job_kind("test-count")
+class CountParams(Params):
+    n: int
+    wait: bool = False
+
+
+@job_kind("test-count", CountParams)
 def _count(ctx, params):
     for i in range(params["n"]):
         ctx.progress(i / params["n"], f"step {i}")
@@ -20,17 +26,17 @@ def _count(ctx, params):
     return {"counted": params["n"]}
 
 
-@job_kind("test-user-error")
+@job_kind("test-user-error", NoParams)
 def _user_error(ctx, params):
     raise ScriptwrightError("talk.srt: the file is empty.")
 
 
-@job_kind("test-bug")
+@job_kind("test-bug", NoParams)
 def _bug(ctx, params):
     return {}["missing"]
 
 
-@job_kind("test-items")
+@job_kind("test-items", NoParams)
 def _items(ctx, params):
     ctx.item("a.srt", "added")
     ctx.item("b.srt", "failed", "b.srt: the file is empty.")

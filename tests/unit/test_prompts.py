@@ -11,6 +11,7 @@ import pytest
 
 from pipelines import jobs
 from pipelines.errors import ScriptwrightError
+from pipelines.job_params import Prompted
 from pipelines.jobs import job_kind
 from pipelines.programs.channel_summary import summarize_channel
 from pipelines.prompts import PromptService, parse_overrides
@@ -70,7 +71,7 @@ def test_step_a_tag_omits_uses_the_default_version(service: PromptService, promp
 
 
 def test_a_job_records_the_versions_it_used(settings, monkeypatch) -> None:
-    @job_kind("test-summary")
+    @job_kind("test-summary", Prompted)
     def _summary(ctx, params):
         with dspy.context(lm=dspy.utils.DummyLM([ANSWER])):
             summarize_channel(ctx.prompts(params.get("tag")), "Pip", ["x"])
