@@ -961,18 +961,26 @@ def optimize(creator: str = typer.Option(..., "--creator", "-c"),
 
     settings = get_settings()
     eval_set = evals.build_eval_set(settings, creator, program)
-    n_train = evals.check_trainset(eval_set, optimizer)
-    estimate = evals.estimate_cost(settings, n_train * (budget + 2), 1500, settings.lm_max_tokens)
+    evals.check_trainset(eval_set, optimizer)
+    estimate = evals.estimate_cost(settings, evals.optimize_calls(eval_set, optimizer, budget), 1500,
+                                   settings.lm_max_tokens)
     cost = "unknown" if estimate["usd"] is None else f"${estimate['usd']:.4f}"
     out.print(f"Estimate: about {estimate['calls']} calls to {estimate['model']}, {cost} ({estimate['note']}).",
               highlight=False)
     if estimate["usd"] and not yes and not typer.confirm("Go ahead?"):
         raise typer.Exit(1)
     params = {"creator": creator, "program": program, "optimizer": optimizer, "budget": budget, "tag": tag}
-    r = _run_job("optimize", params, f"Compiling {program} with {optimizer}")["result"]
+    job = _run_job("optimize", params, f"Compiling {program} with {optimizer}")
+    r = job["result"]
     out.print(f"Compiled {program} v{r['version']} ({r['demos']} demos): dev score {r['dev_score']:.3f}; "
               f"{r['lm_calls']} LM calls ({r['cached_calls']} cached), ${r['cost_usd']:.4f} → {r['path']}",
               highlight=False, soft_wrap=True)
+    failed = [i for i in job["items"] if i["status"] == "failed"]
+    if failed:
+        out.print(f"{len(failed)} training example{'' if len(failed) == 1 else 's'} could not be run, so none "
+                  "of them is a demo:", highlight=False)
+        for item in failed:
+            out.print(f"  {item['name']}: {item['detail']}", highlight=False, markup=False, soft_wrap=True)
 
 
 @eval_app.command("run")
@@ -1020,10 +1028,11 @@ def eval_list(as_json: bool = typer.Option(False, "--json")) -> None:
     if as_json:
         _print_json(found)
         return
-    table = Table("run", "variant", "split", "mean", "LM calls", "cached", "eval set", "started")
+    table = Table("run", "program", "variant", "split", "mean", "LM calls", "eval set", "started")
     for r in found:
-        table.add_row(r["id"], r["variant"], r["split"], f"{r['mean']:.3f}", str(r["lm_calls"]), str(r["cached_calls"]),
-                      r["eval_set_id"], str(r["started_at"])[:16])
+        table.add_row(r["id"], r["program"], r["variant"], r["split"], f"{r['mean']:.3f}",
+                      f"{r['lm_calls']} ({r['cached_calls']} cached)", r["eval_set_id"],
+                      f"{str(r['started_at'])[:16]}, {r['seconds']} s")
     out.print(_ids_whole(table))
 
 

@@ -20,8 +20,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import random
+import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import dspy
@@ -32,6 +36,7 @@ from pipelines.embed import embed
 from pipelines.errors import ScriptwrightError
 from pipelines.evidence.injection import redact
 from pipelines.evidence.sources import split_sentences
+from pipelines.job_params import EvalRunParams, OptimizeParams
 from pipelines.jobs import JobContext, job_kind
 from pipelines.metrics import HookMetric, OutlineMetric, ScriptMetric, TitleMetric
 from pipelines.programs import registry
@@ -392,7 +397,7 @@ def _assistant_results(ctx: JobContext, eval_set: dict[str, Any], variant: str, 
     return results, selection.record, None, lm.model, registry.program("assistant").metric
 
 
-@job_kind("eval-run")
+@job_kind("eval-run", EvalRunParams)
 def run_eval(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """Run one variant on one split of the creator's eval set; one stored result per example."""
     settings = ctx.settings
@@ -407,10 +412,11 @@ def run_eval(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     with transaction(settings.duckdb_path, settings.lock_retry_s) as conn:
         conn.execute(
             "INSERT INTO eval_runs (id, eval_set_id, program, variant, split, prompt_versions, compiled_id, lm, metric,"
-            " mean, lm_calls, cached_calls, cost_usd, job_id, finished_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
+            " mean, lm_calls, cached_calls, cost_usd, job_id, started_at, finished_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+            " coalesce((SELECT started_at FROM jobs WHERE id = ?), now()::TIMESTAMP), now()::TIMESTAMP)",
             [run_id, eval_set["id"], program, variant, split, json.dumps(prompt_versions), compiled_id, model,
-             metric_name, mean, calls, cached, cost, ctx.job_id])
+             metric_name, mean, calls, cached, cost, ctx.job_id, ctx.job_id])
         conn.executemany("INSERT INTO eval_results VALUES (?, ?, ?, ?, ?, ?)",
                          [[run_id, ex_id, d["score"], json.dumps(d, default=str), out, err]
                           for ex_id, d, out, err in results])
@@ -440,7 +446,8 @@ def get_run(settings: Settings, run_id: str) -> dict[str, Any]:
 def list_runs(settings: Settings, limit: int = 50) -> list[dict[str, Any]]:
     with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
         return rows(conn, "SELECT id, eval_set_id, program, variant, split, mean, lm_calls, cached_calls, cost_usd,"
-                          " lm, started_at FROM eval_runs ORDER BY started_at DESC LIMIT ?", [limit])
+                          " lm, started_at, date_diff('second', started_at, finished_at) AS seconds"
+                          " FROM eval_runs ORDER BY started_at DESC LIMIT ?", [limit])
 
 
 def compare_runs(settings: Settings, run_a: str, run_b: str) -> dict[str, Any]:
@@ -473,6 +480,20 @@ def estimate_cost(settings: Settings, n_calls: int, prompt_tokens: int, completi
     usd = n_calls * (prompt_tokens * price.get("input_cost_per_token", 0) +
                      completion_tokens * price.get("output_cost_per_token", 0))
     return {"model": model, "calls": n_calls, "usd": round(usd, 4), "note": "estimate"}
+
+
+def optimize_calls(eval_set: dict[str, Any], optimizer: str, budget: int) -> int:
+    """At most how many program calls compiling makes, then scoring on dev (the estimate shown before a
+    compile). bootstrap runs the program once per train video until two demos pass, then once per dev
+    video: on CrashCourse Astronomy (12 train, 4 dev) it made 16 calls where train x (budget + 2) said 72.
+    random-search does that for each of budget + 3 candidates and scores each on train; gepa spends
+    budget x 10 metric calls (its reflection model's calls come on top); mipro (auto "light") is a rough
+    guess."""
+    n_train = sum(1 for e in eval_set["examples"] if e["split"] == "train")
+    n_dev = sum(1 for e in eval_set["examples"] if e["split"] == "dev")
+    per_optimizer = {"bootstrap": n_train, "random-search": (budget + 3) * 2 * n_train,
+                     "gepa": budget * 10, "mipro": n_train * (budget + 2)}
+    return per_optimizer.get(optimizer, n_train * (budget + 2)) + n_dev
 
 
 def check_trainset(eval_set: dict[str, Any], optimizer: str) -> int:
@@ -512,7 +533,40 @@ def optimizer_for(name: str, metric: Metric, budget: int, settings: Settings):
     raise ScriptwrightError(f"Unknown optimizer '{name}'; choose one of {', '.join(OPTIMIZERS)}.")
 
 
-@job_kind("optimize")
+class _FailedExamples(logging.Filter):
+    """DSPy's bootstrap logs each example it could not run as one ERROR line holding the whole example
+    (a screenful of notes in a terminal): kept out of the log and recorded as an item of the job instead,
+    the example's id and the reason's first line."""
+
+    REASON = re.compile(r" with <[^>]*> due to (.*)", re.S)
+    ID = re.compile(r"'example_id': '([^']*)'")
+
+    def __init__(self, ctx: JobContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if not message.startswith("Failed to run or to evaluate example"):
+            return True
+        found_id, reason = self.ID.search(message), self.REASON.search(message)
+        why = (reason.group(1) if reason else message).strip().splitlines()[0]
+        self.ctx.item(f"example {found_id.group(1) if found_id else '?'}", "failed", why[:300])
+        return False
+
+
+@contextmanager
+def failed_examples_as_items(ctx: JobContext) -> Iterator[None]:
+    """While compiling, DSPy's per-example failures become the job's failed items (see _FailedExamples)."""
+    logger, keep = logging.getLogger("dspy.teleprompt.bootstrap"), _FailedExamples(ctx)
+    logger.addFilter(keep)
+    try:
+        yield
+    finally:
+        logger.removeFilter(keep)
+
+
+@job_kind("optimize", OptimizeParams)
 def run_optimize(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """Compile the program on the train split, score it on dev, save it with its metadata."""
     from pipelines.lm import lm_for_role
@@ -535,7 +589,7 @@ def run_optimize(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     lm = lm_for_role(settings, step.role)
     trace_with_mlflow(settings, f"scriptwright-optimize-{program}")
     ctx.progress(0.1, f"Compiling with {name} on {len(train)} training examples")
-    with dspy.context(lm=lm, adapter=dspy.JSONAdapter()):
+    with dspy.context(lm=lm, adapter=dspy.JSONAdapter()), failed_examples_as_items(ctx):
         optimizer = optimizer_for(name, metric, budget, settings)  # MIPROv2 takes its LMs from the context
         tuned = (optimizer.compile(student, trainset=train, valset=dev) if name in ("mipro", "gepa")
                  else optimizer.compile(student, trainset=train))

@@ -123,11 +123,13 @@ with right:
     optimizer = st.selectbox("Optimizer", evals.OPTIMIZERS, key="lab_optimizer")
     budget = st.number_input("Budget", 1, 50, value=4, key="lab_budget")
     try:
-        n_train, too_few = evals.check_trainset(eval_set, optimizer), None
+        evals.check_trainset(eval_set, optimizer)
+        too_few = None
     except ScriptwrightError as exc:
-        n_train, too_few = 0, str(exc)
+        too_few = str(exc)
         st.warning(too_few)
-    estimate = evals.estimate_cost(settings(), n_train * (int(budget) + 2), 1500, settings().lm_max_tokens)
+    estimate = evals.estimate_cost(settings(), evals.optimize_calls(eval_set, optimizer, int(budget)), 1500,
+                                   settings().lm_max_tokens)
     st.caption(f"About {estimate['calls']} calls to {estimate['model']}: "
                + ("cost unknown" if estimate["usd"] is None else f"${estimate['usd']:.4f}") + f" ({estimate['note']})")
     if st.button("Compile", key="lab_compile", disabled=too_few is not None):

@@ -116,6 +116,11 @@ def test_runs_are_found_by_the_start_of_their_id(sample_settings, scripted, monk
                             text=True, env={**os.environ, "COLUMNS": "80"}, timeout=120)
     assert listed.returncode == 0, listed.stderr
     assert "c0ffee0a1b2c" in listed.stdout and "c0ffee9d8e7f" in listed.stdout, listed.stdout
+    stored = evals.get_run(sample_settings, a["run_id"])
+    assert stored["started_at"] == jobs.get(sample_settings, stored["job_id"])["started_at"] < stored["finished_at"]
+    wide = subprocess.run([str(Path(sys.executable).parent / "scriptwright"), "eval", "list"], capture_output=True,
+                          text=True, env={**os.environ, "COLUMNS": "200"}, timeout=120).stdout
+    assert "│ c0ffee0a1b2c │ script  │ stable " in wide and " cached) " in wide, wide
 
 
 # ---------------------------------------------------------------- compiled programs through pipeline tags
