@@ -10,6 +10,7 @@ from app.state import settings
 from pipelines.corpus import clock
 from pipelines.drafting import drafts
 from pipelines.drafting.checks import apply_fix
+from pipelines.drafting.content import Draft, Section
 from pipelines.drafting.export import export_version, missing_note, timeline
 from pipelines.errors import ScriptwrightError
 from pipelines.usable import written
@@ -17,7 +18,7 @@ from pipelines.usable import written
 SEVERITY_COLOURS = {"high": "red", "warn": "orange", "info": "blue"}
 
 
-def save_and_rerun(project: str, base: int, content: dict, note: str, step: str = "edit") -> None:
+def save_and_rerun(project: str, base: int, content: Draft, note: str, step: str = "edit") -> None:
     """Store an edit of `base` as a new version and show it."""
     version = drafts.save_edit(settings(), project, base, content, note, step)
     st.session_state.draft_seen[project] = version
@@ -25,8 +26,8 @@ def save_and_rerun(project: str, base: int, content: dict, note: str, step: str 
     st.rerun()
 
 
-def _spoken(section: dict) -> str:
-    return " ".join(s["text"] for s in section["sentences"])
+def _spoken(section: Section) -> str:
+    return " ".join(s.text for s in section.sentences)
 
 
 def _hook_box(version: int) -> str:
@@ -51,10 +52,9 @@ def _differs(key: str, text: str) -> bool:
 def unsaved_edits(row: dict) -> bool:
     """Whether this session has typed into the hook or a section of this version without saving it."""
     content, version = row["content"], row["version"]
-    hook = (content.get("hook") or {}).get("text")
-    if hook is not None and _differs(_hook_box(version), hook):
+    if content.hook is not None and _differs(_hook_box(version), content.hook.text):
         return True
-    return any(_differs(_section_box(sec["id"], version), _spoken(sec)) for sec in content.get("sections") or [])
+    return any(_differs(_section_box(sec.id, version), _spoken(sec)) for sec in content.sections)
 
 
 def feedback_row(project: str, version: int, target_type: str, target_id: str, key: str) -> None:
@@ -72,43 +72,43 @@ def script_view(project: str, row: dict, editable: bool) -> None:
     """The hook and sections with timestamps and footnoted citations; each part editable as a new version."""
     content, version = row["content"], row["version"]
     starts = dict(timeline(content))
-    if content.get("hook"):
+    if content.hook:
         st.markdown(f"#### Hook [{clock(starts.get('Hook', 0))}]")
         if editable:
-            text = st.text_area("Hook", content["hook"]["text"], key=_hook_box(version), label_visibility="collapsed",
+            text = st.text_area("Hook", content.hook.text, key=_hook_box(version), label_visibility="collapsed",
                                 on_change=_typed, args=(_hook_box(version),))
-            if st.button("Save hook", key=f"hook_save_{version}") and text.strip() != content["hook"]["text"]:
+            if st.button("Save hook", key=f"hook_save_{version}") and text.strip() != content.hook.text:
                 save_and_rerun(project, version, drafts.edit_hook(content, text), "edited the hook")
             feedback_row(project, version, "hook", "hook", f"fb_hook_{version}")
         else:
-            st.markdown(plain(content["hook"]["text"]))
+            st.markdown(plain(content.hook.text))
     numbers: dict[str, int] = {}
-    for section in content.get("sections") or []:
-        st.markdown(f"#### {plain(section['title'])} [{clock(starts.get(section['title'], 0))}]")
+    for section in content.sections:
+        st.markdown(f"#### {plain(section.title)} [{clock(starts.get(section.title, 0))}]")
         marks = []
-        for sentence in section["sentences"]:
-            refs = [numbers.setdefault(c["chunk_id"], len(numbers) + 1) for c in sentence["cites"]]
-            marks.append(plain(sentence["text"]) + "".join(f" [{n}]" for n in dict.fromkeys(refs)))
+        for sentence in section.sentences:
+            refs = [numbers.setdefault(c["chunk_id"], len(numbers) + 1) for c in sentence.cites]
+            marks.append(plain(sentence.text) + "".join(f" [{n}]" for n in dict.fromkeys(refs)))
         if editable:
-            text = st.text_area(section["title"], _spoken(section),
-                                key=_section_box(section["id"], version), label_visibility="collapsed", height=140,
-                                on_change=_typed, args=(_section_box(section["id"], version),))
+            text = st.text_area(section.title, _spoken(section),
+                                key=_section_box(section.id, version), label_visibility="collapsed", height=140,
+                                on_change=_typed, args=(_section_box(section.id, version),))
             if not written(section):
                 st.caption(":orange[Empty: the model wrote nothing here. Write it and save, or write the script "
                            "again.]")
             else:
-                st.caption("Cited: " + (" ".join(marks) if any(s["cites"] for s in section["sentences"])
+                st.caption("Cited: " + (" ".join(marks) if any(s.cites for s in section.sentences)
                                         else "no sources"))
-            if st.button("Save section", key=f"sec_save_{section['id']}_{version}"):
+            if st.button("Save section", key=f"sec_save_{section.id}_{version}"):
                 try:
-                    save_and_rerun(project, version, drafts.edit_section(content, section["id"], text),
-                                   f"edited {section['title']}")
+                    save_and_rerun(project, version, drafts.edit_section(content, section.id, text),
+                                   f"edited {section.title}")
                 except ScriptwrightError as exc:
                     st.error(str(exc))
-            feedback_row(project, version, "section", section["id"], f"fb_{section['id']}_{version}")
+            feedback_row(project, version, "section", section.id, f"fb_{section.id}_{version}")
         else:
             st.markdown(" ".join(marks) if written(section) else ":orange[Empty: no text yet.]")
-    cites = {c["chunk_id"]: c for s in content.get("sections") or [] for x in s["sentences"] for c in x["cites"]}
+    cites = {c["chunk_id"]: c for s in content.sections for x in s.sentences for c in x.cites}
     if numbers:
         st.markdown("**Sources**")
         for chunk_id, n in numbers.items():
@@ -117,7 +117,7 @@ def script_view(project: str, row: dict, editable: bool) -> None:
 
 def checks_view(project: str, row: dict) -> None:
     """Findings by check, each pointing at its sentence, with a fix that saves a new version."""
-    checks = row["content"].get("checks")
+    checks = row["content"].checks
     if not checks:
         st.info("The checks have not been run on this version.")
         return

@@ -744,15 +744,15 @@ def _print_draft(settings, project: str, version: int) -> None:
 
     row = drafts.get(settings, project, version)
     c = row["content"]
-    out.print(f"[bold]{escape(c['idea'])}[/] · {project} v{version} · framework: "
-              f"{(c.get('framework') or {}).get('name', '—')}", highlight=False)
-    if c.get("hook"):
-        out.print(f"[bold]Hook[/] ({c['hook']['style']}): {escape(c['hook']['text'])}", highlight=False, soft_wrap=True)
-    for section in c.get("sections") or []:
-        size = (f"{len(section['sentences'])} sentences, ~{section['duration_s']:.0f} s" if written(section)
+    out.print(f"[bold]{escape(c.idea)}[/] · {project} v{version} · framework: "
+              f"{c.framework.name if c.framework else '—'}", highlight=False)
+    if c.hook:
+        out.print(f"[bold]Hook[/] ({c.hook.style}): {escape(c.hook.text)}", highlight=False, soft_wrap=True)
+    for section in c.sections:
+        size = (f"{len(section.sentences)} sentences, ~{section.duration_s or 0:.0f} s" if written(section)
                 else "[yellow]empty: no text yet[/]")
-        out.print(f"[bold]{escape(section['title'])}[/] ({size})", highlight=False)
-    checks = c.get("checks")
+        out.print(f"[bold]{escape(section.title)}[/] ({size})", highlight=False)
+    checks = c.checks
     if checks:
         voice = checks.get("voice") or {}
         fidelity = f"{voice['fidelity']:.2f}" if voice.get("fidelity") is not None else "n/a"
@@ -883,7 +883,7 @@ def _print_kit(project: str, row: dict[str, Any]) -> None:
     from pipelines.drafting.kit import stale_parts
 
     content = row["content"]
-    kit = content.get("publish") or {}
+    kit = content.publish
     out.print(f"[bold]Publish kit[/] · {project} v{row['version']}", highlight=False)
     if not kit:
         out.print("No publish kit yet.", highlight=False)
@@ -940,7 +940,7 @@ def publish(project: str = typer.Option(..., "--project", "-p"),
         raise ScriptwrightError(f"--part '{part}': expected all, {', '.join(PARTS)}.")
     current = published_draft(settings, project)
     version = None
-    if part or not export or not (current["content"].get("publish") or {}).get("description"):
+    if part or not export or not current["content"].publish.get("description"):
         params = {"project": project, "part": part or "all", "tag": tag, "prompts": parse_overrides(prompt)}
         version = _run_job("publish", params, "Publishing")["result"]["version"]
     row = drafts.get(settings, project, version)

@@ -193,6 +193,7 @@ def add_feedback_examples(settings: Settings, creator: str, project: str | None 
     under their feedback id, so adding the same feedback again changes nothing.
     """
     from pipelines.drafting import drafts
+    from pipelines.drafting.content import OutlineSection
     from pipelines.drafting.steps import note_items, section_key_points
     from pipelines.evidence import projects
 
@@ -213,7 +214,7 @@ def add_feedback_examples(settings: Settings, creator: str, project: str | None 
             notes[fb["project"]] = note_items(research["content"] if research else None)
         new.append({"id": example_id, "split": "train", "source": "feedback", "project": fb["project"],
                     "version": fb["version"], "section": fb["target"], "title": plan["title"],
-                    "key_points": section_key_points(plan, notes[fb["project"]])[0], "target_words": plan["words"],
+                    "key_points": section_key_points(OutlineSection.model_validate(plan), notes[fb["project"]])[0], "target_words": plan["words"],
                     "reference": fb["reference"]})
     if new:
         with transaction(settings.duckdb_path, settings.lock_retry_s) as conn:

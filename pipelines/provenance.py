@@ -2,15 +2,14 @@
 
 The embedded 135M model proves the plumbing; what it writes is a placeholder, and everything it
 wrote says so where a creator reads it: the wizard, Drafts, the Assistant and the exports.
-A draft records the model behind each part it holds (`content["models"]`: outline, hooks, script;
+A draft records the model behind each part it holds (`Draft.models`: outline, hooks, script;
 publish-kit parts carry their own `lm`); drafts saved before that record fall back to the models
 of the version's step.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
+from pipelines.drafting.content import Draft
 from pipelines.settings import EMBEDDED_LM, ROLES, Settings
 
 PLACEHOLDER_NOTE = "Offline placeholder model: set a real model in Settings for real drafts."
@@ -24,26 +23,26 @@ def is_placeholder(model: str | None) -> bool:
     return (model or "").split(" at ", 1)[0].strip() == EMBEDDED_LM
 
 
-def record_writer(content: dict[str, Any], step: str, roles: dict[str, str]) -> None:
+def record_writer(content: Draft, step: str, roles: dict[str, str]) -> None:
     """Note in the draft which model wrote the part `step` made (steps that write no text change nothing)."""
     role = WRITER_ROLE.get(step)
     if role and roles.get(role):
-        content.setdefault("models", {})[step] = roles[role]
+        content.models = {**content.models, step: roles[role]}
 
 
-def draft_writers(content: dict[str, Any], version_lm: dict[str, str] | None = None) -> dict[str, str]:
+def draft_writers(content: Draft, version_lm: dict[str, str] | None = None) -> dict[str, str]:
     """The model behind each written part of a draft (its outline, hooks, script and publish-kit parts)."""
-    models = dict(content.get("models") or {})
+    models = dict(content.models)
     if not models and version_lm:  # a draft saved before parts recorded their model
-        present = {"outline": content.get("outline"), "hooks": content.get("hooks"), "script": content.get("sections")}
+        present = {"outline": content.outline, "hooks": content.hooks, "script": content.sections}
         models = {part: version_lm[role] for part, role in WRITER_ROLE.items() if present[part] and version_lm.get(role)}
-    for part, kit in (content.get("publish") or {}).items():
+    for part, kit in content.publish.items():
         if isinstance(kit, dict) and kit.get("lm"):
             models[part] = kit["lm"]
     return models
 
 
-def placeholder_parts(content: dict[str, Any], version_lm: dict[str, str] | None = None) -> list[str]:
+def placeholder_parts(content: Draft, version_lm: dict[str, str] | None = None) -> list[str]:
     """The parts of a draft the embedded offline model wrote."""
     return [part for part, model in draft_writers(content, version_lm).items() if is_placeholder(model)]
 

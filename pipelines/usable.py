@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from pipelines.drafting.content import Draft, Section
+
 # What a user can do about an unusable answer, named in every report of one.
 SET_A_MODEL = "set a stronger model (SCRIPTWRIGHT_LM, shown on the Settings page)"
 DONE, PARTIAL, TODO = "done", "partial", "todo"
@@ -102,46 +104,46 @@ def outline_problem(plans: list[dict[str, Any]], sections: int) -> str | None:
 
 # ---------------------------------------------------------------- what a draft still lacks
 
-def written(section: dict[str, Any]) -> bool:
+def written(section: Section) -> bool:
     """Whether a script section has at least one sentence with words in it."""
-    return any(usable_text(s.get("text")) for s in section.get("sentences") or [])
+    return any(usable_text(s.text) for s in section.sentences)
 
 
-def empty_sections(draft: dict[str, Any]) -> list[str]:
+def empty_sections(draft: Draft) -> list[str]:
     """Titles of the script's sections that have no sentence."""
-    return [s.get("title") or s.get("id") for s in draft.get("sections") or [] if not written(s)]
+    return [s.title or s.id for s in draft.sections if not written(s)]
 
 
-def has_script(draft: dict[str, Any]) -> bool:
+def has_script(draft: Draft) -> bool:
     """Whether the script has a sentence to say (a hook alone is not a script)."""
-    return any(written(s) for s in draft.get("sections") or [])
+    return any(written(s) for s in draft.sections)
 
 
-def empty_sections_message(draft: dict[str, Any], model: str | None = None) -> str | None:
+def empty_sections_message(draft: Draft, model: str | None = None) -> str | None:
     """What is missing from the script and what to do, or None when every section has text."""
     empty = empty_sections(draft)
     if not empty:
         return None
-    total = len(draft.get("sections") or [])
+    total = len(draft.sections)
     source = f" from {model}" if model else ""
     return (f"{len(empty)} of {total} sections came back empty{source} ({', '.join(empty)}): "
             f"write the script again, write them yourself, or {SET_A_MODEL}.")
 
 
-def draft_states(draft: dict[str, Any]) -> dict[str, str]:
+def draft_states(draft: Draft) -> dict[str, str]:
     """Each drafting part's state: done, partial (it ran and left something missing) or todo.
     The script and the export are never done without a sentence."""
-    problems = draft.get("problems") or {}
-    sections = draft.get("sections") or []
+    problems = draft.problems
+    sections = draft.sections
 
     def state(present: bool, part: str) -> str:
         return PARTIAL if problems.get(part) else DONE if present else TODO
 
     script = TODO if not sections else PARTIAL if empty_sections(draft) else DONE
-    return {"outline": state(bool(draft.get("outline")), "outline"),
-            "hooks": state(bool(draft.get("hooks")), "hooks"),
+    return {"outline": state(bool(draft.outline), "outline"),
+            "hooks": state(bool(draft.hooks), "hooks"),
             "sections": script,
-            "checks": DONE if draft.get("checks") and has_script(draft) else TODO,
+            "checks": DONE if draft.checks and has_script(draft) else TODO,
             "export": TODO if not has_script(draft) else script}
 
 

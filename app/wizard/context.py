@@ -9,6 +9,7 @@ from typing import Any
 import streamlit as st
 
 from app.components import job_banners, plain, start_job
+from pipelines.drafting.content import Draft
 from pipelines.evidence import projects
 from pipelines.settings import Settings
 from pipelines.usable import DONE, PARTIAL
@@ -46,8 +47,9 @@ class Wizard:
     listed: set[str] = field(default_factory=set)  # gaps a job banner on this page already lists
 
     @property
-    def draft(self) -> dict[str, Any]:
-        return self.current["content"] if self.current else {}
+    def draft(self) -> Draft:
+        """The content of the version on screen (an empty draft when there is none)."""
+        return self.current["content"] if self.current else Draft()
 
     def banners(self, step: str) -> None:
         """The step's job banners; the gaps they list are not listed again by `gaps`."""

@@ -12,6 +12,7 @@ import streamlit as st
 from app.components import job_banners, plain
 from app.draft_views import feedback_row, save_and_rerun
 from pipelines.corpus import clock
+from pipelines.drafting.content import Draft
 from pipelines.drafting.description import DESCRIPTION_MAX, NOTHING_TO_PASTE, TITLE_MAX, description_text
 from pipelines.drafting.kit import PART_NAMES, PARTS, choose_title, edit_description, edit_post, edit_short, \
     stale_parts
@@ -22,8 +23,8 @@ PLACE = "new_video/publish"
 Launch = Callable[[str, dict, str], None]
 
 
-def _gaps(content: dict, part: str, listed: set[str]) -> None:
-    for problem in ((content.get("problems") or {}).get(f"publish.{part}") or []):
+def _gaps(content: Draft, part: str, listed: set[str]) -> None:
+    for problem in content.problems.get(f"publish.{part}") or []:
         if problem not in listed:  # a job banner above already lists it
             st.warning(plain(problem), icon=":material/warning:")
 
@@ -33,7 +34,7 @@ def _again(project: str, version: int, part: str, launch: Launch) -> None:
         launch("publish", {"project": project, "part": part, "base_version": version}, "publish")
 
 
-def _save(project: str, version: int, edit: Callable[[], dict], note: str) -> None:
+def _save(project: str, version: int, edit: Callable[[], Draft], note: str) -> None:
     """Apply an edit and store it as a new version, or show why it was refused."""
     try:
         save_and_rerun(project, version, edit(), note, "publish")
@@ -41,8 +42,8 @@ def _save(project: str, version: int, edit: Callable[[], dict], note: str) -> No
         st.error(str(exc))
 
 
-def _titles(project: str, version: int, content: dict, listed: set[str]) -> None:
-    titles = content["publish"]["titles"]
+def _titles(project: str, version: int, content: Draft, listed: set[str]) -> None:
+    titles = content.publish["titles"]
     _gaps(content, "titles", listed)
     candidates = titles["candidates"]
     low, high = titles["range"]
@@ -67,8 +68,8 @@ def _titles(project: str, version: int, content: dict, listed: set[str]) -> None
         _save(project, version, lambda: choose_title(content, pick, text), f"chose title {pick}")
 
 
-def _description(project: str, version: int, content: dict, listed: set[str]) -> None:
-    description = content["publish"]["description"]
+def _description(project: str, version: int, content: Draft, listed: set[str]) -> None:
+    description = content.publish["description"]
     _gaps(content, "description", listed)
     if description.get("chapters_note"):
         st.caption(plain(description["chapters_note"]))
@@ -96,8 +97,8 @@ def _description(project: str, version: int, content: dict, listed: set[str]) ->
                        key=f"nv_desc_download_{version}", on_click="ignore", icon=":material/download:")
 
 
-def _short(project: str, version: int, content: dict, listed: set[str]) -> None:
-    short = content["publish"]["short"]
+def _short(project: str, version: int, content: Draft, listed: set[str]) -> None:
+    short = content.publish["short"]
     _gaps(content, "short", listed)
     st.caption(f"About {short['seconds']:.0f} s of at most {short['max_seconds']} s at your pace "
                f"({short['words']} words).")
@@ -108,8 +109,8 @@ def _short(project: str, version: int, content: dict, listed: set[str]) -> None:
         _save(project, version, lambda: edit_short(content, hook, text), "edited the Short")
 
 
-def _post(project: str, version: int, content: dict, listed: set[str]) -> None:
-    post = content["publish"]["post"]
+def _post(project: str, version: int, content: Draft, listed: set[str]) -> None:
+    post = content.publish["post"]
     _gaps(content, "post", listed)
     text = st.text_area("Community post", post.get("text") or "", key=f"nv_post_text_{version}", height=140,
                         placeholder="No usable post came back: write a few lines announcing the video.")
@@ -125,14 +126,14 @@ HEADINGS = {"titles": ":material/title: Titles", "description": ":material/descr
 def publish_tab(project: str, row: dict | None, launch: Launch) -> None:
     """The Publish step for the draft version `row` (None before anything is drafted)."""
     listed = job_banners(PLACE)
-    content = (row or {}).get("content") or {}
+    content = row["content"] if row else Draft()
     ready = has_script(content)
     if st.button("Make the whole kit", key="nv_publish", disabled=not ready, icon=":material/rocket_launch:"):
         launch("publish", {"project": project, "part": "all", "base_version": row["version"]}, "publish")
     if not ready:
         st.info("Write the script first: the titles, description, Short and post are made from its sentences.")
         return
-    kit = content.get("publish") or {}
+    kit = content.publish
     if not kit:
         st.info("Five titles in different styles, a description with chapters timed at your pace, a Short of at "
                 "most a minute and a community post, each made from this script and saved as a new version.")

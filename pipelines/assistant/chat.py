@@ -14,6 +14,7 @@ from typing import Any
 
 from pipelines import corpus
 from pipelines.drafting import drafts
+from pipelines.drafting.content import Draft
 from pipelines.errors import ScriptwrightError
 from pipelines.evidence import projects
 from pipelines.evidence.sources import list_sources
@@ -44,15 +45,15 @@ def project_state(settings: Settings, project: str | None) -> dict[str, Any] | N
     research = projects.result(settings, p["id"], "research")
     verification = projects.result(settings, p["id"], "verification")
     latest = drafts.find(settings, p["id"])
-    content = latest["content"] if latest else {}
+    content = latest["content"] if latest else Draft()
     return {"id": p["id"], "title": p["working_title"], "idea": p["idea"],
             "sources": len(list_sources(settings, p["id"])),
             "notes": len((research or {}).get("content", {}).get("key_points", [])),
             "claims": len((verification or {}).get("content", {}).get("claims", [])),
             "draft_version": latest["version"] if latest else None,
-            "sections": [{"id": s["id"], "title": s["title"]} for s in content.get("sections") or []],
-            "outline": [{"id": s["id"], "title": s["title"]} for s in content.get("outline") or []],
-            "hook": (content.get("hook") or {}).get("text")}
+            "sections": [{"id": s.id, "title": s.title} for s in content.sections],
+            "outline": [{"id": s.id, "title": s.title} for s in content.outline],
+            "hook": content.hook.text if content.hook else None}
 
 
 def context_text(settings: Settings, creator: dict[str, Any], project: str | None) -> str:

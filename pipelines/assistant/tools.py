@@ -149,10 +149,10 @@ class Toolbox:
             return ToolResult(f"Project {project['id']} has no draft yet.")
         content = latest["content"]
         lines = [f"Draft v{latest['version']}."]
-        if content.get("hook"):
-            lines.append(f"Hook: {content['hook']['text']}")
-        for s in content.get("sections") or []:
-            lines.append(f"{s['id']} {s['title']}: " + " ".join(x["text"] for x in s["sentences"])[:300])
+        if content.hook:
+            lines.append(f"Hook: {content.hook.text}")
+        for s in content.sections:
+            lines.append(f"{s.id} {s.title}: " + " ".join(x.text for x in s.sentences)[:300])
         return ToolResult("\n".join(lines), {"version": latest["version"], "text": drafts.plain_text(content)})
 
     # ------------------------------------------------------------ writing
@@ -190,21 +190,21 @@ class Toolbox:
 
         project = self._project()
         latest = drafts.get(self.settings, project["id"])
-        sections = latest["content"].get("sections") or []
-        section = next((s for s in sections if s["id"] == section_id.strip()), None)
+        sections = latest["content"].sections
+        section = latest["content"].section(section_id.strip())
         if section is None:
-            have = ", ".join(f"{s['id']} ({s['title']})" for s in sections) or "none yet"
+            have = ", ".join(f"{s.id} ({s.title})" for s in sections) or "none yet"
             raise ScriptwrightError(f"Draft v{latest['version']} has no section '{section_id}'; sections: {have}.")
-        passage = " ".join(s["text"] for s in section["sentences"])
+        passage = " ".join(s.text for s in section.sentences)
         pred = predict("Rewrite", self._lm("writer"), self.selection.signature("rewrite"),
                        voice=voice_brief(self.settings, self.creator["slug"]), passage=passage, request=request)
         text = " ".join(s.strip() for s in pred.sentences if s.strip())
         if not text:
             raise ScriptwrightError("The model returned an empty rewrite; nothing was saved.")
-        content = drafts.edit_section(latest["content"], section["id"], text)
+        content = drafts.edit_section(latest["content"], section.id, text)
         version = drafts.save_version(self.settings, project["id"], content, "assistant", parent=latest["version"],
-                                      note=f"{section['id']} rewritten by the assistant: {request[:80]}",
+                                      note=f"{section.id} rewritten by the assistant: {request[:80]}",
                                       tag=self.selection.tag, prompt_versions=self.selection.record)
-        saved = f"Rewrote {section['id']} and saved draft v{version} (v{latest['version']} kept)"
+        saved = f"Rewrote {section.id} and saved draft v{version} (v{latest['version']} kept)"
         return ToolResult(f"{saved}: {text[:400]}",
-                          {"version": version, "section": section["id"], "text": text}, wrote=f"draft v{version}")
+                          {"version": version, "section": section.id, "text": text}, wrote=f"draft v{version}")

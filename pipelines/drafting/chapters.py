@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipelines.corpus import clock
+from pipelines.drafting.content import Draft
 
 MIN_CHAPTERS = 3
 CHAPTER_MIN_S = 10
@@ -31,25 +32,25 @@ def spoken_seconds(text: str, wpm: float) -> float:
     return len(str(text or "").split()) / wpm * 60 if wpm > 0 else 0.0
 
 
-def draft_wpm(content: dict[str, Any]) -> float:
+def draft_wpm(content: Draft) -> float:
     """The pace a draft is read at: the creator's measured words per minute stored with it."""
-    return float(content.get("wpm") or 0) or DEFAULT_WPM
+    return float(content.wpm or 0) or DEFAULT_WPM
 
 
-def draft_parts(content: dict[str, Any], wpm: float) -> list[tuple[str, float]]:
+def draft_parts(content: Draft, wpm: float) -> list[tuple[str, float]]:
     """What the draft says, in order, as (title, seconds) at the pace: the hook as the intro, then
     each section (timed from its text as it is now, so edits are counted)."""
     parts = []
-    hook = (content.get("hook") or {}).get("text") or ""
+    hook = content.hook_text()
     if hook.strip():
         parts.append((INTRO, spoken_seconds(hook, wpm)))
-    for section in content.get("sections") or []:
-        text = " ".join(s.get("text") or "" for s in section.get("sentences") or [])
-        parts.append((one_line(section.get("title") or section.get("id")), spoken_seconds(text, wpm)))
+    for section in content.sections:
+        text = " ".join(s.text for s in section.sentences)
+        parts.append((one_line(section.title or section.id), spoken_seconds(text, wpm)))
     return parts
 
 
-def draft_seconds(content: dict[str, Any], wpm: float | None = None) -> float:
+def draft_seconds(content: Draft, wpm: float | None = None) -> float:
     """The draft's estimated runtime: its hook and every section's sentences at the pace (the draft's own
     by default), as they are now."""
     return sum(seconds for _, seconds in draft_parts(content, wpm or draft_wpm(content)))

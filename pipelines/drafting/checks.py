@@ -3,18 +3,18 @@
 Deterministic rules over the draft's sentences (no LM). Every finding has one shape:
 {check, kind, severity (info|warn|high), section ("hook", a section id or None), sentence
 (index within that section, or None), text (the sentence), message, fix ({find, replace} or None)}.
-The hook's sentences are those of `split_sentences(draft["hook"]["text"])`.
+The hook's sentences are those of `split_sentences(draft.hook.text)`.
 """
 
 from __future__ import annotations
 
-import copy
 import re
 import statistics
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from pipelines.drafting.content import Draft, Section
 from pipelines.embed import embed
 from pipelines.errors import ScriptwrightError
 from pipelines.evidence.sources import split_sentences
@@ -132,19 +132,18 @@ def _finding(check: str, kind: str, severity: str, unit: _Unit | None, message: 
             "text": unit.text if unit else "", "message": message, "fix": fix}
 
 
-def _hook_units(draft: dict[str, Any]) -> list[_Unit]:
-    text = (draft.get("hook") or {}).get("text") or ""
+def _hook_units(draft: Draft) -> list[_Unit]:
+    text = draft.hook_text()
     return [_Unit("hook", i, s, []) for i, s in enumerate(split_sentences(text))]
 
 
-def _section_units(section: dict[str, Any]) -> list[_Unit]:
-    return [_Unit(section["id"], i, s["text"], s.get("cites") or [])
-            for i, s in enumerate(section.get("sentences") or []) if s.get("text", "").strip()]
+def _section_units(section: Section) -> list[_Unit]:
+    return [_Unit(section.id, i, s.text, s.cites) for i, s in enumerate(section.sentences) if s.text.strip()]
 
 
-def _units(draft: dict[str, Any]) -> list[_Unit]:
+def _units(draft: Draft) -> list[_Unit]:
     """Every spoken sentence in order: the hook's, then each section's."""
-    return _hook_units(draft) + [u for s in draft.get("sections") or [] for u in _section_units(s)]
+    return _hook_units(draft) + [u for s in draft.sections for u in _section_units(s)]
 
 
 def _grade(texts: list[str]) -> float:
@@ -168,13 +167,13 @@ def _content_words(text: str) -> list[str]:
     return [w for w in words(text) if len(w) >= 5 and w.isalpha() and w not in _HOOK_STOP]
 
 
-def coherence(draft: dict[str, Any], notes: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+def coherence(draft: Draft, notes: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Promises of the hook kept, terms explained before use (the hook may tease them), smooth
     topic flow between sections, and no empty sections."""
-    sections = draft.get("sections") or []
+    sections = draft.sections
     per_section = [_section_units(s) for s in sections]
     body = [u for units in per_section for u in units]
-    titles = {s["id"]: s.get("title") or s["id"] for s in sections}
+    titles = {s.id: s.title or s.id for s in sections}
     out: list[dict[str, Any]] = []
     said = {_stem(w) for u in body for w in words(u.text)}
     promised: set[str] = set()
@@ -198,8 +197,8 @@ def coherence(draft: dict[str, Any], notes: dict[str, Any] | None = None) -> lis
     for section, units in zip(sections, per_section):
         if not units:
             out.append(_finding("coherence", "empty-section", "high", None,
-                                f"Section '{titles[section['id']]}' has no sentences.",
-                                section=section["id"]))
+                                f"Section '{titles[section.id]}' has no sentences.",
+                                section=section.id))
     filled = [(s, u) for s, u in zip(sections, per_section) if u]
     if len(filled) > 1:
         vecs = iter(embed([u.text for _, units in filled for u in units]))
@@ -208,8 +207,8 @@ def coherence(draft: dict[str, Any], notes: dict[str, Any] | None = None) -> lis
         for (a, _), (b, units_b), va, vb in zip(filled, filled[1:], means, means[1:]):
             if float(va @ vb) < FLOW_MIN:
                 out.append(_finding("coherence", "abrupt-topic-change", "info", units_b[0],
-                                    f"Abrupt change of topic between '{titles[a['id']]}' and "
-                                    f"'{titles[b['id']]}'; add a transition."))
+                                    f"Abrupt change of topic between '{titles[a.id]}' and "
+                                    f"'{titles[b.id]}'; add a transition."))
     return out
 
 
@@ -227,11 +226,11 @@ def _plain(word: str) -> str:
     return plain[0].upper() + plain[1:] if word[0].isupper() else plain
 
 
-def simplification(draft: dict[str, Any]) -> dict[str, Any]:
+def simplification(draft: Draft) -> dict[str, Any]:
     """Reading grade against the audience's target, over-long sentences, jargon with plain
     alternatives, and sections hard enough to need an analogy."""
     units = _units(draft)
-    target = TARGET_GRADE.get(draft.get("audience_level") or "general", TARGET_GRADE["general"])
+    target = TARGET_GRADE.get(draft.audience_level or "general", TARGET_GRADE["general"])
     lengths = [len(words(u.text)) for u in units]
     limit = max(LONG_SENTENCE_MIN, LONG_SENTENCE_FACTOR * statistics.median(lengths)) if lengths else 0
     findings: list[dict[str, Any]] = []
@@ -253,13 +252,13 @@ def simplification(draft: dict[str, Any]) -> dict[str, Any]:
                 jargon.setdefault(word, {"term": word, "plain": None, "count": 0})["count"] += 1
                 findings.append(_finding("simplification", "long-word", "info", unit,
                                          f"'{word}' is a long word; explain it or use a shorter one."))
-    for section in draft.get("sections") or []:
+    for section in draft.sections:
         sunits = _section_units(section)
         grade = _grade([u.text for u in sunits]) if sunits else 0.0
         if grade > target + ANALOGY_MARGIN:
             hardest = max(sunits, key=lambda u: _grade([u.text]))
             findings.append(_finding("simplification", "needs-analogy", "info", hardest,
-                                     f"Section '{section.get('title') or section['id']}' reads at grade {grade:.1f} "
+                                     f"Section '{section.title or section.id}' reads at grade {grade:.1f} "
                                      f"(target {target:.0f}); an analogy or everyday example would help here."))
     return {"reading_grade": round(_grade([u.text for u in units]), 2) if units else 0.0, "target_grade": target,
             "avg_sentence_words": round(statistics.fmean(lengths), 2) if lengths else 0.0,
@@ -274,7 +273,7 @@ def _norm(text: str) -> str:
     return " ".join(words(text))
 
 
-def safety(draft: dict[str, Any], verification: dict[str, Any] | None = None,
+def safety(draft: Draft, verification: dict[str, Any] | None = None,
            source_texts: list[str] | None = None) -> list[dict[str, Any]]:
     """Risky advice, claims the verification contradicted or could not support, uncited figures,
     text copied from a source, and words that trip platform policies."""
@@ -327,7 +326,7 @@ def safety(draft: dict[str, Any], verification: dict[str, Any] | None = None,
     return out
 
 
-def run_checks(draft: dict[str, Any], notes: dict[str, Any] | None, verification: dict[str, Any] | None,
+def run_checks(draft: Draft, notes: dict[str, Any] | None, verification: dict[str, Any] | None,
                source_texts: list[str]) -> dict[str, Any]:
     """All three checks on a draft, with the findings counted by severity."""
     result = {"coherence": coherence(draft, notes), "simplification": simplification(draft),
@@ -336,25 +335,25 @@ def run_checks(draft: dict[str, Any], notes: dict[str, Any] | None, verification
     return result | {"counts": {s: sum(f["severity"] == s for f in every) for s in SEVERITIES}}
 
 
-def apply_fix(draft: dict[str, Any], finding: dict[str, Any]) -> dict[str, Any]:
+def apply_fix(draft: Draft, finding: dict[str, Any]) -> Draft:
     """A copy of the draft with the finding's fix applied to its sentence."""
     fix, index = finding.get("fix"), finding.get("sentence")
     if not fix or index is None:
         raise ScriptwrightError("This finding has no automatic fix; edit the sentence by hand.")
-    new = copy.deepcopy(draft)
+    new = draft.model_copy(deep=True)
     stale = ScriptwrightError(f"The sentence no longer contains '{fix['find']}': the draft changed; "
                               "run the checks again.")
     if finding["section"] == "hook":
-        text = (new.get("hook") or {}).get("text") or ""
+        text = new.hook_text()
         sentences = split_sentences(text)
         if index >= len(sentences) or fix["find"] not in sentences[index]:
             raise stale
         fixed = sentences[index].replace(fix["find"], fix["replace"], 1)
-        new["hook"]["text"] = text.replace(sentences[index], fixed, 1)
+        new.hook.text = text.replace(sentences[index], fixed, 1)
         return new
-    section = next((s for s in new.get("sections") or [] if s["id"] == finding["section"]), {})
-    sentences = section.get("sentences") or []
-    if index >= len(sentences) or fix["find"] not in sentences[index]["text"]:
+    section = new.section(finding["section"])
+    sentences = section.sentences if section else []
+    if index >= len(sentences) or fix["find"] not in sentences[index].text:
         raise stale
-    sentences[index]["text"] = sentences[index]["text"].replace(fix["find"], fix["replace"], 1)
+    sentences[index].text = sentences[index].text.replace(fix["find"], fix["replace"], 1)
     return new

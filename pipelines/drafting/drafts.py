@@ -2,15 +2,14 @@
 version with its parent, the step that made it, the pipeline tag, prompt versions, LMs per
 role and cost; nothing is ever overwritten.
 
-A version's content is the whole draft as a dict: idea, creator, audience_level,
-target_words, wpm, framework, outline, hooks, hook, sections (each a list of sentences with
-their citations), checks, and problems (per generated part, what the model left missing and
-what to do; the creator's own edit of a part settles them).
+A version's content is the whole draft, a `Draft` (drafting/content.py): idea, creator,
+audience_level, target_words, wpm, framework, outline, hooks, hook, sections (each a list of
+sentences with their citations), checks, and problems (per generated part, what the model left
+missing and what to do; the creator's own edit of a part settles them).
 """
 
 from __future__ import annotations
 
-import copy
 import difflib
 import json
 import random
@@ -20,6 +19,7 @@ from typing import Any
 
 import duckdb
 
+from pipelines.drafting.content import Draft, Hook, Sentence
 from pipelines.errors import ScriptwrightError
 from pipelines.evidence.sources import split_sentences
 from pipelines.settings import Settings
@@ -34,10 +34,12 @@ SAVE_ATTEMPTS = 12
 _saving = threading.Lock()
 
 
-def save_version(settings: Settings, project: str, content: dict[str, Any], step: str, *, parent: int | None = None,
+def save_version(settings: Settings, project: str, content: Draft | dict[str, Any], step: str, *, parent: int | None = None,
                  note: str | None = None, tag: str | None = None, prompt_versions: dict | None = None,
                  lm: dict | None = None, cost: float | None = None, job_id: str | None = None) -> int:
-    """Store content as the project's next version; concurrent savers each get their own number."""
+    """Store content (a Draft, or a dict checked as one) as the project's next version; concurrent savers
+    each get their own number."""
+    stored = json.dumps(Draft.load(content).stored())
     for attempt in range(SAVE_ATTEMPTS):
         try:
             with _saving, transaction(settings.duckdb_path, settings.lock_retry_s) as conn:
@@ -46,7 +48,7 @@ def save_version(settings: Settings, project: str, content: dict[str, Any], step
                 conn.execute(
                     "INSERT INTO drafts (project_id, version, parent_version, step, content, note, pipeline_tag,"
                     " prompt_versions, lm, cost_usd, job_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [project, version, parent, step, json.dumps(content, default=str), note, tag,
+                    [project, version, parent, step, stored, note, tag,
                      json.dumps(prompt_versions or {}), json.dumps(lm or {}), cost, job_id])
                 conn.execute("UPDATE projects SET updated_at = now()::TIMESTAMP, status = 'drafting' WHERE id = ?",
                              [project])
@@ -61,9 +63,11 @@ def save_version(settings: Settings, project: str, content: dict[str, Any], step
 
 
 def _decode(row: dict[str, Any]) -> dict[str, Any]:
-    for key in ("content", "prompt_versions", "lm"):
+    for key in ("prompt_versions", "lm"):
         if isinstance(row.get(key), str):
             row[key] = json.loads(row[key])
+    if "content" in row:
+        row["content"] = Draft.load(row["content"], f"Version {row.get('version')} of {row.get('project_id')}")
     return row
 
 
@@ -78,6 +82,7 @@ def get(settings: Settings, project: str, version: int | None = None) -> dict[st
 
 
 def find(settings: Settings, project: str, version: int | None = None) -> dict[str, Any] | None:
+    """One version (the latest by default) with its content as a Draft, or None when there is none."""
     with connect(settings.duckdb_path, settings.lock_retry_s) as conn:
         found = rows(conn, "SELECT * FROM drafts WHERE project_id = ? AND (? IS NULL OR version = ?)"
                            " ORDER BY version DESC LIMIT 1", [project, version, version])
@@ -92,14 +97,14 @@ def versions(settings: Settings, project: str) -> list[dict[str, Any]]:
                   " WHERE project_id = ? ORDER BY version DESC", [project])]
 
 
-def plain_text(content: dict[str, Any]) -> str:
+def plain_text(draft: Draft) -> str:
     """The spoken script: hook then sections, one sentence per line (what diffs compare)."""
     lines = []
-    if content.get("hook"):
-        lines += ["# Hook", content["hook"]["text"], ""]
-    for section in content.get("sections") or []:
-        lines.append(f"# {section['title']}")
-        lines += [s["text"] for s in section["sentences"]]
+    if draft.hook:
+        lines += ["# Hook", draft.hook.text, ""]
+    for section in draft.sections:
+        lines.append(f"# {section.title}")
+        lines += [s.text for s in section.sentences]
         lines.append("")
     return "\n".join(lines)
 
@@ -120,43 +125,44 @@ def restore(settings: Settings, project: str, version: int) -> int:
                         lm=old["lm"])
 
 
-def edit_section(content: dict[str, Any], section_id: str, text: str) -> dict[str, Any]:
+def edit_section(draft: Draft, section_id: str, text: str) -> Draft:
     """A copy of the draft with one section's text replaced; unchanged sentences keep their citations."""
-    out = copy.deepcopy(content)
-    section = next((s for s in out.get("sections") or [] if s["id"] == section_id), None)
+    out = draft.model_copy(deep=True)
+    section = out.section(section_id)
     if section is None:
         raise ScriptwrightError(f"The draft has no section '{section_id}'.")
-    cites = {s["text"]: s.get("cites", []) for s in section["sentences"]}
-    section["sentences"] = [{"text": t, "cites": cites.get(t, [])} for t in split_sentences(text)]
+    cites = {s.text: s.cites for s in section.sentences}
+    section.sentences = [Sentence(text=t, cites=cites.get(t, [])) for t in split_sentences(text)]
     return out
 
 
-def record_problems(content: dict[str, Any], part: str, problems: list[str]) -> None:
+def record_problems(draft: Draft, part: str, problems: list[str]) -> None:
     """Record what a part's generation left missing (replacing its earlier record; [] when nothing is)."""
-    content["problems"] = {**(content.get("problems") or {}), part: problems}
+    draft.problems = {**draft.problems, part: problems}
 
 
-def edit_hook(content: dict[str, Any], text: str) -> dict[str, Any]:
-    out = copy.deepcopy(content)
+def edit_hook(draft: Draft, text: str) -> Draft:
+    """A copy of the draft whose hook is the creator's text (keeping the chosen hook's id and style)."""
+    out = draft.model_copy(deep=True)
     if not text.strip():
         raise ScriptwrightError("The hook is empty.")
-    out["hook"] = {**(out.get("hook") or {"id": None, "style": "edited"}), "text": text.strip()}
+    out.hook = (out.hook or Hook(id=None, style="edited")).model_copy(update={"text": text.strip()})
     record_problems(out, "hooks", [])
     return out
 
 
-def edit_outline(content: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any]:
+def edit_outline(draft: Draft, rows: list[dict[str, Any]]) -> Draft:
     """A copy of the draft whose outline sections take the edited title, goal and beats (one string,
     `;` between beats) of the row at their position."""
-    out = copy.deepcopy(content)
-    out["outline"] = [{**o, "title": str(row["title"]), "goal": str(row["goal"]),
-                       "beats": [b.strip() for b in str(row["beats"]).split(";") if b.strip()]}
-                      for o, row in zip(out.get("outline") or [], rows)]
+    out = draft.model_copy(deep=True)
+    out.outline = [o.model_copy(update={"title": str(row["title"]), "goal": str(row["goal"]),
+                                        "beats": [b.strip() for b in str(row["beats"]).split(";") if b.strip()]})
+                   for o, row in zip(out.outline, rows)]
     record_problems(out, "outline", [])
     return out
 
 
-def save_edit(settings: Settings, project: str, base_version: int, content: dict[str, Any], note: str,
+def save_edit(settings: Settings, project: str, base_version: int, content: Draft | dict[str, Any], note: str,
               step: str = "edit") -> int:
     """An edit of base_version as a new version (even if others saved versions meanwhile)."""
     base = get(settings, project, base_version)
@@ -187,10 +193,10 @@ def list_feedback(settings: Settings, project: str | None = None) -> list[dict[s
                     [project, project])
 
 
-def section_text(content: dict[str, Any], section_id: str) -> str | None:
+def section_text(draft: Draft, section_id: str) -> str | None:
     """One section's script as a single text, or None when the draft has no such section."""
-    section = next((s for s in content.get("sections") or [] if s["id"] == section_id), None)
-    return " ".join(s["text"] for s in section["sentences"]) if section else None
+    section = draft.section(section_id)
+    return " ".join(s.text for s in section.sentences) if section else None
 
 
 def rewritten_section(settings: Settings, project: str, version: int, section_id: str, rated: str) -> str | None:
@@ -200,7 +206,7 @@ def rewritten_section(settings: Settings, project: str, version: int, section_id
         edits = rows(conn, "SELECT content FROM drafts WHERE project_id = ? AND version >= ? AND step = 'edit'"
                            " ORDER BY version DESC", [project, version])
     for edit in edits:
-        text = section_text(json.loads(edit["content"]), section_id)
+        text = section_text(Draft.load(edit["content"]), section_id)
         if text and text != rated:
             return text
     return None
@@ -219,24 +225,24 @@ def feedback_examples(settings: Settings, project: str | None = None) -> list[di
         draft = get(settings, fb["project_id"], fb["draft_version"])["content"]
         reference = None
         if fb["target_type"] == "hook":
-            program, output = "hooks", (draft.get("hook") or {}).get("text", "")
-            inputs = {"idea": draft.get("idea")}
+            program, output = "hooks", draft.hook_text()
+            inputs = {"idea": draft.idea}
         elif fb["target_type"] == "section":
             program, output = "script", section_text(draft, fb["target_id"]) or ""
-            plan = next((o for o in draft.get("outline") or [] if o["id"] == fb["target_id"]), None)
-            inputs = {"idea": draft.get("idea"), "section": (plan or {}).get("title"),
-                      "goal": (plan or {}).get("goal"), "plan": plan}
+            plan = draft.plan(fb["target_id"])
+            inputs = {"idea": draft.idea, "section": plan.title if plan else None,
+                      "goal": plan.goal if plan else None, "plan": plan.model_dump(mode="json") if plan else None}
             reference = (rewritten_section(settings, fb["project_id"], fb["draft_version"], fb["target_id"], output)
                          or (output if fb["rating"] > 0 and output else None))
         elif fb["target_type"] == "publish":
             from pipelines.drafting.kit import part_text
 
             program, output = PUBLISH_PROGRAMS[fb["target_id"]], part_text(draft, fb["target_id"])
-            inputs = {"idea": draft.get("idea"), "script": plain_text(draft)}
+            inputs = {"idea": draft.idea, "script": plain_text(draft)}
             reference = output if fb["rating"] > 0 and output else None
         else:
-            program, output, inputs = "draft", plain_text(draft), {"idea": draft.get("idea")}
-        out.append({"feedback_id": fb["id"], "program": program, "creator": draft.get("creator"),
+            program, output, inputs = "draft", plain_text(draft), {"idea": draft.idea}
+        out.append({"feedback_id": fb["id"], "program": program, "creator": draft.creator,
                     "project": fb["project_id"], "version": fb["draft_version"], "target": fb["target_id"],
                     "inputs": inputs, "output": output, "reference": reference, "rating": fb["rating"],
                     "comment": fb["comment"]})

@@ -15,6 +15,7 @@ from typing import Any
 
 from pipelines.corpus import clock
 from pipelines.drafting.chapters import draft_parts, draft_seconds, draft_wpm
+from pipelines.drafting.content import Draft
 from pipelines.drafting.description import NOTHING_TO_PASTE, description_text
 from pipelines.drafting.kit import PART_NAMES, PARTS, part_text, stale_parts
 from pipelines.errors import ScriptwrightError
@@ -33,42 +34,38 @@ def _line(value: Any) -> str:
     return " ".join(str(value or "").split())
 
 
-def _hook_text(draft: dict[str, Any]) -> str:
-    return _line((draft.get("hook") or {}).get("text"))
+def _hook_text(draft: Draft) -> str:
+    return _line(draft.hook_text())
 
 
-def _sections(draft: dict[str, Any]) -> list[dict[str, Any]]:
-    return list(draft.get("sections") or [])
-
-
-def require_script(draft: dict[str, Any]) -> None:
+def require_script(draft: Draft) -> None:
     """Refuse to export a script with no sentence to say (placeholders are not a script)."""
     if not has_script(draft):
         raise ScriptwrightError("Nothing to export: the script has no sentences yet. Write the script (or its "
                                 "sections) first, then export.")
 
 
-def missing_note(draft: dict[str, Any]) -> str | None:
+def missing_note(draft: Draft) -> str | None:
     """The line an export carries when sections are left out because they are empty."""
     empty = empty_sections(draft)
     if not empty:
         return None
-    return (f"{len(empty)} of {len(_sections(draft))} sections have no text yet and are left out: "
+    return (f"{len(empty)} of {len(draft.sections)} sections have no text yet and are left out: "
             f"{', '.join(_line(t) for t in empty)}.")
 
 
-def timeline(draft: dict[str, Any]) -> list[tuple[str, float]]:
+def timeline(draft: Draft) -> list[tuple[str, float]]:
     """(part title, start second): the hook at 0, then each section after everything before it, each
     timed from its sentences at the draft's pace (edits counted; never the section's planned length)."""
     parts = draft_parts(draft, draft_wpm(draft))
     starts = [sum(seconds for _, seconds in parts[:i]) for i in range(len(parts))]
     hook = [("Hook", 0.0)] if _hook_text(draft) else []
-    sections = [(_line(s.get("title") or s.get("id")), start)
-                for s, start in zip(_sections(draft), starts[len(hook):])]
+    sections = [(_line(s.title or s.id), start)
+                for s, start in zip(draft.sections, starts[len(hook):])]
     return hook + sections
 
 
-def runtime(draft: dict[str, Any]) -> float:
+def runtime(draft: Draft) -> float:
     """Estimated seconds: the hook and every section's sentences read at the creator's pace."""
     return draft_seconds(draft)
 
@@ -123,10 +120,10 @@ def _checks(checks: dict[str, Any] | None, titles: dict[str, str]) -> list[str]:
     return lines
 
 
-def _kit(draft: dict[str, Any]) -> list[str]:
+def _kit(draft: Draft) -> list[str]:
     """The publish kit as Markdown: the chosen title and the others, description.txt as it would be
     pasted, the Short and the community post; a part the model left unusable says so."""
-    kit = draft.get("publish") or {}
+    kit = draft.publish
     if not kit:
         return []
     lines = ["## Publish kit", ""]
@@ -168,17 +165,17 @@ def _kit(draft: dict[str, Any]) -> list[str]:
     return lines
 
 
-def to_markdown(draft: dict[str, Any], meta: dict[str, Any], consulted: list[dict[str, Any]] | None = None) -> str:
+def to_markdown(draft: Draft, meta: dict[str, Any], consulted: list[dict[str, Any]] | None = None) -> str:
     """The script with part timestamps, numbered footnotes, a Sources block, the sources consulted
     for the project (a bibliography) and the checks."""
-    framework = draft.get("framework") or {}
-    creator = _line(draft.get("creator_name") or draft.get("creator"))
-    lines = [f"# {_line(draft.get('idea')) or 'Untitled script'}", "",
-             f"Creator: {creator} · Framework: {_line(framework.get('name')) or 'none'} · "
+    framework = draft.framework
+    creator = _line(draft.creator_name or draft.creator)
+    lines = [f"# {_line(draft.idea) or 'Untitled script'}", "",
+             f"Creator: {creator} · Framework: {_line(framework.name if framework else '') or 'none'} · "
              f"Version: v{meta.get('version')} · Tag: {meta.get('pipeline_tag')} · "
              f"Estimated runtime: {clock(runtime(draft))}", ""]
-    if framework.get("why"):
-        lines += [f"Why this framework: {_line(framework['why'])}", ""]
+    if framework and framework.why:
+        lines += [f"Why this framework: {_line(framework.why)}", ""]
     for note in (missing_note(draft), placeholder_line(placeholder_parts(draft, meta.get("lm")))):
         if note:
             lines += [f"> {note}", ""]
@@ -188,28 +185,28 @@ def to_markdown(draft: dict[str, Any], meta: dict[str, Any], consulted: list[dic
         lines += ["## Hook [0:00]", "", hook, ""]
     numbers: dict[str, int] = {}
     sources: list[str] = []
-    for section, (title, start) in zip(_sections(draft), parts[1 if hook else 0:]):
+    for section, (title, start) in zip(draft.sections, parts[1 if hook else 0:]):
         if not written(section):
             continue
         sentences = []
-        for sentence in section.get("sentences") or []:
+        for sentence in section.sentences:
             markers = []
-            for cite in sentence.get("cites") or []:
+            for cite in sentence.cites:
                 key = str(cite.get("chunk_id") or cite.get("uri") or cite.get("title"))
                 if key not in numbers:
                     numbers[key] = len(numbers) + 1
                     sources.append(_source_line(numbers[key], cite))
                 if f"[^{numbers[key]}]" not in markers:
                     markers.append(f"[^{numbers[key]}]")
-            sentences.append(_line(sentence.get("text")) + "".join(markers))
+            sentences.append(_line(sentence.text) + "".join(markers))
         lines += [f"## {title} [{clock(start)}]", "", " ".join(sentences), ""]
     lines += ["## Sources", "", *(sources or ["No sources cited."]), ""]
     if consulted:
         lines += ["## Sources consulted", "",
                   *[f"- [{_line(c.get('title') or c.get('uri')).replace('[', '').replace(']', '')}]"
                     f"({str(c.get('uri') or '').replace(' ', '%20')})" for c in consulted], ""]
-    titles = {str(s.get("id")): _line(s.get("title")) for s in _sections(draft)}
-    lines += ["## Checks", "", *_checks(draft.get("checks"), titles), "", *_kit(draft)]
+    titles = {s.id: _line(s.title) for s in draft.sections}
+    lines += ["## Checks", "", *_checks(draft.checks, titles), "", *_kit(draft)]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -228,35 +225,35 @@ def _wrapped(sentences: list[str]) -> list[str]:
     return lines
 
 
-def to_teleprompter(draft: dict[str, Any]) -> str:
+def to_teleprompter(draft: Draft) -> str:
     """Plain text to read aloud: the hook, then each section under a `— title —` line."""
     blocks = []
     hook = _hook_text(draft)
     if hook:
         blocks.append("\n".join(_wrapped(split_sentences(hook))))
-    for section in filter(written, _sections(draft)):
-        body = _wrapped([s.get("text") for s in section.get("sentences") or []])
-        blocks.append("\n".join([f"— {_plain(section.get('title'))} —", *body]))
+    for section in filter(written, draft.sections):
+        body = _wrapped([s.text for s in section.sentences])
+        blocks.append("\n".join([f"— {_plain(section.title)} —", *body]))
     return "\n\n".join(blocks) + "\n"
 
 
-def paste_ready(draft: dict[str, Any]) -> dict[str, Any] | None:
+def paste_ready(draft: Draft) -> dict[str, Any] | None:
     """The publish kit as it goes on YouTube: chosen title, description text, Short, post, and the
     parts made from an earlier script; None without a kit."""
-    if not draft.get("publish"):
+    if not draft.publish:
         return None
     return {part: part_text(draft, part) or None for part in PARTS} | {"stale": stale_parts(draft)}
 
 
-def to_bundle(draft: dict[str, Any], meta: dict[str, Any], extras: dict[str, Any]) -> str:
+def to_bundle(draft: Draft, meta: dict[str, Any], extras: dict[str, Any]) -> str:
     """Everything about this version as JSON: meta, the draft, the publish kit ready to paste, and extras
     (notes, sources, ...)."""
     meta = {**meta, "placeholder_parts": placeholder_parts(draft, meta.get("lm"))}
-    return json.dumps({"meta": meta, "draft": draft, "publish_kit": paste_ready(draft), **extras}, indent=2,
+    return json.dumps({"meta": meta, "draft": draft.stored(), "publish_kit": paste_ready(draft), **extras}, indent=2,
                       ensure_ascii=False, default=str)
 
 
-def write_exports(folder: Path, draft: dict[str, Any], meta: dict[str, Any],
+def write_exports(folder: Path, draft: Draft, meta: dict[str, Any],
                   extras: dict[str, Any]) -> dict[str, Path]:
     """Write <project>-v<version>.md / .txt / .json into folder, and <project>-v<version>-description.txt
     (ready to paste) when the kit has a description; returns their paths by kind (a script with no
@@ -265,7 +262,7 @@ def write_exports(folder: Path, draft: dict[str, Any], meta: dict[str, Any],
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", str(meta.get("project") or "")).strip("-.") or "draft"
     outputs = {"markdown": (".md", to_markdown(draft, meta, extras.get("sources"))), "teleprompter": (".txt", to_teleprompter(draft)),
                "bundle": (".json", to_bundle(draft, meta, extras))}
-    pasted = description_text((draft.get("publish") or {}).get("description") or {})
+    pasted = description_text(draft.publish.get("description") or {})
     if pasted:
         outputs["description"] = ("-description.txt", pasted)
     paths: dict[str, Path] = {}

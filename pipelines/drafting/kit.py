@@ -1,7 +1,7 @@
 """The publish kit as a part of the draft: what is in it, reading it, choosing a title,
 noticing when the script has changed since, and writing description.txt.
 
-content["publish"] holds up to four parts, each made by the `publish` job
+Draft.publish holds up to four parts, each made by the `publish` job
 (pipelines/drafting/publish.py) and each carrying `script_sha256`, the script it was made from:
 
 - titles: candidates [{id, style, text, chars, closeness, nearest, in_range}], chosen {id, style,
@@ -17,13 +17,13 @@ content["publish"] holds up to four parts, each made by the `publish` job
 
 from __future__ import annotations
 
-import copy
 import hashlib
 from pathlib import Path
 from typing import Any
 
 from pipelines.drafting import drafts
 from pipelines.drafting.chapters import draft_wpm, one_line, spoken_seconds
+from pipelines.drafting.content import Draft
 from pipelines.drafting.description import NOTHING_TO_PASTE, TITLE_MAX, clean_title, description_text
 from pipelines.errors import ScriptwrightError
 from pipelines.evidence import projects
@@ -40,46 +40,46 @@ def no_script_message(project: str) -> str:
             f"(`scriptwright draft --project {project}`), then make its publish kit.")
 
 
-def script_sha256(content: dict[str, Any]) -> str:
+def script_sha256(content: Draft) -> str:
     """A short hash of the script, stored with each part to tell when the script has changed since."""
     return hashlib.sha256(drafts.plain_text(content).encode()).hexdigest()[:16]
 
 
-def stale_parts(content: dict[str, Any]) -> list[str]:
+def stale_parts(content: Draft) -> list[str]:
     """The kit's parts made from a different script than the draft's current one."""
     current = script_sha256(content)
-    return [name for name, part in (content.get("publish") or {}).items() if part.get("script_sha256") != current]
+    return [name for name, part in content.publish.items() if part.get("script_sha256") != current]
 
 
-def choose_title(content: dict[str, Any], title_id: str, text: str | None = None) -> dict[str, Any]:
+def choose_title(content: Draft, title_id: str, text: str | None = None) -> Draft:
     """A copy of the draft whose kit uses one of its title candidates (optionally edited)."""
-    titles = (content.get("publish") or {}).get("titles") or {}
+    titles = content.publish.get("titles") or {}
     found = next((t for t in titles.get("candidates") or [] if t["id"] == title_id), None)
     if found is None:
         raise ScriptwrightError(f"The publish kit has no title '{title_id}'.")
     chosen = clean_title(text or found["text"])
     if not chosen or len(chosen) > TITLE_MAX:
         raise ScriptwrightError(f"A title has 1 to {TITLE_MAX} characters; this one has {len(chosen)}.")
-    out = copy.deepcopy(content)
-    out["publish"]["titles"]["chosen"] = {"id": found["id"], "style": found["style"], "text": chosen}
+    out = content.model_copy(deep=True)
+    out.publish["titles"]["chosen"] = {"id": found["id"], "style": found["style"], "text": chosen}
     drafts.record_problems(out, "publish.titles", [])  # the creator's choice settles the part
     return out
 
 
-def kit_state(content: dict[str, Any]) -> str:
+def kit_state(content: Draft) -> str:
     """The Publish step's state: todo before any part is made, done when all four are made from the
     current script with nothing left missing, partial otherwise (a part missing, unusable or stale)."""
-    kit = content.get("publish") or {}
+    kit = content.publish
     if not kit or not has_script(content):
         return TODO
-    problems = content.get("problems") or {}
+    problems = content.problems
     gaps = any(problems.get(f"publish.{name}") for name in PARTS)
     return DONE if set(kit) >= set(PARTS) and not gaps and not stale_parts(content) else PARTIAL
 
 
-def part_text(content: dict[str, Any], part: str) -> str:
+def part_text(content: Draft, part: str) -> str:
     """What a kit part says, as a creator would paste it ("" when it has nothing usable)."""
-    made = (content.get("publish") or {}).get(part) or {}
+    made = content.publish.get(part) or {}
     if part == "titles":
         return ((made.get("chosen") or {}).get("text")) or ""
     if part == "description":
@@ -89,20 +89,20 @@ def part_text(content: dict[str, Any], part: str) -> str:
     return made.get("text") or ""
 
 
-def _edited(content: dict[str, Any], part: str) -> dict[str, Any]:
+def _edited(content: Draft, part: str) -> Draft:
     """A copy of the draft in which `part` of the kit exists, its problems settled by the creator's edit."""
-    if not (content.get("publish") or {}).get(part):
+    if not content.publish.get(part):
         raise ScriptwrightError(f"The publish kit has no {PART_NAMES[part]} yet: make it first.")
-    out = copy.deepcopy(content)
+    out = content.model_copy(deep=True)
     drafts.record_problems(out, f"publish.{part}", [])
     return out
 
 
-def edit_description(content: dict[str, Any], summary: str, chapter_titles: list[str] | None = None) -> dict[str, Any]:
+def edit_description(content: Draft, summary: str, chapter_titles: list[str] | None = None) -> Draft:
     """A copy of the draft whose description has the creator's summary and, optionally, chapter titles
     (one per chapter, in order; the times stay computed from the script)."""
     out = _edited(content, "description")
-    description = out["publish"]["description"]
+    description = out.publish["description"]
     description["summary"] = " ".join(str(summary or "").split())
     if chapter_titles is not None:
         chapters = description.get("chapters") or []
@@ -115,11 +115,11 @@ def edit_description(content: dict[str, Any], summary: str, chapter_titles: list
     return out
 
 
-def edit_short(content: dict[str, Any], hook: str, text: str) -> dict[str, Any]:
+def edit_short(content: Draft, hook: str, text: str) -> Draft:
     """A copy of the draft whose Short has the creator's hook line and text, its length measured again
     at the pace it was cut at."""
     out = _edited(content, "short")
-    short = out["publish"]["short"]
+    short = out.publish["short"]
     hook, text = " ".join(str(hook or "").split()), " ".join(str(text or "").split())
     if not usable_text(text):
         raise ScriptwrightError("The Short is empty: write what it says.")
@@ -129,13 +129,13 @@ def edit_short(content: dict[str, Any], hook: str, text: str) -> dict[str, Any]:
     return out
 
 
-def edit_post(content: dict[str, Any], text: str) -> dict[str, Any]:
+def edit_post(content: Draft, text: str) -> Draft:
     """A copy of the draft whose community post is the creator's text."""
     out = _edited(content, "post")
     text = str(text or "").strip()
     if not usable_text(text):
         raise ScriptwrightError("The post is empty: write what it says.")
-    out["publish"]["post"]["text"] = text
+    out.publish["post"]["text"] = text
     return out
 
 
@@ -151,9 +151,9 @@ def published_draft(settings: Settings, project: str, version: int | None = None
     return found
 
 
-def export_description(folder: Path, project: str, content: dict[str, Any]) -> Path:
+def export_description(folder: Path, project: str, content: Draft) -> Path:
     """Write the kit's description as folder/description.txt, ready to paste into YouTube."""
-    description = (content.get("publish") or {}).get("description")
+    description = content.publish.get("description")
     if not description:
         raise ScriptwrightError(f"Project {project} has no description yet: make it first "
                                 f"(`scriptwright publish --project {project} --part description`).")

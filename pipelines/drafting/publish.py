@@ -2,19 +2,18 @@
 and a community post, as the job kind `publish` (params: project, part = all | titles |
 description | short | post, base_version, tag, prompts).
 
-Each part lives in the draft under content["publish"][part] (its shape: drafting/kit.py) and
+Each part lives in the draft under Draft.publish[part] (its shape: drafting/kit.py) and
 each generated part is saved as a new version (step "publish"), so writing one part again keeps the others and every
 change can be restored. What code can get right without a model always is: chapters timed
 from the script at the creator's pace, sources as links, the footer learned from the
 creator's past descriptions, each title's length and closeness to their own titles. What the
 model writes is checked: an empty, echoed or overlong answer is retried once, then left out
 (or replaced by the script's own passage, for the Short) and reported in the job's result and
-in content["problems"]["publish.<part>"]; it is never stored as if it were done.
+in the draft's problems["publish.<part>"]; it is never stored as if it were done.
 """
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import dspy
@@ -22,6 +21,7 @@ import dspy
 from pipelines import corpus
 from pipelines.drafting import drafts
 from pipelines.drafting.chapters import chapters_from_parts, draft_parts, fix_chapters, no_chapters_note
+from pipelines.drafting.content import Draft, Section
 from pipelines.drafting.description import TITLE_MAX, clean_title, description_openings, learned_footer, source_links
 from pipelines.drafting.kit import PARTS, no_script_message, published_draft, script_sha256
 from pipelines.drafting.shorts import SHORT_MAX_S, max_short_words, pick_passage, script_sentences
@@ -55,10 +55,9 @@ POST_MIN_WORDS = 15
 ON_TOPIC_MIN = 0.25
 
 
-def topic_of(content: dict[str, Any]) -> str:
+def topic_of(content: Draft) -> str:
     """What the video is about in a few lines: its idea, hook and section titles."""
-    return ". ".join([content.get("idea") or "", (content.get("hook") or {}).get("text") or "",
-                      *(str(s.get("title") or "") for s in content.get("sections") or [])])
+    return ". ".join([content.idea, content.hook_text(), *(s.title for s in content.sections)])
 
 
 def off_topic(text: str, topic: str) -> bool:
@@ -66,20 +65,19 @@ def off_topic(text: str, topic: str) -> bool:
     return best_match(text, [topic])[1] < ON_TOPIC_MIN
 
 
-def spoken_text(content: dict[str, Any]) -> str:
+def spoken_text(content: Draft) -> str:
     """What the video says: the hook, then every sentence of the script."""
-    hook = (content.get("hook") or {}).get("text") or ""
-    return " ".join([hook, *(s["text"] for s in script_sentences(content))]).strip()
+    return " ".join([content.hook_text(), *(s["text"] for s in script_sentences(content))]).strip()
 
 
 # ---------------------------------------------------------------- what every part reads
 
-def shared_inputs(settings: Settings, project: str, content: dict[str, Any]) -> dict[str, Any]:
+def shared_inputs(settings: Settings, project: str, content: Draft) -> dict[str, Any]:
     """The project, its creator with their pace, voice, titles and past descriptions, read once per run.
     The pace is the one the draft was written at (the creator's, measured then), so the chapters add
     up to the runtime the export shows."""
-    creator = corpus.get_creator(settings, content["creator"])
-    wpm = float(content.get("wpm") or 0) or creator_pace(settings, creator["id"], creator["slug"])[0]
+    creator = corpus.get_creator(settings, content.creator)
+    wpm = float(content.wpm or 0) or creator_pace(settings, creator["id"], creator["slug"])[0]
     videos = corpus.list_videos(settings, creator["id"])
     descriptions = corpus.video_descriptions(settings, creator["id"])
     footer = learned_footer(descriptions)
@@ -109,14 +107,14 @@ def _title_problem(text: str, echoes: tuple[str, ...], past: list[str], seen: di
     return f"the same as the {same} title" if same else None
 
 
-def write_titles(ctx: JobContext, content: dict[str, Any], shared: dict[str, Any],
+def write_titles(ctx: JobContext, content: Draft, shared: dict[str, Any],
                  share: tuple[float, float]) -> tuple[dict[str, Any], list[str]]:
     """One title per style, each with its length and closeness to the creator's titles; the one
     closest to their titles within their length range is chosen until the creator chooses."""
     from pipelines.lm import lm_for_role
 
     writer = lm_for_role(ctx.settings, "writer")
-    tuned = ctx.selection.compiled("title", content["creator"])
+    tuned = ctx.selection.compiled("title", content.creator)
     module = tuned.module if tuned else TitleWriter(ctx.selection.signature("title"))
     points, opening = title_inputs(spoken_text(content))
     past = shared["past_titles"]
@@ -146,7 +144,7 @@ def write_titles(ctx: JobContext, content: dict[str, Any], shared: dict[str, Any
             "lm": writer.model}, problems
 
 
-def write_description(ctx: JobContext, content: dict[str, Any], shared: dict[str, Any],
+def write_description(ctx: JobContext, content: Draft, shared: dict[str, Any],
                       share: tuple[float, float]) -> tuple[dict[str, Any], list[str]]:
     """The summary by the model; chapters, sources, footer and timing by code."""
     from pipelines.lm import lm_for_role, predict
@@ -159,14 +157,14 @@ def write_description(ctx: JobContext, content: dict[str, Any], shared: dict[str
     chapters = fix_chapters(chapters_from_parts(parts), total)
     note = None if chapters else no_chapters_note(parts, total)
     ctx.progress(share[0], f"Writing the description with {writer.model}")
-    outline = "\n".join(f"- {s.get('title')}: {next(iter(split_sentences(_section_text(s))), '')}"
-                        for s in content.get("sections") or [])
-    inputs = {"creator": shared["creator"]["name"], "voice": shared["voice"], "idea": content["idea"],
+    outline = "\n".join(f"- {s.title}: {next(iter(split_sentences(_section_text(s))), '')}"
+                        for s in content.sections)
+    inputs = {"creator": shared["creator"]["name"], "voice": shared["voice"], "idea": content.idea,
               "video_outline": outline, "past_descriptions": "\n\n".join(shared["openings"]) or "(none)"}
     topic = topic_of(content)
 
     def unusable(text: str) -> bool:
-        return not usable_text(text, (content["idea"], outline), SUMMARY_MIN_WORDS) or off_topic(text, topic)
+        return not usable_text(text, (content.idea, outline), SUMMARY_MIN_WORDS) or off_topic(text, topic)
 
     summary = " ".join(str(predict("Description", writer, signature, **inputs).summary or "").split())
     if unusable(summary):
@@ -188,8 +186,8 @@ def write_description(ctx: JobContext, content: dict[str, Any], shared: dict[str
             "footer": shared["footer"], "footer_from": len(shared["descriptions"]), "lm": writer.model}, problems
 
 
-def _section_text(section: dict[str, Any]) -> str:
-    return " ".join(s.get("text") or "" for s in section.get("sentences") or [])
+def _section_text(section: Section) -> str:
+    return " ".join(s.text for s in section.sentences)
 
 
 def _short_problem(hook: str, script: str, max_words: int, echoes: tuple[str, ...], topic: str) -> str | None:
@@ -205,7 +203,7 @@ def _short_problem(hook: str, script: str, max_words: int, echoes: tuple[str, ..
     return f"{words} words, more than the {max_words} that fit {SHORT_MAX_S} s" if words > max_words else None
 
 
-def write_short(ctx: JobContext, content: dict[str, Any], shared: dict[str, Any],
+def write_short(ctx: JobContext, content: Draft, shared: dict[str, Any],
                 share: tuple[float, float]) -> tuple[dict[str, Any], list[str]]:
     """The passage is chosen by code; the model tightens it and writes its first line. An unusable cut
     leaves the passage as written, without a hook line of its own, and says so."""
@@ -215,13 +213,13 @@ def write_short(ctx: JobContext, content: dict[str, Any], shared: dict[str, Any]
     signature = ctx.selection.signature("short")
     wpm, max_words = shared["wpm"], max_short_words(shared["wpm"])
     ctx.progress(share[0], "Choosing the passage for the Short")
-    passage = pick_passage(script_sentences(content), content["idea"], wpm)
+    passage = pick_passage(script_sentences(content), content.idea, wpm)
     if passage is None:
         raise ScriptwrightError(no_script_message(shared["project"]))
     ctx.progress((share[0] + share[1]) / 2, f"Cutting the Short with {writer.model}")
-    inputs = {"creator": shared["creator"]["name"], "voice": shared["voice"], "idea": content["idea"],
+    inputs = {"creator": shared["creator"]["name"], "voice": shared["voice"], "idea": content.idea,
               "short_passage": passage["text"], "max_words": max_words}
-    echoes, topic = (content["idea"], "hook_line", "script"), topic_of(content)
+    echoes, topic = (content.idea, "hook_line", "script"), topic_of(content)
     pred = predict("Short", writer, signature, **inputs)
     hook, script = " ".join(str(pred.hook_line or "").split()), " ".join(str(pred.script or "").split())
     if _short_problem(hook, script, max_words, echoes, topic):
@@ -240,17 +238,17 @@ def write_short(ctx: JobContext, content: dict[str, Any], shared: dict[str, Any]
             "lm": writer.model}, problems
 
 
-def write_post(ctx: JobContext, content: dict[str, Any], shared: dict[str, Any],
+def write_post(ctx: JobContext, content: Draft, shared: dict[str, Any],
                share: tuple[float, float]) -> tuple[dict[str, Any], list[str]]:
     """A paragraph announcing the video, from its chosen title and what the description says it covers."""
     from pipelines.lm import lm_for_role, predict
 
     writer = lm_for_role(ctx.settings, "writer")
     signature = ctx.selection.signature("community_post")
-    kit = content.get("publish") or {}
-    title = ((kit.get("titles") or {}).get("chosen") or {}).get("text") or content["idea"]
+    kit = content.publish
+    title = ((kit.get("titles") or {}).get("chosen") or {}).get("text") or content.idea
     covers = (kit.get("description") or {}).get("summary") or " ".join(
-        [(content.get("hook") or {}).get("text") or "", *(str(s.get("title")) for s in content.get("sections") or [])])
+        [content.hook_text(), *(s.title for s in content.sections)])
     ctx.progress(share[0], f"Writing the community post with {writer.model}")
     inputs = {"creator": shared["creator"]["name"], "voice": shared["voice"], "video_title": title,
               "what_it_covers": covers}
@@ -274,7 +272,7 @@ WRITERS = {"titles": write_titles, "description": write_description, "short": wr
 
 # ---------------------------------------------------------------- the job
 
-def _save(ctx: JobContext, project: str, content: dict[str, Any], parent: int, model: str, note: str) -> int:
+def _save(ctx: JobContext, project: str, content: Draft, parent: int, model: str, note: str) -> int:
     with connect(ctx.settings.duckdb_path, ctx.settings.lock_retry_s) as conn:
         cost = conn.execute("SELECT coalesce(sum(cost_usd), 0) FROM lm_calls WHERE job_id = ?",
                             [ctx.job_id]).fetchone()[0]
@@ -298,14 +296,14 @@ def run_publish(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     for name in wanted:
         ctx.selection.signature(PART_STEPS[name])  # a broken prompt stops the run before any work
     if "titles" in wanted:
-        ctx.selection.compiled("title", found["content"]["creator"])  # and so does a broken compiled program
-    content, parent = copy.deepcopy(found["content"]), found["version"]
+        ctx.selection.compiled("title", found["content"].creator)  # and so does a broken compiled program
+    content, parent = found["content"].model_copy(deep=True), found["version"]
     shared = shared_inputs(settings, project, content)
     saved, problems = [], []
     for i, name in enumerate(wanted):
         share = (i / len(wanted), (i + 1) / len(wanted))
         made, missing = WRITERS[name](ctx, content, shared, share)
-        content["publish"] = {**(content.get("publish") or {}), name: {**made, "script_sha256": script_sha256(content)}}
+        content.publish = {**content.publish, name: {**made, "script_sha256": script_sha256(content)}}
         drafts.record_problems(content, f"publish.{name}", missing)
         problems += missing
         parent = _save(ctx, project, content, parent, made["lm"],

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from pipelines.drafting.content import Draft
 from pipelines.embed import embed
 
 SHORT_MAX_S = 60
@@ -28,11 +29,10 @@ def points_back(sentence: str) -> bool:
     return bool(_POINTS_BACK.match(sentence.strip().lstrip("\"'“‘(")))
 
 
-def script_sentences(content: dict[str, Any]) -> list[dict[str, Any]]:
+def script_sentences(content: Draft) -> list[dict[str, Any]]:
     """Every sentence of the script in order, with its section's id and title."""
-    return [{"text": s["text"].strip(), "section": section.get("id"), "title": section.get("title")}
-            for section in content.get("sections") or [] for s in section.get("sentences") or []
-            if str(s.get("text") or "").strip()]
+    return [{"text": s.text.strip(), "section": section.id, "title": section.title}
+            for section in content.sections for s in section.sentences if s.text.strip()]
 
 
 def candidates(sentences: list[dict[str, Any]], max_words: int, min_words: int) -> list[tuple[int, int]]:

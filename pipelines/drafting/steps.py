@@ -7,13 +7,13 @@ loses what was written or edited in another.
 
 from __future__ import annotations
 
-import copy
 import statistics
 from typing import Any
 
 from pipelines import corpus
 from pipelines.drafting import drafts
 from pipelines.drafting.checks import run_checks
+from pipelines.drafting.content import Draft, Hook, HookCandidate, OutlineSection, Section, Sentence
 from pipelines.drafting.frameworks import Framework, catalogue, load_frameworks
 from pipelines.embed import embed
 from pipelines.errors import ScriptwrightError
@@ -106,16 +106,16 @@ def numbered_notes(items: list[dict[str, Any]], picked: list[int]) -> str:
     return "\n".join(f"[N{n + 1}] {items[i]['text']}" for n, i in enumerate(picked)) or "(no research notes yet)"
 
 
-def base_content(settings: Settings, project: dict[str, Any], params: dict[str, Any]) -> tuple[dict[str, Any], int | None]:
-    """The content a step starts from and its version (a fresh draft when there is none)."""
+def base_content(settings: Settings, project: dict[str, Any], params: dict[str, Any]) -> tuple[Draft, int | None]:
+    """The draft a step starts from (a copy) and its version (a fresh draft when there is none)."""
     found = drafts.find(settings, project["id"], params.get("base_version"))
     if params.get("base_version") and found is None:
         raise ScriptwrightError(f"Project {project['id']} has no version {params['base_version']}.")
     if found:
-        content = copy.deepcopy(found["content"])
+        content = found["content"].model_copy(deep=True)
         for key in ("audience_level", "target_words"):
             if params.get(key):
-                content[key] = params[key]
+                setattr(content, key, params[key])
         return content, found["version"]
     creator = corpus.get_creator(settings, project["creator"])
     wpm, words = creator_pace(settings, creator["id"], creator["slug"])
@@ -123,14 +123,13 @@ def base_content(settings: Settings, project: dict[str, Any], params: dict[str, 
     if level not in AUDIENCE_LEVELS:
         raise ScriptwrightError(f"Audience level '{level}': expected one of {', '.join(AUDIENCE_LEVELS)}.")
     minutes = params.get("target_minutes")
-    return {"idea": project["idea"] or project["working_title"], "creator": creator["slug"],
-            "creator_name": creator["name"], "audience_level": level,
-            "target_words": int(minutes * wpm) if minutes else params.get("target_words") or words, "wpm": wpm,
-            "framework": None, "outline": [], "hooks": [], "hook": None, "sections": [], "checks": None,
-            "problems": {}}, None
+    return Draft(idea=project["idea"] or project["working_title"], creator=creator["slug"],
+                 creator_name=creator["name"], audience_level=level,
+                 target_words=int(minutes * wpm) if minutes else params.get("target_words") or words, wpm=wpm,
+                 framework=None, outline=[], hooks=[], hook=None, sections=[], checks=None, problems={}), None
 
 
-def _save(ctx: JobContext, project: str, content: dict[str, Any], step: str, parent: int | None,
+def _save(ctx: JobContext, project: str, content: Draft, step: str, parent: int | None,
           roles: dict[str, str], note: str) -> int:
     with connect(ctx.settings.duckdb_path, ctx.settings.lock_retry_s) as conn:
         cost = conn.execute("SELECT coalesce(sum(cost_usd), 0) FROM lm_calls WHERE job_id = ?", [ctx.job_id]).fetchone()[0]
@@ -156,12 +155,12 @@ def step_module(ctx: JobContext, name: str, creator: str, module_class: type) ->
     return tuned.module if tuned else module_class(ctx.selection.signature(name))
 
 
-def outline(ctx: JobContext, project: dict[str, Any], content: dict[str, Any], share: tuple[float, float]) -> dict:
+def outline(ctx: JobContext, project: dict[str, Any], content: Draft, share: tuple[float, float]) -> dict:
     from pipelines.lm import lm_for_role, run_module
 
     settings = ctx.settings
     frameworks = load_frameworks(settings)
-    module = step_module(ctx, "outline", content["creator"], OutlineWriter)
+    module = step_module(ctx, "outline", content.creator, OutlineWriter)
     instructions = [t for p in module.predictors() for t in instruction_texts(p.signature)]
     notes = projects.result(settings, project["id"], "research")
     items = note_items(notes["content"] if notes else None)
@@ -174,15 +173,15 @@ def outline(ctx: JobContext, project: dict[str, Any], content: dict[str, Any], s
         questions = [q["text"] for q in audience["content"].get("demand", {}).get("quotes", [])][:4]
     lm = lm_for_role(settings, registered("outline").role)
     ctx.progress(share[0], f"Outlining with {lm.model}")
-    inputs = {"idea": content["idea"], "frameworks": catalogue(frameworks),
-              "audience": f"{content['audience_level']} viewers. They ask: " + (" | ".join(questions) or "nothing yet"),
-              "notes": numbered_notes(items, relevant_notes(items, content["idea"], 12))}
+    inputs = {"idea": content.idea, "frameworks": catalogue(frameworks),
+              "audience": f"{content.audience_level} viewers. They ask: " + (" | ".join(questions) or "nothing yet"),
+              "notes": numbered_notes(items, relevant_notes(items, content.idea, 12))}
 
     def attempt(fresh: bool) -> tuple[list[dict[str, Any]], Framework, str, str | None, str | None]:
         """(plans, framework, why, what makes the plans unusable, what makes them off task) of one answer."""
         pred = run_module("Outline", lm, module, fresh, **inputs)
-        chosen, why = _framework(frameworks, content["idea"], pred.framework, pred.why)
-        off = off_task(plan_text(pred.sections), f"{content['idea']}\n{inputs['notes']}", instructions) \
+        chosen, why = _framework(frameworks, content.idea, pred.framework, pred.why)
+        off = off_task(plan_text(pred.sections), f"{content.idea}\n{inputs['notes']}", instructions) \
             if any(map(usable_plan, pred.sections)) else None
         return pred.sections, chosen, why, outline_problem(pred.sections, len(chosen.beats)) or off, off
 
@@ -195,12 +194,13 @@ def outline(ctx: JobContext, project: dict[str, Any], content: dict[str, Any], s
     for i, beat in enumerate(chosen.beats):
         plan = kept[i] if i < len(kept) and usable_plan(kept[i]) else {}
         title = plan["title"].strip() if plan else beat.title
-        words = max(40, int(content["target_words"] * beat.share))
-        sections.append({"id": f"s{i + 1}", "title": title,
-                         "goal": plan["goal"].strip() if usable_text(plan.get("goal"), [title]) else beat.goal,
-                         "beats": usable_items(plan.get("beats") or [], [title]) or [beat.goal],
-                         "words": words, "duration_s": round(words / content["wpm"] * 60, 1)})
-    content.update(framework={"id": chosen.id, "name": chosen.name, "why": why}, outline=sections, checks=None)
+        words = max(40, int(content.target_words * beat.share))
+        sections.append(OutlineSection(id=f"s{i + 1}", title=title,
+                                       goal=plan["goal"].strip() if usable_text(plan.get("goal"), [title]) else beat.goal,
+                                       beats=usable_items(plan.get("beats") or [], [title]) or [beat.goal],
+                                       words=words, duration_s=round(words / content.wpm * 60, 1)))
+    content.framework = {"id": chosen.id, "name": chosen.name, "why": why}
+    content.outline, content.checks = sections, None
     drafts.record_problems(content, "outline", [
         f"Outline: the section plans from {lm.model} were unusable ({problem}); the {chosen.name} framework's own "
         f"beats stand in for them. Edit them, write the outline again, or {SET_A_MODEL}."] if problem else [])
@@ -229,26 +229,26 @@ def hook_problem(text: str, echoes: tuple[str, ...], context: str, instructions:
     return off_task(text, context, instructions)
 
 
-def hooks(ctx: JobContext, project: dict[str, Any], content: dict[str, Any], share: tuple[float, float]) -> dict:
+def hooks(ctx: JobContext, project: dict[str, Any], content: Draft, share: tuple[float, float]) -> dict:
     from pipelines.lm import lm_for_role, predict, run_module
     from pipelines.voice import scorer
 
     settings = ctx.settings
     writer = lm_for_role(settings, registered("hook").role)
     judge = lm_for_role(settings, registered("hook_rubric").role)
-    module = step_module(ctx, "hook", content["creator"], HookWriter)
+    module = step_module(ctx, "hook", content.creator, HookWriter)
     instructions = [t for p in module.predictors() for t in instruction_texts(p.signature)]
     rate_sig = ctx.selection.signature("hook_rubric")
     notes = projects.result(settings, project["id"], "research")
     items = note_items(notes["content"] if notes else None)
-    facts = numbered_notes(items, relevant_notes(items, content["idea"], 4))
-    voice = voice_brief(settings, content["creator"])
+    facts = numbered_notes(items, relevant_notes(items, content.idea, 4))
+    voice = voice_brief(settings, content.creator)
     written, missing = [], {}
     for n, (style, how) in enumerate(HOOK_STYLES.items()):
         ctx.progress(share[0] + (share[1] - share[0]) * n / len(HOOK_STYLES), f"Writing a {style} hook")
-        inputs = {"idea": content["idea"], "style": f"{style}: {how}", "voice": voice, "facts": facts}
-        echoes = (style, how, inputs["style"], content["idea"])
-        context = f"{content['idea']}\n{facts}"
+        inputs = {"idea": content.idea, "style": f"{style}: {how}", "voice": voice, "facts": facts}
+        echoes = (style, how, inputs["style"], content.idea)
+        context = f"{content.idea}\n{facts}"
         text = run_module("Hook", writer, module, **inputs).hook.strip()
         if hook_problem(text, echoes, context, instructions):
             text = run_module("Hook", writer, module, fresh=True, **inputs).hook.strip()
@@ -256,27 +256,27 @@ def hooks(ctx: JobContext, project: dict[str, Any], content: dict[str, Any], sha
         if problem:
             missing.setdefault(problem, []).append(style)
             continue
-        rating = predict("Hook rubric", judge, rate_sig, idea=content["idea"], hook=text)
+        rating = predict("Hook rubric", judge, rate_sig, idea=content.idea, hook=text)
         rubric = {k: max(1, min(5, int(getattr(rating, k) or 1))) for k in ("curiosity", "clarity", "promise")}
-        written.append({"id": f"h{n + 1}", "style": style, "text": text, "rubric": rubric,
-                        "critique": rating.critique, "voice": None, "voice_note": None})
+        written.append(HookCandidate(id=f"h{n + 1}", style=style, text=text, rubric=rubric,
+                                     critique=rating.critique, voice=None, voice_note=None))
     try:
-        scores = scorer.score_texts(settings, content["creator"], [(h["id"], h["text"]) for h in written])
+        scores = scorer.score_texts(settings, content.creator, [(h.id, h.text) for h in written])
         for h, sc in zip(written, scores):
-            h["voice"], h["voice_note"] = sc["fidelity"], sc["message"]
+            h.voice, h.voice_note = sc["fidelity"], sc["message"]
     except ScriptwrightError as exc:  # no voice profile yet: hooks are ranked on the rubric alone
         for h in written:
-            h["voice_note"] = str(exc)
+            h.voice_note = str(exc)
     for h in written:
-        parts = [(sum(h["rubric"].values()) / 3 - 1) / 4] + ([h["voice"]] if h["voice"] is not None else [])
-        h["score"] = round(sum(parts) / len(parts), 3)
-    written.sort(key=lambda h: -h["score"])
+        parts = [(sum(h.rubric.values()) / 3 - 1) / 4] + ([h.voice] if h.voice is not None else [])
+        h.score = round(sum(parts) / len(parts), 3)
+    written.sort(key=lambda h: -h.score)
     if written:  # with none usable, the hooks written before (and the one chosen) stay
-        content["hooks"] = written
-        if not content.get("hook") or content["hook"].get("id") not in {h["id"] for h in written}:
+        content.hooks = written
+        if not content.hook or content.hook.id not in {h.id for h in written}:
             best = written[0]
-            content["hook"] = {"id": best["id"], "style": best["style"], "text": best["text"]}
-        content["checks"] = None
+            content.hook = Hook(id=best.id, style=best.style, text=best.text)
+        content.checks = None
     reasons = "; ".join(f"{', '.join(styles)}: {why}" for why, styles in missing.items())
     drafts.record_problems(content, "hooks", [
         f"Hooks: {sum(map(len, missing.values()))} of {len(HOOK_STYLES)} from {writer.model} were unusable ({reasons})."
@@ -284,97 +284,97 @@ def hooks(ctx: JobContext, project: dict[str, Any], content: dict[str, Any], sha
     return {"writer": writer.model, "judge": judge.model}
 
 
-def choose_hook(content: dict[str, Any], hook_id: str, text: str | None = None) -> dict[str, Any]:
+def choose_hook(content: Draft, hook_id: str, text: str | None = None) -> Draft:
     """A copy of the draft using one of its hooks (optionally edited)."""
-    found = next((h for h in content.get("hooks") or [] if h["id"] == hook_id), None)
+    found = next((h for h in content.hooks if h.id == hook_id), None)
     if found is None:
         raise ScriptwrightError(f"The draft has no hook '{hook_id}'.")
-    out = copy.deepcopy(content)
-    out["hook"] = {"id": found["id"], "style": found["style"], "text": (text or found["text"]).strip()}
-    out["checks"] = None
+    out = content.model_copy(deep=True)
+    out.hook = Hook(id=found.id, style=found.style, text=(text or found.text).strip())
+    out.checks = None
     drafts.record_problems(out, "hooks", [])  # the creator's choice settles the step, whatever hooks are missing
     return out
 
 
-def section_key_points(plan: dict[str, Any], items: list[dict[str, Any]]) -> tuple[list[str], list[int]]:
+def section_key_points(plan: OutlineSection, items: list[dict[str, Any]]) -> tuple[list[str], list[int]]:
     """What the compiled script writer is asked to cover in a section: its beats, then the research
     notes closest to it (their indices come back too, to re-ground the written sentences)."""
-    picked = relevant_notes(items, f"{plan['title']}. {plan['goal']}", N_KEY_NOTES)
-    return [*plan["beats"], *(items[i]["text"] for i in picked)], picked
+    picked = relevant_notes(items, f"{plan.title}. {plan.goal}", N_KEY_NOTES)
+    return [*plan.beats, *(items[i]["text"] for i in picked)], picked
 
 
-def script(ctx: JobContext, project: dict[str, Any], content: dict[str, Any], share: tuple[float, float]) -> dict:
+def script(ctx: JobContext, project: dict[str, Any], content: Draft, share: tuple[float, float]) -> dict:
     """Each section by the creator's compiled script writer when the run's tag points script_writer
     at one (its sentences cite by re-grounding), else by the section writer with the creator's
     passages and numbered notes."""
     from pipelines.lm import lm_for_role, predict
 
     settings = ctx.settings
-    if not content.get("outline"):
+    if not content.outline:
         raise ScriptwrightError("Write the outline first: the script follows its sections.")
     writer = lm_for_role(settings, registered("script_section").role)
-    tuned = ctx.selection.compiled("script_writer", content["creator"])
+    tuned = ctx.selection.compiled("script_writer", content.creator)
     signature = None if tuned else ctx.selection.signature("script_section")
     instructions = [t for p in tuned.module.predictors() for t in instruction_texts(p.signature)] if tuned \
         else instruction_texts(signature)
     notes = projects.result(settings, project["id"], "research")
     items = note_items(notes["content"] if notes else None)
-    voice = voice_brief(settings, content["creator"])
-    previous = content["hook"]["text"] if content.get("hook") else ""
+    voice = voice_brief(settings, content.creator)
+    previous = content.hook_text()
 
-    def write(plan: dict[str, Any], fresh: bool) -> tuple[list[tuple[str, list[str]]], list[int]]:
+    def write(plan: OutlineSection, fresh: bool) -> tuple[list[tuple[str, list[str]]], list[int]]:
         """A section's (sentence, cited note ids) and the notes it was shown; `fresh` is the one retry."""
         if tuned:
             key_points, picked = section_key_points(plan, items)
-            pred = tuned.generate("Script", writer, fresh=fresh, creator=content["creator_name"], voice=voice,
-                                  title=plan["title"], key_points=key_points, target_words=plan["words"])
+            pred = tuned.generate("Script", writer, fresh=fresh, creator=content.creator_name, voice=voice,
+                                  title=plan.title, key_points=key_points, target_words=plan.words)
             return [(text, []) for text in pred.sentences], picked
-        query = f"{plan['title']}. {plan['goal']}"
+        query = f"{plan.title}. {plan.goal}"
         # the creator's transcripts are data: instruction-like sentences in them are withheld from the model
-        examples = [redact(h["text"])[:500] for h in corpus.search(settings, query, content["creator"], k=N_EXAMPLES)]
+        examples = [redact(h["text"])[:500] for h in corpus.search(settings, query, content.creator, k=N_EXAMPLES)]
         picked = relevant_notes(items, query)
-        pred = predict("Script", writer, signature, fresh=fresh, creator=content["creator_name"], voice=voice,
+        pred = predict("Script", writer, signature, fresh=fresh, creator=content.creator_name, voice=voice,
                        examples="\n\n".join(examples) or "(none)",
-                       section=f"{plan['title']}\nGoal: {plan['goal']}\nBeats: {'; '.join(plan['beats'])}\n"
-                               f"Length: about {plan['words']} words",
+                       section=f"{plan.title}\nGoal: {plan.goal}\nBeats: {'; '.join(plan.beats)}\n"
+                               f"Length: about {plan.words} words",
                        notes=numbered_notes(items, picked), previous=previous[-300:])
         return [(s.text, s.cites) for s in pred.sentences], picked
 
     # a "sentence" that only repeats what the model was given (the idea, the hook, an outline title, goal or beat)
     # is no prose: the embedded model's one "sentence" per section was often a section title
-    given = [content["idea"], previous, *(x for o in content["outline"] for x in (o["title"], o["goal"], *o["beats"]))]
+    given = [content.idea, previous, *(x for o in content.outline for x in (o.title, o.goal, *o.beats))]
 
-    def section_problem(plan: dict[str, Any], written: list[tuple[str, list[str]]], picked: list[int]) -> str | None:
+    def section_problem(plan: OutlineSection, written: list[tuple[str, list[str]]], picked: list[int]) -> str | None:
         """Why a written section cannot stand: nothing usable in it, its instructions again, or off its plan."""
         said = " ".join(text for text, _ in written if usable_text(text, given))
         if not said:
             return "it came back empty"
-        context = "\n".join([content["idea"], plan["title"], plan["goal"], *plan["beats"],
+        context = "\n".join([content.idea, plan.title, plan.goal, *plan.beats,
                              *(items[i]["text"] for i in picked)])
         return off_task(said, context, instructions, SECTION_UNRELATED_BELOW)
 
     sections, set_aside = [], []
-    for n, plan in enumerate(content["outline"]):
-        ctx.progress(share[0] + (share[1] - share[0]) * n / len(content["outline"]), f"Writing '{plan['title']}'")
+    for n, plan in enumerate(content.outline):
+        ctx.progress(share[0] + (share[1] - share[0]) * n / len(content.outline), f"Writing '{plan.title}'")
         written, picked = write(plan, fresh=False)
         problem = section_problem(plan, written, picked)
         if problem:
-            ctx.progress(share[0] + (share[1] - share[0]) * n / len(content["outline"]),
-                         f"Writing '{plan['title']}' again: {problem}")
+            ctx.progress(share[0] + (share[1] - share[0]) * n / len(content.outline),
+                         f"Writing '{plan.title}' again: {problem}")
             written, picked = write(plan, fresh=True)
             problem = section_problem(plan, written, picked)
             if problem and problem != "it came back empty":
-                set_aside.append(f"{plan['title']} ({problem})")
+                set_aside.append(f"{plan.title} ({problem})")
                 written = []
         sentences = []
         for text, cites in written:
-            if usable_text(text, given + [s["text"] for s in sentences]):  # nor is one said twice in a section
-                sentences.append({"text": text.strip(), "cites": sentence_cites(text.strip(), cites, items, picked)})
-        words = sum(len(s["text"].split()) for s in sentences)
-        sections.append({"id": plan["id"], "title": plan["title"], "sentences": sentences,
-                         "duration_s": round(words / content["wpm"] * 60, 1)})
-        previous = " ".join(s["text"] for s in sentences[-2:]) or previous
-    content["sections"], content["checks"] = sections, None
+            if usable_text(text, given + [s.text for s in sentences]):  # nor is one said twice in a section
+                sentences.append(Sentence(text=text.strip(), cites=sentence_cites(text.strip(), cites, items, picked)))
+        words = sum(len(s.text.split()) for s in sentences)
+        sections.append(Section(id=plan.id, title=plan.title, sentences=sentences,
+                                duration_s=round(words / content.wpm * 60, 1)))
+        previous = " ".join(s.text for s in sentences[-2:]) or previous
+    content.sections, content.checks = sections, None
     missing = empty_sections_message(content, writer.model)
     problems = [f"Script: {missing}"] if missing else []
     if set_aside:
@@ -395,12 +395,12 @@ def sentence_cites(text: str, cites: list[str], items: list[dict[str, Any]], pic
     return [{k: c[k] for k in ("chunk_id", "title", "uri")} for c in chunks.values()]
 
 
-def check(ctx: JobContext, project: dict[str, Any], content: dict[str, Any], share: tuple[float, float]) -> dict:
+def check(ctx: JobContext, project: dict[str, Any], content: Draft, share: tuple[float, float]) -> dict:
     from pipelines.evidence.sources import list_sources
     from pipelines.voice import scorer
 
     settings = ctx.settings
-    if not content.get("sections"):
+    if not content.sections:
         raise ScriptwrightError("Write the script first: the checks read it.")
     if not has_script(content):
         raise ScriptwrightError("The script has no sentences yet: write it again or write its sections yourself "
@@ -416,12 +416,12 @@ def check(ctx: JobContext, project: dict[str, Any], content: dict[str, Any], sha
                         verification["content"] if verification else None, source_texts)
     ctx.progress((share[0] + share[1]) / 2, "Scoring the voice")
     try:
-        result = scorer.score_texts(settings, content["creator"], [("draft", drafts.plain_text(content))])[0]
+        result = scorer.score_texts(settings, content.creator, [("draft", drafts.plain_text(content))])[0]
         checks["voice"] = {k: result[k] for k in ("fidelity", "threshold", "sounds_like", "probability", "profile_z",
                                                   "best_match", "message", "off_voice_sentences", "scorer")}
     except ScriptwrightError as exc:
         checks["voice"] = {"fidelity": None, "message": str(exc)}
-    content["checks"] = checks
+    content.checks = checks
     return {}
 
 
@@ -438,7 +438,7 @@ def run_steps(ctx: JobContext, params: dict[str, Any], steps: list[str]) -> dict
     content, parent = base_content(settings, project, params)
     for step, program in (("outline", "outline"), ("hooks", "hook"), ("script", "script_writer")):
         if step in steps:
-            ctx.selection.compiled(program, content["creator"])  # and so does a broken compiled program
+            ctx.selection.compiled(program, content.creator)  # and so does a broken compiled program
     saved, roles, problems = [], {}, []
     for i, step in enumerate(steps):
         if step == "checks" and saved and not has_script(content):
@@ -446,7 +446,7 @@ def run_steps(ctx: JobContext, params: dict[str, Any], steps: list[str]) -> dict
             continue
         share = (i / len(steps), (i + 1) / len(steps))
         roles.update(STEPS[step](ctx, project, content, share))
-        gaps = (content.get("problems") or {}).get(step) or []
+        gaps = content.problems.get(step) or []
         problems += gaps
         parent = _save(ctx, project["id"], content, step, parent, roles,
                        f"{step} generated" + (" with gaps" if gaps else ""))

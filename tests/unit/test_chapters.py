@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from pipelines.drafting.content import Draft
 from pipelines.drafting.chapters import (chapter_lines, chapter_problems, chapters_from_parts, draft_parts,
                                          fix_chapters, no_chapters_note)
 from pipelines.drafting.description import (DESCRIPTION_MAX, clean_title, description_text, learned_footer,
@@ -66,9 +67,10 @@ def test_titles_are_one_line_and_an_untitled_chapter_gets_a_name() -> None:
 
 
 def test_draft_parts_time_the_hook_and_each_section_from_its_words_at_the_pace() -> None:
-    content = {"hook": {"text": "one two three four five"},
-               "sections": [{"id": "s1", "title": "First", "sentences": [{"text": "a b c d e f g h i j"}]},
-                            {"id": "s2", "title": "Empty", "sentences": []}]}
+    content = Draft.model_validate({"hook": {"text": "one two three four five"},
+                                    "sections": [{"id": "s1", "title": "First",
+                                                  "sentences": [{"text": "a b c d e f g h i j"}]},
+                                                 {"id": "s2", "title": "Empty", "sentences": []}]})
     assert draft_parts(content, 150) == [("Intro", 2.0), ("First", 4.0), ("Empty", 0.0)]
 
 
@@ -153,9 +155,10 @@ def test_the_chapters_of_a_draft_add_up_to_the_runtime_its_export_shows() -> Non
     from pipelines.drafting.export import runtime, timeline
 
     words = " ".join(["word"] * 60)  # 24 s at 150 wpm
-    draft = {"wpm": 150.0, "hook": {"text": " ".join(["hook"] * 30)},
-             "sections": [{"id": f"s{i}", "title": f"Part {i}", "duration_s": 500.0,  # stale planned length
-                           "sentences": [{"text": words, "cites": []}] * i} for i in (1, 2, 3)]}
+    draft = Draft.model_validate({"wpm": 150.0, "hook": {"text": " ".join(["hook"] * 30)},
+                                  "sections": [{"id": f"s{i}", "title": f"Part {i}",
+                                                "duration_s": 500.0,  # stale planned length
+                                                "sentences": [{"text": words, "cites": []}] * i} for i in (1, 2, 3)]})
     parts = draft_parts(draft, draft_wpm(draft))
     chapters = fix_chapters(chapters_from_parts(parts), draft_seconds(draft))
     assert starts(chapters) == [0, 12, 36, 84]

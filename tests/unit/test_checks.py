@@ -3,11 +3,10 @@ using the real MiniLM embedder."""
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 
 from pipelines.drafting.checks import apply_fix, coherence, run_checks, safety, simplification
+from pipelines.drafting.content import Draft, Section, Sentence
 from pipelines.errors import ScriptwrightError
 
 CITE = [{"chunk_id": "src-1-0", "title": "Plants and light", "uri": "https://example.org/plants"}]
@@ -26,15 +25,15 @@ def _sentences(*texts: str, cited: bool = True) -> list[dict]:
     return [{"text": t, "cites": CITE if cited else []} for t in texts]
 
 
-def _draft(hook: str, sections: list[tuple[str, str, list[dict]]], level: str = "general") -> dict:
-    return {"idea": "How plants eat light", "creator": "leafy", "creator_name": "Leafy", "audience_level": level,
+def _draft(hook: str, sections: list[tuple[str, str, list[dict]]], level: str = "general") -> Draft:
+    return Draft.model_validate({"idea": "How plants eat light", "creator": "leafy", "creator_name": "Leafy", "audience_level": level,
             "target_words": 400, "wpm": 150.0, "framework": None, "outline": [], "hooks": [],
             "hook": {"id": "h1", "style": "question", "text": hook},
             "sections": [{"id": sid, "title": title, "sentences": sents, "duration_s": 20.0}
-                         for sid, title, sents in sections], "checks": None}
+                         for sid, title, sents in sections], "checks": None})
 
 
-def planted() -> dict:
+def planted() -> Draft:
     return _draft(
         "Why are leaves green, and what does that have to do with volcanoes? Let's find out.",
         [("s1", "Catching light", _sentences(
@@ -58,7 +57,7 @@ def planted() -> dict:
          ))])
 
 
-def clean() -> dict:
+def clean() -> Draft:
     return _draft(
         "Why are leaves green? The answer is a pigment called chlorophyll.",
         [("s1", "Catching light", _sentences(
@@ -96,7 +95,7 @@ def test_coherence_finds_the_broken_promise_the_early_term_and_the_jump(checks):
 
 def test_an_empty_section_is_high():
     draft = clean()
-    draft["sections"].append({"id": "s3", "title": "Outro", "sentences": [{"text": " ", "cites": []}]})
+    draft.sections.append(Section(id="s3", title="Outro", sentences=[Sentence(text=" ")]))
     empty = _one(coherence(draft), "empty-section")
     assert (empty["section"], empty["sentence"], empty["severity"]) == ("s3", None, "high")
 
@@ -158,19 +157,19 @@ def test_an_unsupported_claim_is_a_warning_and_which_splits_a_long_sentence():
     unsupported = _one(safety(draft, verification), "unsupported-claim")
     assert (unsupported["section"], unsupported["sentence"], unsupported["severity"]) == ("s1", 0, "warn")
     split = _one(simplification(draft)["findings"], "long-sentence")
-    assert apply_fix(draft, split)["sections"][0]["sentences"][1]["text"].startswith(
+    assert apply_fix(draft, split).sections[0].sentences[1].text.startswith(
         "The leaf keeps a thin waxy coat on top of its skin. This stops the water")
 
 
 def test_apply_fix_changes_only_that_sentence_in_a_copy(checks):
     draft = planted()
-    before = copy.deepcopy(draft)
+    before = draft.model_copy(deep=True)
     jargon = _one(checks["simplification"]["findings"], "jargon")
     fixed = apply_fix(draft, jargon)
     assert draft == before
-    assert fixed["sections"][1]["sentences"][1]["text"] == (
+    assert fixed.sections[1].sentences[1].text == (
         "Gardeners use this when they place seedlings in bright windows.")
-    fixed["sections"][1]["sentences"][1]["text"] = before["sections"][1]["sentences"][1]["text"]
+    fixed.sections[1].sentences[1].text = before.sections[1].sentences[1].text
     assert fixed == before
 
 
@@ -178,12 +177,12 @@ def test_apply_fix_in_the_hook():
     draft = _draft("Ready? We will utilize light.", [("s1", "Light", _sentences("We use light."))])
     finding = _one(simplification(draft)["findings"], "jargon")
     assert (finding["section"], finding["sentence"]) == ("hook", 1)
-    assert apply_fix(draft, finding)["hook"]["text"] == "Ready? We will use light."
+    assert apply_fix(draft, finding).hook.text == "Ready? We will use light."
 
 
 def test_apply_fix_refuses_a_changed_sentence(checks):
     draft = planted()
-    draft["sections"][1]["sentences"][1]["text"] = "Gardeners use bright windows."
+    draft.sections[1].sentences[1].text = "Gardeners use bright windows."
     with pytest.raises(ScriptwrightError, match="no longer contains 'utilize'"):
         apply_fix(draft, _one(checks["simplification"]["findings"], "jargon"))
     with pytest.raises(ScriptwrightError):
@@ -198,7 +197,7 @@ def test_jargon_fixes_lower_the_grade():
     while jargon := [f for f in after["findings"] if f["kind"] == "jargon"]:
         draft = apply_fix(draft, jargon[0])
         after = simplification(draft)
-    assert draft["sections"][0]["sentences"][0]["text"] == "Researchers then use about enough method."
+    assert draft.sections[0].sentences[0].text == "Researchers then use about enough method."
     assert after["reading_grade"] < before["reading_grade"] - 5
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from pipelines.drafting.content import Draft
 from pipelines.drafting.export import (missing_note, runtime, timeline, to_bundle, to_markdown, to_teleprompter,
                                        write_exports)
 from pipelines.drafting.description import DESCRIPTION_MAX, NOTHING_TO_PASTE, TITLE_MAX, description_text
@@ -29,8 +30,8 @@ def _finding(check: str, severity: str, message: str) -> dict[str, Any]:
             "text": "Primes never end.", "message": message, "fix": "Say why."}
 
 
-def _draft() -> dict[str, Any]:
-    return {
+def _draft() -> Draft:
+    return Draft.model_validate({
         "idea": "Why primes never run out", "creator": "pip", "creator_name": "Pip", "audience_level": "beginner",
         "target_words": 400, "wpm": 150.0,
         "framework": {"id": "problem-first", "name": "Problem first", "why": "It starts from a puzzle."},
@@ -50,13 +51,13 @@ def _draft() -> dict[str, Any]:
                    "simplification": {"reading_grade": 9.4, "target_grade": 8, "findings": []},
                    "safety": [], "voice": {"fidelity": 0.81, "profile_z": -0.4, "probability": 0.7},
                    "counts": {"high": 0, "warn": 1, "info": 0}},
-    }
+    })
 
 
-def _empty() -> dict[str, Any]:
-    return {"idea": "Nothing yet", "creator": "pip", "creator_name": "Pip", "audience_level": "beginner",
-            "target_words": 400, "wpm": 150.0, "framework": None, "outline": [], "hooks": [], "hook": None,
-            "sections": [], "checks": None}
+def _empty() -> Draft:
+    return Draft(idea="Nothing yet", creator="pip", creator_name="Pip", audience_level="beginner",
+                 target_words=400, wpm=150.0, framework=None, outline=[], hooks=[], hook=None, sections=[],
+                 checks=None)
 
 
 def test_timeline_is_cumulative() -> None:
@@ -67,12 +68,12 @@ def test_timeline_is_cumulative() -> None:
 def test_the_runtime_comes_from_the_sentences_at_the_creators_pace_not_the_stored_durations() -> None:
     draft = _draft()
     assert runtime(draft) == pytest.approx(27.2)  # 25 + 13 + 30 words at 150 wpm
-    for section in draft["sections"]:
-        section["duration_s"] = 999.0  # the outline's planned length, stale once the text is written or edited
+    for section in draft.sections:
+        section.duration_s = 999.0  # the outline's planned length, stale once the text is written or edited
     assert runtime(draft) == pytest.approx(27.2)
-    draft["wpm"] = 75.0
+    draft.wpm = 75.0
     assert runtime(draft) == pytest.approx(54.4)
-    draft["sections"][1]["sentences"] = [{"text": "Short now.", "cites": []}]
+    draft.sections[1].sentences = [{"text": "Short now.", "cites": []}]
     assert runtime(draft) == pytest.approx(32.0) and "Estimated runtime: 0:32" in to_markdown(draft, META)
 
 
@@ -99,7 +100,7 @@ def test_markdown_has_hook_sections_footnotes_sources_and_checks() -> None:
 
 def test_unchecked_voice_says_so() -> None:
     draft = _draft()
-    draft["checks"]["voice"] = None
+    draft.checks["voice"] = None
     assert "Voice fidelity: not checked." in to_markdown(draft, META)
 
 
@@ -120,7 +121,7 @@ def test_bundle_round_trips() -> None:
               "sources": [SIEVE], "feedback": []}
     bundle = json.loads(to_bundle(_draft(), META, extras))
     assert bundle["meta"] == {**META, "placeholder_parts": ["hooks", "script"]}
-    assert bundle["draft"] == _draft()
+    assert bundle["draft"] == _draft().stored()
     assert {k: bundle[k] for k in extras} == extras
 
 
@@ -142,15 +143,15 @@ def test_an_empty_draft_is_not_exported(tmp_path: Path) -> None:
 
 def test_a_script_whose_sections_are_all_empty_is_not_exported(tmp_path: Path) -> None:
     draft = _draft()
-    for section in draft["sections"]:
-        section["sentences"] = []  # what the embedded model gave: titles, a hook, and no sentence
+    for section in draft.sections:
+        section.sentences = []  # what the embedded model gave: titles, a hook, and no sentence
     with pytest.raises(ScriptwrightError, match="no sentences yet"):
         write_exports(tmp_path, draft, META, {})
 
 
 def test_empty_sections_are_left_out_and_named(tmp_path: Path) -> None:
     draft = _draft()
-    draft["sections"][0]["sentences"] = [{"text": "  ", "cites": []}]
+    draft.sections[0].sentences = [{"text": "  ", "cites": []}]
     assert missing_note(draft) == "1 of 2 sections have no text yet and are left out: The puzzle."
     assert missing_note(_draft()) is None
     paths = write_exports(tmp_path, draft, META, {})
@@ -165,7 +166,7 @@ def test_empty_sections_are_left_out_and_named(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- the publish kit in the exports
 
 def _published(summary: str = "Why the primes never run out, with a sieve and one clever proof.",
-               chapters: list[dict[str, Any]] | None = None, sources: int = 1) -> dict[str, Any]:
+               chapters: list[dict[str, Any]] | None = None, sources: int = 1) -> Draft:
     """The hand-made draft with a publish kit made from its current script."""
     draft = _draft()
     made = {"script_sha256": script_sha256(draft), "lm": "local/smollm2"}
@@ -173,7 +174,7 @@ def _published(summary: str = "Why the primes never run out, with a sieve and on
                                                       {"title": "The puzzle", "start_s": 10, "duration_s": 60.0},
                                                       {"title": "Why primes never end", "start_s": 70,
                                                        "duration_s": 50.0}]
-    draft["publish"] = {
+    draft.publish = {
         "titles": {**made, "candidates": [
             {"id": "t1", "style": "question", "text": "Do the Primes Ever Run Out?", "chars": 27, "closeness": 0.61,
              "nearest": "Why Primes Never End", "in_range": True},
@@ -206,9 +207,9 @@ def test_markdown_and_bundle_carry_the_publish_kit() -> None:
     assert "### Community post\n\nNew video: why the primes never run out." in kit
     assert "Made from an earlier script" not in md and not placeholder_in(md)
     bundle = json.loads(to_bundle(draft, META, {}))
-    assert bundle["draft"]["publish"] == draft["publish"]
+    assert bundle["draft"]["publish"] == draft.publish
     assert bundle["publish_kit"] == {"titles": "Euclid's Proof That Primes Never End",
-                                     "description": description_text(draft["publish"]["description"]),
+                                     "description": description_text(draft.publish["description"]),
                                      "short": "Can you count every prime?\nMultiply them all and add one.",
                                      "post": "New video: why the primes never run out. Bring a pencil!",
                                      "stale": []}
@@ -218,10 +219,10 @@ def test_markdown_and_bundle_carry_the_publish_kit() -> None:
 
 def test_unusable_and_stale_parts_are_said_in_the_markdown_never_shown_as_done() -> None:
     draft = _published(summary="")
-    draft["publish"]["post"]["text"] = ""
-    draft["publish"]["short"].update(hook=None, tightened=False)
-    draft["publish"]["titles"].update(candidates=[], chosen=None)
-    draft["sections"][0]["sentences"][0]["text"] = "Primes go on forever."  # the script changed since
+    draft.publish["post"]["text"] = ""
+    draft.publish["short"].update(hook=None, tightened=False)
+    draft.publish["titles"].update(candidates=[], chosen=None)
+    draft.sections[0].sentences[0].text = "Primes go on forever."  # the script changed since
     kit = to_markdown(draft, META).split("## Publish kit\n", 1)[1]
     assert "> Made from an earlier script: titles, description, Short, community post." in kit
     assert "No usable title: write your own." in kit and "No usable post: write your own." in kit
@@ -260,7 +261,7 @@ def test_an_invalid_chapter_list_is_fixed_when_it_can_be(tmp_path: Path) -> None
 
 def test_a_chosen_title_over_youtubes_limit_cannot_be_set() -> None:
     draft = _published()
-    assert len(choose_title(draft, "t1", "A" * TITLE_MAX)["publish"]["titles"]["chosen"]["text"]) == TITLE_MAX
+    assert len(choose_title(draft, "t1", "A" * TITLE_MAX).publish["titles"]["chosen"]["text"]) == TITLE_MAX
     with pytest.raises(ScriptwrightError, match="1 to 100 characters"):
         choose_title(draft, "t1", "A" * (TITLE_MAX + 1))
 
@@ -269,8 +270,8 @@ def test_a_description_with_nothing_in_it_is_said_never_pasted_empty(tmp_path: P
     """No summary, too few parts for chapters, no linked source, no footer: nothing to paste, and every
     place that shows or writes description.txt says so instead of offering an empty file."""
     draft = _published(summary="", chapters=[], sources=0)
-    draft["publish"]["description"]["footer"] = []
-    assert description_text(draft["publish"]["description"]) == ""
+    draft.publish["description"]["footer"] = []
+    assert description_text(draft.publish["description"]) == ""
     md = to_markdown(draft, META)
     assert "### Description\n\n" + NOTHING_TO_PASTE in md and "```text\n\n```" not in md
     assert "description" not in write_exports(tmp_path, draft, META, {})

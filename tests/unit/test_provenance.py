@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from pipelines.drafting.content import Draft
 from pipelines.drafting.export import to_bundle, to_markdown
 from pipelines.provenance import (draft_writers, is_placeholder, placeholder_line, placeholder_parts, record_writer,
                                   setup_line)
@@ -13,16 +14,17 @@ from tests.unit.test_export import META, _draft
 
 
 def test_each_step_records_the_model_of_its_writing_role() -> None:
-    content: dict = {}
+    content = Draft()
     record_writer(content, "outline", {"research": EMBEDDED_LM})
     record_writer(content, "hooks", {"research": EMBEDDED_LM, "writer": "openai/gpt-4.1-mini", "judge": "x/y"})
     record_writer(content, "checks", {"judge": "x/y"})  # writes no text
-    assert content["models"] == {"outline": EMBEDDED_LM, "hooks": "openai/gpt-4.1-mini"}
+    assert content.models == {"outline": EMBEDDED_LM, "hooks": "openai/gpt-4.1-mini"}
     assert placeholder_parts(content) == ["outline"]
 
 
 def test_an_old_draft_falls_back_to_its_versions_models_and_kit_parts_carry_their_own() -> None:
-    draft = {**_draft(), "publish": {"titles": {"lm": "openai/gpt-4.1-mini"}, "short": {"lm": EMBEDDED_LM}}}
+    draft = _draft().model_copy(update={"publish": {"titles": {"lm": "openai/gpt-4.1-mini"},
+                                                    "short": {"lm": EMBEDDED_LM}}})
     assert draft_writers(draft, {"writer": EMBEDDED_LM, "research": "openai/gpt-4.1-mini"}) == {
         "outline": "openai/gpt-4.1-mini", "hooks": EMBEDDED_LM, "script": EMBEDDED_LM,
         "titles": "openai/gpt-4.1-mini", "short": EMBEDDED_LM}

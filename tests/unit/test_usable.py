@@ -2,6 +2,7 @@
 
 import pytest
 
+from pipelines.drafting.content import Draft
 from pipelines.usable import (
     DONE,
     PARTIAL,
@@ -109,42 +110,46 @@ def test_a_real_outline_passes() -> None:
 
 
 def section(sid: str, *texts: str) -> dict:
+    """A script section as stored."""
     return {"id": sid, "title": f"Part {sid}", "sentences": [{"text": t, "cites": []} for t in texts]}
 
 
 def test_empty_sections_are_named_and_counted() -> None:
-    draft = {"sections": [section("s1", "Switching wins."), section("s2"), section("s3", "  ", "")]}
+    draft = Draft.model_validate({"sections": [section("s1", "Switching wins."), section("s2"),
+                                               section("s3", "  ", "")]})
     assert empty_sections(draft) == ["Part s2", "Part s3"]
     assert has_script(draft)
     message = empty_sections_message(draft, "local/smollm2")
     assert message.startswith("2 of 3 sections came back empty from local/smollm2 (Part s2, Part s3): ")
     assert "write the script again" in message and "SCRIPTWRIGHT_LM" in message
-    assert empty_sections_message({"sections": [section("s1", "Switching wins.")]}) is None
+    assert empty_sections_message(Draft.model_validate({"sections": [section("s1", "Switching wins.")]})) is None
 
 
 def test_a_script_with_no_sentence_is_no_script() -> None:
-    assert not has_script({"sections": [section("s1"), section("s2", " ")]})
-    assert not has_script({"hook": {"text": "A hook alone."}, "sections": []})
+    assert not has_script(Draft.model_validate({"sections": [section("s1"), section("s2", " ")]}))
+    assert not has_script(Draft.model_validate({"hook": {"text": "A hook alone."}, "sections": []}))
 
 
 def test_draft_states_never_mark_an_empty_script_done() -> None:
     empty = {"outline": [{"id": "s1"}], "hooks": [{"id": "h1"}], "sections": [section("s1"), section("s2")],
              "checks": {"counts": {}}, "problems": {"outline": [], "hooks": []}}
-    assert draft_states(empty) == {"outline": DONE, "hooks": DONE, "sections": PARTIAL, "checks": TODO,
+    assert draft_states(Draft.model_validate(empty)) == {"outline": DONE, "hooks": DONE, "sections": PARTIAL, "checks": TODO,
                                    "export": TODO}
     half = {**empty, "sections": [section("s1", "Switching wins."), section("s2")]}
+    half = Draft.model_validate(half)
     assert draft_states(half)["sections"] == PARTIAL and draft_states(half)["export"] == PARTIAL
     assert draft_states(half)["checks"] == DONE
     full = {**empty, "sections": [section("s1", "Switching wins."), section("s2", "Always switch.")]}
+    full = Draft.model_validate(full)
     assert draft_states(full)["sections"] == DONE and draft_states(full)["export"] == DONE
 
 
 def test_recorded_problems_make_a_part_partial() -> None:
     draft = {"outline": [{"id": "s1"}], "hooks": [], "sections": [],
              "problems": {"outline": ["Outline: the plans were unusable."], "hooks": ["Hooks: 4 of 4 came back empty."]}}
-    assert draft_states(draft) == {"outline": PARTIAL, "hooks": PARTIAL, "sections": TODO, "checks": TODO,
+    assert draft_states(Draft.model_validate(draft)) == {"outline": PARTIAL, "hooks": PARTIAL, "sections": TODO, "checks": TODO,
                                    "export": TODO}
-    assert set(draft_states({}).values()) == {TODO}
+    assert set(draft_states(Draft()).values()) == {TODO}
 
 
 def test_result_states() -> None:
