@@ -51,7 +51,7 @@ def test_a_turn_with_tools_then_the_history_after_a_reload(app: AppTest, sample_
     assert any(label.startswith(":material/build: search_corpus") for label in labels)
     assert any(label.startswith(":material/build: save_hook") for label in labels)
     assert any("Saved draft v1" in s.value for s in app.success)
-    assert drafts.get(sample_settings, project)["content"]["hook"]["text"] == HOOK
+    assert drafts.get(sample_settings, project)["content"].hook.text == HOOK
 
     again = AppTest.from_file(ENTRY, default_timeout=120)
     again.run()

@@ -113,7 +113,7 @@ def test_the_drafting_steps_each_save_a_version_and_keep_edits(app: AppTest, sam
     settle(app, sample_settings)
     app.text_area(key=f"nv_hook_text_{app.radio(key='nv_hook_pick').value}").input("My own hook, my way.")
     app.button(key="nv_hook_use").click().run()
-    assert drafts.get(sample_settings, project)["content"]["hook"]["text"] == "My own hook, my way."
+    assert drafts.get(sample_settings, project)["content"].hook.text == "My own hook, my way."
 
     app.button(key="nv_script").click().run()
     settle(app, sample_settings)
@@ -121,13 +121,13 @@ def test_the_drafting_steps_each_save_a_version_and_keep_edits(app: AppTest, sam
     app.text_area(key=f"sec_s1_{version}").input("A line I wrote myself.")
     app.button(key=f"sec_save_s1_{version}").click().run()
     edited = drafts.get(sample_settings, project)
-    assert edited["step"] == "edit" and edited["content"]["sections"][0]["sentences"][0]["text"] == "A line I wrote myself."
+    assert edited["step"] == "edit" and edited["content"].sections[0].sentences[0].text == "A line I wrote myself."
 
     app.button(key="nv_outline").click().run()  # re-run an earlier step: the edit survives, in its version and the new
     settle(app, sample_settings)
     rerun = drafts.get(sample_settings, project)
     assert rerun["step"] == "outline" and rerun["parent_version"] == edited["version"]
-    assert rerun["content"]["sections"][0]["sentences"][0]["text"] == "A line I wrote myself."
+    assert rerun["content"].sections[0].sentences[0].text == "A line I wrote myself."
 
     app.button(key="nv_checks").click().run()
     settle(app, sample_settings)
@@ -158,8 +158,8 @@ def test_an_edit_survives_a_version_saved_meanwhile_in_another_tab(app: AppTest,
     assert [v["version"] for v in drafts.versions(sample_settings, project)] == [3, 2, 1]
     mine = drafts.get(sample_settings, project, 3)
     assert mine["parent_version"] == 1
-    assert mine["content"]["sections"][1]["sentences"][0]["text"] == "My rewrite of part 2."
-    assert drafts.get(sample_settings, project, 2)["content"]["sections"][0]["sentences"][0]["text"] == \
+    assert mine["content"].sections[1].sentences[0].text == "My rewrite of part 2."
+    assert drafts.get(sample_settings, project, 2)["content"].sections[0].sentences[0].text == \
         "Another tab's line."
     assert any("Draft v3" in c.value for c in app.caption), "after saving, the page shows the version it made"
 
@@ -207,8 +207,8 @@ def seed_script(settings, *texts: str) -> str:
 
     project = seed_draft(settings)
     content = drafts.get(settings, project)["content"]
-    for section, text in zip(content["sections"], texts):
-        section["sentences"] = [{"text": text, "cites": []}] if text else []
+    for section, text in zip(content.sections, texts):
+        section.sentences = [{"text": text, "cites": []}] if text else []
     drafts.save_edit(settings, project, 1, content, "seeded texts")
     return project
 
@@ -296,7 +296,7 @@ def test_the_whole_video_in_one_job_with_its_estimate_cost_and_the_offline_badge
     settle(app, sample_settings)
     steps = [v["step"] for v in drafts.versions(sample_settings, project)]
     assert steps == ["checks", "script", "hooks", "outline"]
-    assert drafts.get(sample_settings, project)["content"]["models"] == {
+    assert drafts.get(sample_settings, project)["content"].models == {
         "outline": EMBEDDED_LM, "hooks": EMBEDDED_LM, "script": EMBEDDED_LM}
     assert "Whole draft finished" in " ".join(m.value for m in [*app.success, *app.warning])
     job = next(j for j in jobs.list_jobs(sample_settings) if j["kind"] == "draft")

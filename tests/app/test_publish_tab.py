@@ -61,7 +61,7 @@ def test_the_kit_is_made_chosen_written_again_and_edited_each_as_a_version(page,
     settle(app, settings)
 
     row = drafts.get(settings, project)
-    kit = row["content"]["publish"]
+    kit = row["content"].publish
     assert f"{PUBLISH} :material/check_circle:" in stepper(app)
     text = shown(app)
     for title in TITLES.values():
@@ -78,7 +78,7 @@ def test_the_kit_is_made_chosen_written_again_and_edited_each_as_a_version(page,
     app.button(key=f"nv_title_use_{version}").click().run()
     chosen = drafts.get(settings, project)
     assert chosen["version"] == version + 1 and chosen["parent_version"] == version
-    assert chosen["content"]["publish"]["titles"]["chosen"] == {"id": "t1", "style": "question",
+    assert chosen["content"].publish["titles"]["chosen"] == {"id": "t1", "style": "question",
                                                                  "text": "Should You Always Switch? 100 Doors Say Yes"}
 
     answering(monkeypatch, {**KIT, "[[ ## what_it_covers ## ]]": {"post": "Another post, written again for the "
@@ -87,13 +87,13 @@ def test_the_kit_is_made_chosen_written_again_and_edited_each_as_a_version(page,
     app.button(key="nv_publish_post").click().run()
     settle(app, settings)
     again = drafts.get(settings, project)
-    assert again["version"] == version + 2 and again["content"]["publish"]["post"]["text"].startswith("Another post")
-    assert again["content"]["publish"]["titles"] == chosen["content"]["publish"]["titles"], "the other parts are kept"
+    assert again["version"] == version + 2 and again["content"].publish["post"]["text"].startswith("Another post")
+    assert again["content"].publish["titles"] == chosen["content"].publish["titles"], "the other parts are kept"
 
     app.text_area(key=f"nv_post_text_{again['version']}").input("My own post: a hundred doors, one car.").run()
     app.button(key=f"nv_post_save_{again['version']}").click().run()
     edited = drafts.get(settings, project)
-    assert edited["version"] == version + 3 and edited["content"]["publish"]["post"]["text"] == \
+    assert edited["version"] == version + 3 and edited["content"].publish["post"]["text"] == \
         "My own post: a hundred doors, one car."
 
     content = drafts.edit_section(edited["content"], "s1", "A new first section: the script changed.")

@@ -221,7 +221,7 @@ def test_two_browser_sessions_save_edits_of_the_same_draft(sample_settings: Sett
     assert {v["parent_version"] for v in history[:2]} == {1}, "both edits were made on v1"
     assert sorted(edits) == ["edited Part 1", "edited Part 2"]
     for n in (1, 2):
-        sections = {sec["id"]: [x["text"] for x in sec["sentences"]] for sec in edits[f"edited Part {n}"]["sections"]}
+        sections = {sec.id: [x.text for x in sec.sentences] for sec in edits[f"edited Part {n}"].sections}
         other = 3 - n
         assert sections[f"s{n}"] == [f"Session {n} rewrote part {n}."]
         assert sections[f"s{other}"] == [f"Original sentence of part {other}."]

@@ -49,7 +49,7 @@ def test_search_write_and_save_a_hook_as_a_new_version(sample_settings, session,
     assert result["tools"] == ["search_corpus", "write_hook", "save_hook"] and result["errors"] == 0
     assert result["wrote"] == ["draft v1"]
     saved = drafts.get(sample_settings, session["project_id"])
-    assert saved["version"] == 1 and saved["step"] == "assistant" and saved["content"]["hook"]["text"] == HOOK
+    assert saved["version"] == 1 and saved["step"] == "assistant" and saved["content"].hook.text == HOOK
 
     stored = chat.messages(sample_settings, session["id"])
     assert [m["role"] for m in stored] == ["assistant", "user", "tool", "tool", "tool", "assistant"]
@@ -157,7 +157,7 @@ def test_with_the_embedded_model_an_obvious_request_goes_to_its_tool_by_meaning(
 
     result = turn(sample_settings, session["id"], f"Save this as my hook: {HOOK}")["result"]
     assert result["tools"] == ["save_hook"] and result["wrote"] == ["draft v1"]
-    assert drafts.get(sample_settings, session["project_id"])["content"]["hook"]["text"] == HOOK
+    assert drafts.get(sample_settings, session["project_id"])["content"].hook.text == HOOK
     assert len(lm.history) == 4, "two turns, each one step (finish) and the reply"
 
 

@@ -85,8 +85,8 @@ def test_demo_runs_the_main_job_end_to_end(data_dir, settings) -> None:
         # the publish kit, a child job: one version per part, every part there or said to be missing
         assert children.count("publish") == 1 and demo["result"]["publish"]["versions"] == [5, 6, 7, 8]
         published = drafts.get(settings, drafted["project"])
-        assert published["version"] == 8 and set(published["content"]["publish"]) == set(PARTS)
-        description = published["content"]["publish"]["description"]
+        assert published["version"] == 8 and set(published["content"].publish) == set(PARTS)
+        description = published["content"].publish["description"]
         assert description["duration_s"] == pytest.approx(runtime(published["content"]), abs=0.1)
         if description["chapters"]:
             assert sum(c["duration_s"] for c in description["chapters"]) == pytest.approx(description["duration_s"],

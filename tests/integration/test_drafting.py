@@ -67,7 +67,7 @@ def step(settings, project: str, name: str, **params) -> dict:
 
 def test_each_step_is_a_new_version_with_its_provenance(sample_settings, project) -> None:
     v1 = step(sample_settings, project, "outline")
-    c = v1["content"]
+    c = v1["content"].model_dump()
     assert v1["version"] == 1 and v1["step"] == "outline" and v1["parent_version"] is None
     assert c["framework"]["id"] == "misconception-first"
     assert [s["title"] for s in c["outline"][:2]] == ["The tempting answer", "A hundred doors"]
@@ -76,22 +76,22 @@ def test_each_step_is_a_new_version_with_its_provenance(sample_settings, project
     assert v1["prompt_versions"]["outline"]["version"] == "v1" and v1["pipeline_tag"] == "stable"
 
     v2 = step(sample_settings, project, "hooks")
-    hooks = v2["content"]["hooks"]
+    hooks = v2["content"].model_dump()["hooks"]
     assert v2["parent_version"] == 1 and len(hooks) == 4
     assert {h["style"] for h in hooks} == {"question", "surprising fact", "story", "stakes"}
     assert all(h["voice"] is None and "Too short to judge" in h["voice_note"] for h in hooks)
     assert [h["score"] for h in hooks] == sorted((h["score"] for h in hooks), reverse=True)
-    assert v2["content"]["hook"]["id"] == hooks[0]["id"]
+    assert v2["content"].hook.id == hooks[0]["id"]
 
     v3 = step(sample_settings, project, "script")
-    sections = v3["content"]["sections"]
+    sections = v3["content"].model_dump()["sections"]
     assert len(sections) == 5 and sections[0]["sentences"][0]["text"] == "Switching wins two times out of three."
     cited = sections[0]["sentences"][0]["cites"]
     assert cited and cited[0]["uri"].endswith("monty-hall-notes.md")
     assert sections[0]["sentences"][1]["cites"] == []
 
     v4 = step(sample_settings, project, "checks")
-    checks = v4["content"]["checks"]
+    checks = v4["content"].checks
     assert set(checks) >= {"coherence", "simplification", "safety", "voice", "counts"}
     assert 0 <= checks["voice"]["fidelity"] <= 1 and checks["voice"]["profile_z"] is not None
     assert [v["version"] for v in drafts.versions(sample_settings, project)] == [4, 3, 2, 1]
@@ -107,10 +107,10 @@ def test_rerunning_a_step_keeps_every_edit(sample_settings, project) -> None:
     assert v5["version"] == 5 and v5["parent_version"] == 4
     # the edit is still there in the edited version and carried into the re-run's version
     for version in (4, 5):
-        texts = [s["text"] for s in drafts.get(sample_settings, project, version)["content"]["sections"][0]["sentences"]]
+        texts = [s.text for s in drafts.get(sample_settings, project, version)["content"].sections[0].sentences]
         assert texts == ["Switching wins two times out of three.", "My own new line!"]
-    kept = drafts.get(sample_settings, project, 4)["content"]["sections"][0]["sentences"][0]
-    assert kept["cites"], "an unchanged sentence keeps its citation"
+    kept = drafts.get(sample_settings, project, 4)["content"].sections[0].sentences[0]
+    assert kept.cites, "an unchanged sentence keeps its citation"
     assert "+My own new line!" in drafts.diff(sample_settings, project, 3, 4)
 
     restored = drafts.restore(sample_settings, project, 3)
@@ -122,9 +122,9 @@ def test_rerunning_a_step_keeps_every_edit(sample_settings, project) -> None:
 def test_choosing_and_editing_a_hook(sample_settings, project) -> None:
     step(sample_settings, project, "outline")
     content = step(sample_settings, project, "hooks")["content"]
-    other = content["hooks"][-1]
-    chosen = choose_hook(content, other["id"], "My own opening line.")
-    assert chosen["hook"] == {"id": other["id"], "style": other["style"], "text": "My own opening line."}
+    other = content.hooks[-1]
+    chosen = choose_hook(content, other.id, "My own opening line.")
+    assert chosen.hook.model_dump() == {"id": other.id, "style": other.style, "text": "My own opening line."}
     with pytest.raises(ScriptwrightError, match="no hook 'h9'"):
         choose_hook(content, "h9")
 
@@ -158,8 +158,8 @@ def test_the_whole_pipeline_as_one_job(sample_settings, scripted) -> None:
     assert job["result"]["versions"] == [1, 2, 3, 4]
     assert set(job["prompt_versions"]) >= {"research_notes", "outline", "hook", "script_section"}
     final = drafts.get(sample_settings, job["result"]["project"])
-    assert final["content"]["target_words"] == int(3 * final["content"]["wpm"])
-    assert final["content"]["checks"] and final["cost_usd"] == 0.0
+    assert final["content"].target_words == int(3 * final["content"].wpm)
+    assert final["content"].checks and final["cost_usd"] == 0.0
 
 
 def test_an_unknown_framework_falls_back_by_similarity(sample_settings, project, monkeypatch) -> None:
@@ -167,9 +167,9 @@ def test_an_unknown_framework_falls_back_by_similarity(sample_settings, project,
     monkeypatch.setattr(lm_module, "lm_for_role",
                         lambda settings, role: dspy.utils.DummyLM(answers, adapter=dspy.JSONAdapter()))
     c = step(sample_settings, project, "outline")["content"]
-    assert c["framework"]["id"]
+    assert c.framework.id
     # the model's reason was for a framework not taken: not quoted (the wizard showed "… framework). [Monty Hall …],")
-    assert c["framework"]["why"] == "Chosen by similarity to the idea (the model named 'no-such-framework')."
+    assert c.framework.why == "Chosen by similarity to the idea (the model named 'no-such-framework')."
 
 
 def test_script_needs_an_outline(sample_settings, project) -> None:
@@ -182,9 +182,9 @@ def test_hooks_long_enough_are_scored_for_voice(sample_settings, project, monkey
     answers = {**ANSWERS, "[[ ## style ## ]]": LONG_HOOK}
     monkeypatch.setattr(lm_module, "lm_for_role",
                         lambda settings, role: dspy.utils.DummyLM(answers, adapter=dspy.JSONAdapter()))
-    hooks = step(sample_settings, project, "hooks")["content"]["hooks"]
-    assert all(0 <= h["voice"] <= 1 and h["voice_note"] is None for h in hooks)
-    assert all(h["score"] == pytest.approx(((13 / 3 - 1) / 4 + h["voice"]) / 2, abs=1e-3) for h in hooks)
+    hooks = step(sample_settings, project, "hooks")["content"].hooks
+    assert all(0 <= h.voice <= 1 and h.voice_note is None for h in hooks)
+    assert all(h.score == pytest.approx(((13 / 3 - 1) / 4 + h.voice) / 2, abs=1e-3) for h in hooks)
 
 
 def test_a_sentence_that_restates_a_note_keeps_its_citation() -> None:
@@ -228,8 +228,8 @@ def test_sections_that_come_back_empty_are_retried_once_then_make_the_job_partia
     assert job["message"] == message, "the job's own message is the warning, not 'Done'"
 
     saved = drafts.get(sample_settings, project)
-    assert saved["note"] == "script generated with gaps" and saved["content"]["problems"]["script"] == [message]
-    sections = saved["content"]["sections"]
+    assert saved["note"] == "script generated with gaps" and saved["content"].problems["script"] == [message]
+    sections = saved["content"].model_dump()["sections"]
     assert [len(s["sentences"]) for s in sections] == [2, 0, 0, 0, 0], "what was written is kept"
     assert draft_states(saved["content"])["sections"] == PARTIAL
 
@@ -269,16 +269,16 @@ def test_an_outline_of_one_repeated_word_gives_way_to_the_framework_beats(sample
     assert jobs.is_partial(job), job
     assert sum(1 for h in lm.history if "[[ ## frameworks ## ]]" in str(h["messages"][-1]["content"])) == 2
     content = drafts.get(sample_settings, project)["content"]
-    framework = next(f for f in load_frameworks(sample_settings) if f.id == content["framework"]["id"])
-    assert [s["title"] for s in content["outline"]] == [b.title for b in framework.beats]
-    assert content["framework"]["why"] == "Chosen by similarity to the idea (the model named no listed framework)."
+    framework = next(f for f in load_frameworks(sample_settings) if f.id == content.framework.id)
+    assert [s.title for s in content.outline] == [b.title for b in framework.beats]
+    assert content.framework.why == "Chosen by similarity to the idea (the model named no listed framework)."
     assert job["result"]["problems"] == [
         f"Outline: the section plans from dummy were unusable (every beat was “beach”); the {framework.name} "
         "framework's own beats stand in for them. Edit them, write the outline again, or set a stronger model "
         "(SCRIPTWRIGHT_LM, shown on the Settings page)."]
     assert draft_states(content)["outline"] == PARTIAL
     edited = drafts.edit_outline(content, [{"title": "Doors", "goal": "See it", "beats": "one; two"}])
-    assert edited["outline"][0]["beats"] == ["one", "two"] and draft_states(edited)["outline"] == DONE
+    assert edited.outline[0].beats == ["one", "two"] and draft_states(edited)["outline"] == DONE
 
 
 def test_hooks_that_come_back_empty_are_left_out(sample_settings, project, monkeypatch) -> None:
@@ -290,7 +290,7 @@ def test_hooks_that_come_back_empty_are_left_out(sample_settings, project, monke
         "Hooks: 3 of 4 from dummy were unusable (surprising fact, story, stakes: empty or under 8 words). Write hooks "
         "again")
     content = drafts.get(sample_settings, project)["content"]
-    assert [h["style"] for h in content["hooks"]] == ["question"] and content["hook"]["text"] == HOOK["hook"]
+    assert [h.style for h in content.hooks] == ["question"] and content.hook.text == HOOK["hook"]
     assert draft_states(content)["hooks"] == PARTIAL
     assert draft_states(choose_hook(content, "h1"))["hooks"] == DONE, "the creator's choice settles the step"
 
@@ -298,7 +298,7 @@ def test_hooks_that_come_back_empty_are_left_out(sample_settings, project, monke
     job = jobs.submit_and_run(sample_settings, "draft-hooks", {"project": project})
     assert "Hooks: 4 of 4 from dummy were unusable" in job["message"]
     again = drafts.get(sample_settings, project)["content"]
-    assert again["hooks"] == content["hooks"] and again["hook"] == content["hook"], "nothing usable replaces nothing"
+    assert again.hooks == content.hooks and again.hook == content.hook, "nothing usable replaces nothing"
 
 
 def test_the_cli_refuses_to_export_an_empty_script_and_names_missing_sections(settings, data_dir) -> None:
@@ -359,8 +359,8 @@ def test_an_outline_about_something_else_or_its_own_prompt_gives_way_to_the_fram
     assert jobs.is_partial(job), job
     assert calls_with(lm, "[[ ## frameworks ## ]]") == 2, "asked once more, past the cache"
     content = drafts.get(sample_settings, project)["content"]
-    assert content["framework"]["id"] == "misconception-first"
-    assert [s["title"] for s in content["outline"]] == ["The common belief", "Where it breaks", "The better model",
+    assert content.framework.id == "misconception-first"
+    assert [s.title for s in content.outline] == ["The common belief", "Where it breaks", "The better model",
                                                        "Why the myth persists", "Takeaway"]
     [message] = job["result"]["problems"]
     assert message.startswith(f"Outline: the section plans from dummy were unusable ({reason}")
@@ -379,7 +379,7 @@ def test_a_hook_about_something_else_or_its_own_prompt_is_retried_then_left_out(
     assert jobs.is_partial(job), job
     assert calls_with(lm, "[[ ## style ## ]]") == 1 + 3 * 2, "each unusable hook is asked once more"
     content = drafts.get(sample_settings, project)["content"]
-    assert [h["style"] for h in content["hooks"]] == ["question"]
+    assert [h.style for h in content.hooks] == ["question"]
     [message] = job["result"]["problems"]
     assert message.startswith("Hooks: 3 of 4 from dummy were unusable (")
     assert reason in message and "surprising fact" in message and "Write hooks again" in message
@@ -403,8 +403,8 @@ def test_a_section_about_something_else_or_its_own_prompt_is_retried_then_set_as
     job = jobs.submit_and_run(sample_settings, "draft-script", {"project": project})
     assert jobs.is_partial(job), job
     assert script_calls(lm) == 1 + 4 * 2, "each off-task section is asked once more, past the cache"
-    sections = drafts.get(sample_settings, project)["content"]["sections"]
-    assert [len(s["sentences"]) for s in sections] == [2, 0, 0, 0, 0], "what was off task is not kept"
+    sections = drafts.get(sample_settings, project)["content"].sections
+    assert [len(s.sentences) for s in sections] == [2, 0, 0, 0, 0], "what was off task is not kept"
     empty, aside = job["result"]["problems"]
     assert empty.startswith("Script: 4 of 5 sections came back empty from dummy (A hundred doors, ")
     assert aside.startswith("Script: what dummy wrote for A hundred doors (") and reason in aside

@@ -15,6 +15,7 @@ import pytest
 
 from pipelines import evals, jobs
 from pipelines import lm as lm_module
+from pipelines.drafting.content import Draft
 from pipelines.errors import ScriptwrightError
 from pipelines.lm_context import current_job_id
 
@@ -231,10 +232,10 @@ def test_the_wizard_writes_sections_with_the_creators_compiled_program(sample_se
     pid = projects.ensure_project(sample_settings, "pip-halloran", IDEA)["id"]
     assert jobs.submit_and_run(sample_settings, "research", {"project": pid, "sources": [str(SOURCE)]})[
         "status"] == "succeeded"
-    outline = wizard_step(sample_settings, pid, "outline", tag="tuned")["content"]["outline"]
+    outline = wizard_step(sample_settings, pid, "outline", tag="tuned")["content"].model_dump()["outline"]
     # no compiled program yet: the section writer, and the record says why
     plain = wizard_step(sample_settings, pid, "script", tag="tuned")
-    assert plain["content"]["sections"][0]["sentences"][0]["text"] == SECTION["sentences"][0]["text"]
+    assert plain["content"].sections[0].sentences[0].text == SECTION["sentences"][0]["text"]
     assert plain["prompt_versions"]["script_writer"]["compiled"] is None
     assert "pip-halloran has no compiled:latest script program" in plain["prompt_versions"]["script_writer"]["note"]
 
@@ -244,7 +245,7 @@ def test_the_wizard_writes_sections_with_the_creators_compiled_program(sample_se
     assert tuned["pipeline_tag"] == "tuned"
     assert tuned["prompt_versions"]["script_writer"]["compiled"] == {"id": r["compiled_id"], "version": 1,
                                                                      "path": r["path"]}
-    first = tuned["content"]["sections"][0]
+    first = tuned["content"].model_dump()["sections"][0]
     assert [s["text"] for s in first["sentences"]] == [RESTATED, UNSOURCED]
     assert first["sentences"][0]["cites"] and first["sentences"][0]["cites"][0]["uri"].endswith("monty-hall-notes.md")
     assert first["sentences"][1]["cites"] == []
@@ -256,7 +257,7 @@ def test_the_wizard_writes_sections_with_the_creators_compiled_program(sample_se
     assert len(calls[0]) > 2, "the compiled program's demos come before the question"
     # the same project on the stable tag keeps the section writer
     stable = wizard_step(sample_settings, pid, "script")
-    assert stable["content"]["sections"][0]["sentences"][0]["text"] == SECTION["sentences"][0]["text"]
+    assert stable["content"].sections[0].sentences[0].text == SECTION["sentences"][0]["text"]
     assert "script_writer" not in stable["prompt_versions"]
 
 
@@ -355,7 +356,7 @@ def rated_draft(settings) -> str:
     drafts.add_feedback(settings, pid, v1, "section", "s2", -1, "Not how I'd say it")
     drafts.add_feedback(settings, pid, v1, "section", "s3", -1, "Meh")
     drafts.add_feedback(settings, pid, v1, "hook", "hook", 1, "")
-    drafts.save_edit(settings, pid, v1, drafts.edit_section(content, "s2", REWRITE), "edited s2")
+    drafts.save_edit(settings, pid, v1, drafts.edit_section(Draft.model_validate(content), "s2", REWRITE), "edited s2")
     return pid
 
 

@@ -109,7 +109,7 @@ def test_a_failing_provider_fails_the_step_in_one_line_and_keeps_what_was_stored
     again = submit(workspace, "draft-hooks", project=project)
     assert again["status"] == "succeeded", again["error"]
     assert [v["version"] for v in drafts.versions(workspace, project)] == [2, 1]
-    assert drafts.get(workspace, project, 2)["content"]["hook"]["text"] == ANSWERS["[[ ## style ## ]]"]["hook"]
+    assert drafts.get(workspace, project, 2)["content"].hook.text == ANSWERS["[[ ## style ## ]]"]["hook"]
 
 
 def test_the_ledger_keeps_the_providers_own_counts_and_never_the_key(workspace, provider) -> None:

@@ -127,7 +127,7 @@ def test_the_kit_is_made_part_by_part_as_new_versions(drafted, monkeypatch) -> N
     assert row["step"] == "publish" and row["parent_version"] == 6 and row["note"] == "publish post generated"
     assert set(row["prompt_versions"]) >= {"title", "description", "short", "community_post"}
     content = row["content"]
-    kit = content["publish"]
+    kit = content.publish
     assert stale_parts(content) == []
 
     titles = kit["titles"]
@@ -145,8 +145,8 @@ def test_the_kit_is_made_part_by_part_as_new_versions(drafted, monkeypatch) -> N
     description = kit["description"]
     pip = corpus.get_creator(settings, "pip-halloran")
     wpm, _ = creator_pace(settings, pip["id"], pip["slug"])
-    words = len(content["hook"]["text"].split()) + sum(len(s["text"].split()) for sec in content["sections"]
-                                                      for s in sec["sentences"])
+    words = len(content.hook.text.split()) + sum(len(s.text.split()) for sec in content.sections
+                                                for s in sec.sentences)
     assert description["wpm"] == wpm
     assert description["duration_s"] == pytest.approx(words / wpm * 60, abs=0.1)
     chapters = description["chapters"]
@@ -173,7 +173,7 @@ def test_the_kit_is_made_part_by_part_as_new_versions(drafted, monkeypatch) -> N
 
     other = titles["candidates"][0]
     picked = choose_title(content, other["id"], "  My own   title ")
-    assert picked["publish"]["titles"]["chosen"] == {"id": other["id"], "style": other["style"], "text": "My own title"}
+    assert picked.publish["titles"]["chosen"] == {"id": other["id"], "style": other["style"], "text": "My own title"}
     with pytest.raises(ScriptwrightError, match="no title 't9'"):
         choose_title(content, "t9")
     with pytest.raises(ScriptwrightError, match="1 to 100 characters; this one has 101"):
@@ -192,10 +192,10 @@ def test_feedback_on_a_kit_part_is_an_example_of_its_program(drafted, monkeypatc
         drafts.add_feedback(settings, project, version, "publish", "thumbnail", 1)
     title, post = drafts.feedback_examples(settings, project)
     assert (title["program"], title["target"], title["rating"]) == ("title", "titles", 1)
-    assert title["output"] == title["reference"] == content["publish"]["titles"]["chosen"]["text"]
+    assert title["output"] == title["reference"] == content.publish["titles"]["chosen"]["text"]
     assert title["inputs"]["idea"] == IDEA and "Switching wins the car" in title["inputs"]["script"]
     assert (post["program"], post["output"], post["reference"]) == ("community_post",
-                                                                    content["publish"]["post"]["text"], None)
+                                                                    content.publish["post"]["text"], None)
 
 
 def test_writing_one_part_again_keeps_the_others_and_the_older_version(drafted, monkeypatch) -> None:
@@ -209,10 +209,10 @@ def test_writing_one_part_again_keeps_the_others_and_the_older_version(drafted, 
     assert job["result"]["versions"] == [before["version"] + 1]
     after = drafts.get(settings, project)
     assert after["parent_version"] == before["version"]
-    assert after["content"]["publish"]["post"]["text"].startswith("A second take")
+    assert after["content"].publish["post"]["text"].startswith("A second take")
     for part in ("titles", "description", "short"):
-        assert after["content"]["publish"][part] == before["content"]["publish"][part]
-    assert drafts.get(settings, project, before["version"])["content"]["publish"]["post"]["text"] \
+        assert after["content"].publish[part] == before["content"].publish[part]
+    assert drafts.get(settings, project, before["version"])["content"].publish["post"]["text"] \
         .startswith("New video!")
 
     edited = drafts.edit_section(after["content"], "s1", "A brand new first section that changes the script.")
@@ -239,14 +239,14 @@ def test_unusable_answers_are_reported_and_the_deterministic_parts_still_right(d
     assert "was not about the video" in problems[3] and "set a stronger model" in problems[3]
 
     content = drafts.get(settings, project)["content"]
-    kit = content["publish"]
+    kit = content.publish
     assert [t["text"] for t in kit["titles"]["candidates"]] == ["Monty Hall"]
     assert kit["description"]["summary"] == ""
     assert len(kit["description"]["chapters"]) >= 3 and kit["description"]["footer"]
     assert kit["short"]["hook"] is None and not kit["short"]["tightened"]
     assert kit["short"]["text"] == kit["short"]["passage"]["text"] and kit["short"]["seconds"] <= SHORT_MAX_S
     assert kit["post"]["text"] == ""
-    assert content["problems"]["publish.post"] == [problems[3]]
+    assert content.problems["publish.post"] == [problems[3]]
     assert description_text(kit["description"]).startswith("0:00 ")
 
 
@@ -276,7 +276,7 @@ def test_the_cli_exports_the_current_kit_without_writing_anything_new(drafted, m
     assert out.returncode == 0, out.stderr
     assert "Should You Always Switch Doors?" in out.stdout and "Community post" in out.stdout
     written = (tmp_path / "kit" / "description.txt").read_text(encoding="utf-8")
-    assert written == description_text(drafts.get(settings, project)["content"]["publish"]["description"])
+    assert written == description_text(drafts.get(settings, project)["content"].publish["description"])
     assert drafts.get(settings, project)["version"] == version
 
 
@@ -317,7 +317,7 @@ def test_the_embedded_model_writes_a_description_or_says_it_could_not(drafted, m
     monkeypatch.setattr(lm_module, "lm_for_role", EMBEDDED)
     job = publish(settings, project, "description")
     content = drafts.get(settings, project)["content"]
-    description = content["publish"]["description"]
+    description = content.publish["description"]
     assert description["lm"] == "local/smollm2"
     if jobs.is_partial(job):
         assert job["result"]["problems"][0].startswith("Description: the summary from local/smollm2 was empty")
