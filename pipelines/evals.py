@@ -35,7 +35,6 @@ from pipelines.compare import compare_scores
 from pipelines.embed import embed
 from pipelines.errors import ScriptwrightError
 from pipelines.evidence.injection import redact
-from pipelines.evidence.sources import split_sentences
 from pipelines.job_params import EvalRunParams, OptimizeParams
 from pipelines.jobs import JobContext, job_kind
 from pipelines.metrics import HookMetric, OutlineMetric, ScriptMetric, TitleMetric
@@ -43,6 +42,7 @@ from pipelines.programs import registry
 from pipelines.prompts import PromptService
 from pipelines.settings import Settings
 from pipelines.store.duckdb import connect, rows, transaction
+from pipelines.text import split_sentences
 from pipelines.voice.documents import load_documents
 
 PASSAGE_WORDS = 220

@@ -22,7 +22,7 @@ import numpy as np
 from pipelines.embed import embed
 from pipelines.errors import ScriptwrightError
 from pipelines.evidence.numbers import numbers
-from pipelines.evidence.sources import split_sentences
+from pipelines.text import split_sentences
 from pipelines.usable import longest_shared_run, usable_text
 from pipelines.voice.features import text_features, words
 

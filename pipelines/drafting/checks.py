@@ -3,7 +3,7 @@
 Deterministic rules over the draft's sentences (no LM). Every finding has one shape:
 {check, kind, severity (info|warn|high), section ("hook", a section id or None), sentence
 (index within that section, or None), text (the sentence), message, fix ({find, replace} or None)}.
-The hook's sentences are those of `split_sentences(draft.hook.text)`.
+The hook's sentences are those of `pipelines.text.split_sentences(draft.hook.text)`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import numpy as np
 from pipelines.drafting.content import Draft, Section
 from pipelines.embed import embed
 from pipelines.errors import ScriptwrightError
-from pipelines.evidence.sources import split_sentences
+from pipelines.text import split_sentences
 from pipelines.voice.features import ENGLISH_FUNCTION_WORDS, syllables, text_features, word_spans, words
 
 # Cosine of the mean sentence vectors of two adjacent sections (MiniLM). Measured on 3-sentence

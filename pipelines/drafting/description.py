@@ -8,7 +8,7 @@ from collections import Counter
 from typing import Any
 
 from pipelines.drafting.chapters import chapter_lines, chapter_problems, fix_chapters, one_line
-from pipelines.evidence.sources import split_sentences
+from pipelines.text import split_sentences
 
 TITLE_MAX = 100
 DESCRIPTION_MAX = 5000

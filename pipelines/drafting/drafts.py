@@ -21,7 +21,7 @@ import duckdb
 
 from pipelines.drafting.content import Draft, Hook, Sentence
 from pipelines.errors import ScriptwrightError
-from pipelines.evidence.sources import split_sentences
+from pipelines.text import split_sentences
 from pipelines.settings import Settings
 from pipelines.store.duckdb import connect, rows, transaction
 

@@ -19,7 +19,7 @@ from pipelines.drafting.content import Draft
 from pipelines.drafting.description import NOTHING_TO_PASTE, description_text
 from pipelines.drafting.kit import PART_NAMES, PARTS, part_text, stale_parts
 from pipelines.errors import ScriptwrightError
-from pipelines.evidence.sources import split_sentences
+from pipelines.text import split_sentences
 from pipelines.provenance import placeholder_line, placeholder_parts
 from pipelines.settings import Settings
 from pipelines.usable import empty_sections, has_script, written

@@ -28,13 +28,14 @@ from pipelines.drafting.shorts import SHORT_MAX_S, max_short_words, pick_passage
 from pipelines.drafting.steps import creator_pace, voice_brief
 from pipelines.drafting.titles import PAST_TITLES, TITLE_STYLES, closeness, title_inputs, titled
 from pipelines.errors import ScriptwrightError
-from pipelines.evidence.sources import best_match, list_sources, split_sentences
+from pipelines.evidence.sources import best_match, list_sources
 from pipelines.job_params import PublishParams
 from pipelines.jobs import JobContext, job_kind, partial
 from pipelines.metrics import title_range, title_words
 from pipelines.programs.publish import TitleWriter
 from pipelines.settings import Settings
 from pipelines.store.duckdb import connect
+from pipelines.text import split_sentences
 from pipelines.usable import SET_A_MODEL, all_same, usable_text
 
 # the prompt steps each part uses

@@ -18,7 +18,7 @@ from pipelines.drafting.openings import numbered
 from pipelines.embed import embed
 from pipelines.evals import key_points
 from pipelines.evidence.injection import redact
-from pipelines.evidence.sources import split_sentences
+from pipelines.text import split_sentences
 from pipelines.settings import Settings
 from pipelines.store.duckdb import connect, rows
 

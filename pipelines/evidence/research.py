@@ -19,13 +19,14 @@ from pipelines.errors import ScriptwrightError
 from pipelines.evidence import projects
 from pipelines.evidence.injection import find_instructions
 from pipelines.evidence.search import web_search
-from pipelines.evidence.sources import (add_sources, best_match, cited_ids, list_sources, passages_block, search_sources,
-                                        split_sentences)
+from pipelines.evidence.sources import (add_sources, best_match, cited_ids, list_sources, passages_block,
+                                        search_sources)
 from pipelines.job_params import ResearchParams
 from pipelines.jobs import JobContext, job_kind, partial
 from pipelines.programs.evidence import NoteWriter
 from pipelines.programs.registry import step as registered
 from pipelines.settings import Settings
+from pipelines.text import split_sentences
 from pipelines.usable import SET_A_MODEL, usable_items, usable_text
 
 N_PASSAGES = 8

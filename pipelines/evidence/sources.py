@@ -23,10 +23,10 @@ from pipelines.evidence.injection import find_instructions, redact
 from pipelines.settings import Settings
 from pipelines.store.duckdb import connect, rows, transaction
 from pipelines.store.vectors import SOURCE_CHUNKS, VectorStore
+from pipelines.text import split_sentences
 
 MAX_WORDS = 120
 MIN_WORDS = 30
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
 def chunk_text(text: str, max_words: int = MAX_WORDS, min_words: int = MIN_WORDS) -> list[str]:
@@ -39,7 +39,7 @@ def chunk_text(text: str, max_words: int = MAX_WORDS, min_words: int = MIN_WORDS
             pieces.append(para)
             continue
         current: list[str] = []
-        for sentence in _SENTENCE.split(para):
+        for sentence in split_sentences(para):
             words = sentence.split()
             # text without sentence ends (a PDF table, unpunctuated captions) is cut every max_words words
             for part in ([" ".join(words[i:i + max_words]) for i in range(0, len(words), max_words)]
@@ -186,10 +186,6 @@ def cited_ids(cites: list[str], n: int, label: str = "P") -> list[int]:
         if m and 1 <= int(m.group(1)) <= n and int(m.group(1)) - 1 not in out:
             out.append(int(m.group(1)) - 1)
     return out
-
-
-def split_sentences(text: str) -> list[str]:
-    return [s.strip() for line in text.splitlines() for s in _SENTENCE.split(line) if s.strip()]
 
 
 def best_match(text: str, candidates: list[str]) -> tuple[int, float]:

