@@ -13,6 +13,7 @@ from pipelines import corpus, jobs
 from pipelines.errors import ScriptwrightError
 from pipelines.job_params import DemoParams, NoParams
 from pipelines.jobs import JobContext, job_kind, partial
+from pipelines.lm import lm_for_role, user_facing_lm_errors
 from pipelines.settings import Settings
 
 
@@ -99,7 +100,6 @@ def run_demo(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     from pipelines.drafting import drafts
     from pipelines.drafting.steps import run_draft
     from pipelines.usable import has_script
-    from pipelines.lm import lm_for_role, user_facing_lm_errors
     from pipelines.programs.channel_summary import summarize_channel
 
     settings = ctx.settings

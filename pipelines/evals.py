@@ -37,6 +37,7 @@ from pipelines.errors import ScriptwrightError
 from pipelines.evidence.injection import redact
 from pipelines.job_params import EvalRunParams, OptimizeParams
 from pipelines.jobs import JobContext, job_kind
+from pipelines.lm import lm_for_role
 from pipelines.metrics import HookMetric, OutlineMetric, ScriptMetric, TitleMetric
 from pipelines.programs import registry
 from pipelines.prompts import PromptService
@@ -346,8 +347,6 @@ def shown_output(program: str, pred: dspy.Prediction) -> str:
 def _program_results(ctx: JobContext, eval_set: dict[str, Any], variant: str,
                      split: str) -> tuple[list, dict, str | None, str, str]:
     """A compilable program on one split: (results, prompt versions, compiled id, LM, metric id)."""
-    from pipelines.lm import lm_for_role
-
     settings, program, creator = ctx.settings, eval_set["program"], eval_set["creator"]
     step = registry.program(program)
     module, prompt_versions, compiled_id = load_variant(settings, program, creator, variant)
@@ -372,7 +371,6 @@ def _assistant_results(ctx: JobContext, eval_set: dict[str, Any], variant: str, 
     """The assistant on its tasks, in the creator's scratch project: tool use and outcome per task."""
     from pipelines.assistant import agent
     from pipelines.assistant.tasks import eval_project, run_task
-    from pipelines.lm import lm_for_role
 
     settings, creator = ctx.settings, eval_set["creator"]
     if variant.startswith("compiled:"):
@@ -526,7 +524,6 @@ def optimizer_for(name: str, metric: Metric, budget: int, settings: Settings):
                                     "Scriptwright's environment, or choose another optimizer.") from exc
         return MIPROv2(metric=metric, auto="light", max_bootstrapped_demos=2, max_labeled_demos=2)
     if name == "gepa":
-        from pipelines.lm import lm_for_role
         from pipelines.metrics import gepa_metric
 
         return dspy.GEPA(metric=gepa_metric(metric), max_metric_calls=budget * 10,
@@ -570,8 +567,6 @@ def failed_examples_as_items(ctx: JobContext) -> Iterator[None]:
 @job_kind("optimize", OptimizeParams)
 def run_optimize(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """Compile the program on the train split, score it on dev, save it with its metadata."""
-    from pipelines.lm import lm_for_role
-
     settings = ctx.settings
     program, creator = params.get("program", "script"), params["creator"]
     name, budget, tag = params.get("optimizer", "bootstrap"), int(params.get("budget") or 4), params.get("tag") or settings.pipeline_tag

@@ -8,6 +8,7 @@ A role's model (`SCRIPTWRIGHT_LM`, `SCRIPTWRIGHT_LM_<ROLE>`) is one of:
 A local model runs as a DSPy engine with the signature's JSON schema enforced as a grammar (so even a
 tiny model returns parseable, bounded output) and the chat template from its own file.
 Every call lands in `lm_calls` with tokens, cost, latency and whether the cache answered.
+Tests (and anything else that must not call a model) hand in their own LMs with `scripted_lms`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -342,8 +343,43 @@ def _configure_cache(directory: str) -> None:
     dspy.configure_cache(enable_disk_cache=True, enable_memory_cache=True, disk_cache_dir=directory)
 
 
-def lm_for_role(settings: Settings, role: str) -> LedgerLM:
-    """The LM a role uses, recording every call in the ledger."""
+ScriptedLMs = dspy.BaseLM | Mapping[str, dspy.BaseLM] | Callable[[Settings, str], dspy.BaseLM | None]
+
+# process-wide, not a contextvar: jobs run in threads the job runner and the app start, and must see them
+_scripted: list[tuple[object, ScriptedLMs]] = []
+_scripted_lock = threading.Lock()
+
+
+@contextmanager
+def scripted_lms(lms: ScriptedLMs) -> Iterator[ScriptedLMs]:
+    """Make `lm_for_role` answer with these LMs, in every thread, until the block ends: one LM for every
+    role, a mapping of role to LM (the roles it leaves out resolve from the settings as usual), or a
+    function `(settings, role) -> LM` (None: as usual). The innermost block wins; leaving it brings back
+    the one around it."""
+    token = object()
+    with _scripted_lock:
+        _scripted.append((token, lms))
+    try:
+        yield lms
+    finally:
+        with _scripted_lock:
+            _scripted[:] = [entry for entry in _scripted if entry[0] is not token]
+
+
+def _scripted_for(settings: Settings, role: str) -> dspy.BaseLM | None:
+    with _scripted_lock:
+        lms = _scripted[-1][1] if _scripted else None
+    if lms is None or isinstance(lms, dspy.BaseLM):  # an LM is callable too: tell it apart first
+        return lms
+    if isinstance(lms, Mapping):
+        return lms.get(role)
+    return lms(settings, role)
+
+
+def lm_for_role(settings: Settings, role: str) -> dspy.BaseLM:
+    """The LM a role uses (a `LedgerLM`, recording every call in the ledger), unless `scripted_lms` gave one."""
+    if (scripted := _scripted_for(settings, role)) is not None:
+        return scripted
     import litellm
 
     model = settings.lm_for(role)
@@ -366,7 +402,7 @@ def lm_for_role(settings: Settings, role: str) -> LedgerLM:
     return LedgerLM(model, engine="litellm", api_base=api_base, timeout=settings.lm_timeout_s, **client, **common)
 
 
-def lms_by_role(settings: Settings) -> dict[str, LedgerLM]:
+def lms_by_role(settings: Settings) -> dict[str, dspy.BaseLM]:
     return {role: lm_for_role(settings, role) for role in ROLES}
 
 

@@ -1,19 +1,23 @@
-"""Every test gets its own data dir; DSPy settings are reset between tests."""
+"""Every test gets its own data dir; DSPy settings are reset between tests; `script_lm` scripts the LMs."""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import dspy
 import pytest
 
 from pipelines import workspace_env
+from pipelines.lm import ScriptedLMs, scripted_lms
 from pipelines.settings import Settings, get_settings
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_CORPORA = REPO.parent / "shared" / "corpora"
 SAMPLE = REPO / "data" / "sample"
+ScriptLM = Callable[[ScriptedLMs], ScriptedLMs]  # the `script_lm` fixture, for helpers that take it
 
 
 @pytest.fixture(autouse=True)
@@ -38,6 +42,14 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def reset_dspy():
     yield
     dspy.configure(lm=None, adapter=None)
+
+
+@pytest.fixture
+def script_lm() -> Iterator[ScriptLM]:
+    """`script_lm(lm)`, `script_lm({"writer": lm})` or `script_lm(fn)`: what `lm_for_role` answers with, in
+    every thread, until the test ends (see `scripted_lms`); a later call replaces the earlier. Returns its argument."""
+    with ExitStack() as stack:
+        yield lambda lms: stack.enter_context(scripted_lms(lms))
 
 
 @pytest.fixture

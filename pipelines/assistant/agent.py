@@ -26,6 +26,7 @@ from pipelines.errors import ScriptwrightError
 from pipelines.evidence.injection import redact
 from pipelines.job_params import ChatTurnParams
 from pipelines.jobs import JobContext, job_kind
+from pipelines.lm import lm_for_role, retry_unparsed, user_facing_lm_errors
 from pipelines.programs.assistant import NextAction, Reply, arguments_for
 from pipelines.settings import EMBEDDED_LM, Settings
 
@@ -132,16 +133,12 @@ class Assistant(dspy.Module):
         self.router = router
 
     def _typed_args(self, tool: dspy.Tool, model: str, **inputs: str) -> str:
-        from pipelines.lm import retry_unparsed, user_facing_lm_errors
-
         predictor = self.arguments[tool.name]
         with user_facing_lm_errors(f"Assistant ({tool.name} arguments)", model):
             given = retry_unparsed(predictor, tool=f"{tool.name}({', '.join(tool.args)}): {tool.desc}", **inputs)
         return json.dumps({name: given[name] for name in predictor.signature.output_fields}, default=str)
 
     def forward(self, context: str, history: str, message: str, on_call: OnCall | None = None) -> dspy.Prediction:
-        from pipelines.lm import retry_unparsed, user_facing_lm_errors
-
         model = getattr(dspy.settings.lm, "model", "the LM")
         tools = self.toolbox.tools()
         catalogue = self.toolbox.catalogue()
@@ -217,8 +214,6 @@ def send(settings: Settings, session_id: str, text: str, tag: str | None = None,
 @job_kind("chat-turn", ChatTurnParams)
 def run_turn(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """Answer the creator's message of one turn with the tools; every step lands in chat_messages."""
-    from pipelines.lm import lm_for_role
-
     settings = ctx.settings
     session = chat.get_session(settings, params["session"])
     turn = int(params["turn"])

@@ -17,6 +17,7 @@ from pipelines.evidence.injection import redact
 from pipelines.evidence.search import video_search
 from pipelines.job_params import IdeaParams
 from pipelines.jobs import JobContext, job_kind, partial
+from pipelines.lm import lm_for_role, predict
 from pipelines.settings import Settings
 from pipelines.usable import SET_A_MODEL, usable_items
 
@@ -101,8 +102,6 @@ def evidence_text(fit: dict[str, Any], wanted: dict[str, Any], rivals: dict[str,
 @job_kind("idea-validate", IdeaParams)
 def run_idea_validation(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """Measure fit, demand and competition, ask for a verdict, and store it on the project."""
-    from pipelines.lm import lm_for_role, predict
-
     settings = ctx.settings
     idea = params["idea"].strip()
     project = projects.ensure_project(settings, params["creator"], params.get("title") or idea, idea)

@@ -23,6 +23,7 @@ from pipelines.evidence.sources import (add_sources, best_match, cited_ids, list
                                         search_sources)
 from pipelines.job_params import ResearchParams
 from pipelines.jobs import JobContext, job_kind, partial
+from pipelines.lm import lm_for_role, run_module
 from pipelines.programs.evidence import NoteWriter
 from pipelines.programs.registry import step as registered
 from pipelines.settings import Settings
@@ -96,8 +97,6 @@ def extracted_points(topic: str, passages: list[dict[str, Any]], n: int = N_EXTR
 @job_kind("research", ResearchParams)
 def run_research(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """Add the given sources to the project, then write cited notes on its topic."""
-    from pipelines.lm import lm_for_role, run_module
-
     settings = ctx.settings
     project = projects.get_project(settings, params["project"])
     topic = (params.get("topic") or project["idea"] or project["working_title"]).strip()

@@ -31,6 +31,7 @@ from pipelines.evidence.sources import (
 )
 from pipelines.job_params import VerifyParams
 from pipelines.jobs import JobContext, job_kind, partial
+from pipelines.lm import lm_for_role, predict, run_module
 from pipelines.programs.evidence import ClaimJudge
 from pipelines.programs.registry import step as registered
 from pipelines.settings import Settings
@@ -133,8 +134,6 @@ def check_claim(settings: Settings, project: str, claim: str, judge) -> dict[str
 @job_kind("verify", VerifyParams)
 def run_verify(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """Check the given claims, the claims in a text, or the latest research notes' points."""
-    from pipelines.lm import lm_for_role, predict, run_module
-
     settings = ctx.settings
     project = projects.get_project(settings, params["project"])
     selection = ctx.prompts(params.get("tag"), params.get("prompts"))

@@ -22,6 +22,7 @@ from pipelines import corpus
 from pipelines.errors import ScriptwrightError
 from pipelines.job_params import DnaParams
 from pipelines.jobs import JobContext, job_kind
+from pipelines.lm import lm_for_role, user_facing_lm_errors
 from pipelines.prompts import Selection
 from pipelines.settings import Settings
 from pipelines.store.duckdb import connect, execute, rows
@@ -218,7 +219,6 @@ def _retry_hint(slug: str) -> str:
 def write_guide(ctx: JobContext, selection: Selection, creator: dict[str, Any], snap: dict[str, Any]) -> None:
     """The written part: the style guide and story library from the snapshot's measurements, filled
     into that snapshot. A failure is recorded on the snapshot (its measurements stay) and raised."""
-    from pipelines.lm import lm_for_role, user_facing_lm_errors
     from pipelines.programs.style_guide import find_stories, write_style_guide
 
     settings = ctx.settings

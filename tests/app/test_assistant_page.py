@@ -5,7 +5,6 @@ import dspy
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pipelines import lm as lm_module
 from pipelines.assistant import chat
 from pipelines.drafting import drafts
 from pipelines.evidence import projects
@@ -19,10 +18,10 @@ def project(sample_settings) -> str:
 
 
 @pytest.fixture(autouse=True)
-def scripted(monkeypatch):
+def scripted(script_lm):
     lm = dspy.utils.DummyLM([act("search_corpus", query="primes"), act("save_hook", text=HOOK), act("finish"),
                              {"reply": "Saved your hook as draft v1."}], adapter=dspy.JSONAdapter())
-    monkeypatch.setattr(lm_module, "lm_for_role", lambda settings, role: lm)
+    script_lm(lm)
 
 
 def open_page(app: AppTest, project: str) -> AppTest:

@@ -6,7 +6,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipelines import jobs
-from pipelines import lm as lm_module
 from pipelines.evidence import projects
 from tests.app.conftest import wait_for_jobs
 from tests.evidence_site import FALSE_CLAIM, NOBEL_QUOTE, TRUE_CLAIM, serve
@@ -25,9 +24,9 @@ ANSWERS = {
 
 
 @pytest.fixture(autouse=True)
-def scripted(monkeypatch):
+def scripted(script_lm):
     lm = dspy.utils.DummyLM(ANSWERS, adapter=dspy.JSONAdapter())
-    monkeypatch.setattr(lm_module, "lm_for_role", lambda settings, role: lm)
+    script_lm(lm)
 
 
 def open_page(app: AppTest, creator: str = "Pip Halloran") -> AppTest:
@@ -93,13 +92,13 @@ def test_an_empty_idea_is_refused_with_a_message(app: AppTest) -> None:
     assert "Describe the video" in app.error[0].value
 
 
-def test_the_drafting_steps_each_save_a_version_and_keep_edits(app: AppTest, sample_settings, monkeypatch) -> None:
+def test_the_drafting_steps_each_save_a_version_and_keep_edits(app: AppTest, sample_settings, script_lm) -> None:
     from pipelines.drafting import drafts
     from tests.integration.test_drafting import ANSWERS as DRAFT_ANSWERS
     from tests.integration.test_drafting import SOURCE
 
     lm = dspy.utils.DummyLM(DRAFT_ANSWERS, adapter=dspy.JSONAdapter())
-    monkeypatch.setattr(lm_module, "lm_for_role", lambda settings, role: lm)
+    script_lm(lm)
     project = projects.ensure_project(sample_settings, "pip-halloran", "Monty Hall with a hundred doors")["id"]
     assert jobs.submit_and_run(sample_settings, "research", {"project": project,
                                                              "sources": [str(SOURCE)]})["status"] == "succeeded"
@@ -243,14 +242,14 @@ def test_a_partly_written_script_exports_what_is_written(app: AppTest, sample_se
 
 
 def test_a_job_with_gaps_ends_in_a_warning_and_the_step_is_not_ticked(app: AppTest, sample_settings,
-                                                                     monkeypatch) -> None:
+                                                                     script_lm) -> None:
     from tests.integration.test_drafting import ANSWERS as DRAFT_ANSWERS
     from tests.integration.test_drafting import SECTION, SOURCE
 
     answers = {"The tempting answer\nGoal": SECTION, **DRAFT_ANSWERS, "[[ ## previous ## ]]": {"sentences": []},
                "Closest past videos": {"verdict": "make it", "reasons": ["make it", "skip it"], "angles": []}}
     lm = dspy.utils.DummyLM(answers, adapter=dspy.JSONAdapter())
-    monkeypatch.setattr(lm_module, "lm_for_role", lambda settings, role: lm)
+    script_lm(lm)
     project = projects.ensure_project(sample_settings, "pip-halloran", "Monty Hall with a hundred doors")["id"]
     assert jobs.submit_and_run(sample_settings, "research", {"project": project,
                                                              "sources": [str(SOURCE)]})["status"] == "succeeded"
@@ -273,7 +272,7 @@ def test_a_job_with_gaps_ends_in_a_warning_and_the_step_is_not_ticked(app: AppTe
 
 
 def test_the_whole_video_in_one_job_with_its_estimate_cost_and_the_offline_badge(app: AppTest, sample_settings,
-                                                                                  monkeypatch) -> None:
+                                                                                  script_lm) -> None:
     """#20 items 4 and 6: the estimate before, the ledger's figure after, and what the offline model wrote said
     on the page (with a link to Settings) — here and on the Drafts page."""
     from pipelines.drafting import drafts
@@ -283,7 +282,7 @@ def test_the_whole_video_in_one_job_with_its_estimate_cost_and_the_offline_badge
 
     lm = dspy.utils.DummyLM(DRAFT_ANSWERS, adapter=dspy.JSONAdapter())
     lm.model = EMBEDDED_LM  # answers scripted, recorded as the embedded model's
-    monkeypatch.setattr(lm_module, "lm_for_role", lambda settings, role: lm)
+    script_lm(lm)
     project = projects.ensure_project(sample_settings, "pip-halloran", "Monty Hall with a hundred doors")["id"]
     open_page(app)
     app.selectbox(key="nv_project").set_value(project).run()

@@ -9,7 +9,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipelines import jobs
-from pipelines import lm as lm_module
 from pipelines.settings import get_settings
 from tests.app.conftest import ENTRY, wait_for_jobs
 from tests.conftest import REPO
@@ -17,13 +16,13 @@ from tests.integration.test_evals import PASSAGE
 
 
 @pytest.fixture
-def lab(sample_settings, tmp_path, monkeypatch) -> AppTest:
+def lab(sample_settings, tmp_path, monkeypatch, script_lm) -> AppTest:
     prompts = tmp_path / "prompts"
     shutil.copytree(REPO / "prompts", prompts, ignore=shutil.ignore_patterns("compiled"))
     monkeypatch.setenv("SCRIPTWRIGHT_PROMPTS_DIR", str(prompts))
     get_settings.cache_clear()
     lm = dspy.utils.DummyLM({"[[ ## title ## ]]": PASSAGE}, adapter=dspy.JSONAdapter())
-    monkeypatch.setattr(lm_module, "lm_for_role", lambda settings, role: lm)
+    script_lm(lm)
     at = AppTest.from_file(ENTRY, default_timeout=120)
     at.switch_page("app_pages/prompt_lab.py")
     at.run()
@@ -83,12 +82,12 @@ def test_promote_a_compiled_program_to_a_tag(lab: AppTest) -> None:
     assert not [o for o in lab.selectbox(key="promote_version").options if o.startswith("compiled:")]
 
 
-def test_the_assistant_is_evaluated_from_the_page(lab: AppTest, monkeypatch) -> None:
+def test_the_assistant_is_evaluated_from_the_page(lab: AppTest, script_lm) -> None:
     from tests.integration.test_assistant import act
 
     lm = dspy.utils.DummyLM({"[[ ## tools ## ]]": act("finish"), "[[ ## trajectory ## ]]": {"reply": "Done."}},
                             adapter=dspy.JSONAdapter())
-    monkeypatch.setattr(lm_module, "lm_for_role", lambda settings, role: lm)
+    script_lm(lm)
     lab.selectbox(key="lab_program").set_value("assistant").run()
     tasks = lab.dataframe[1].value
     assert "find-past-video" in set(tasks["task"]) and "search_corpus" in set(tasks["expected tools"])
@@ -100,11 +99,11 @@ def test_the_assistant_is_evaluated_from_the_page(lab: AppTest, monkeypatch) -> 
     assert any("assistant" in str(row) for row in lab.dataframe[0].value.to_dict("records"))
 
 
-def test_the_program_chosen_is_the_one_evaluated_and_compiled(lab: AppTest, monkeypatch) -> None:
+def test_the_program_chosen_is_the_one_evaluated_and_compiled(lab: AppTest, script_lm) -> None:
     """Choosing a program used to show its eval set but run and compile the script writer."""
     hook = {"hook": "Okay, so here's a bridge that nearly killed its builders. Why did they keep going?"}
     lm = dspy.utils.DummyLM({"[[ ## style ## ]]": hook}, adapter=dspy.JSONAdapter())
-    monkeypatch.setattr(lm_module, "lm_for_role", lambda settings, role: lm)
+    script_lm(lm)
     lab.selectbox(key="lab_program").set_value("hook").run()
     assert any("its real first 30 seconds" in c.value for c in lab.caption)
     lab.multiselect(key="lab_variants").set_value(["stable"]).run()

@@ -52,9 +52,9 @@ def kit_warnings(app: AppTest) -> list[str]:
                                                                   "Community post:", "Made from an earlier script"))]
 
 
-def test_the_kit_is_made_chosen_written_again_and_edited_each_as_a_version(page, monkeypatch) -> None:
+def test_the_kit_is_made_chosen_written_again_and_edited_each_as_a_version(page, script_lm) -> None:
     app, settings, project = page
-    answering(monkeypatch, KIT)
+    answering(script_lm, KIT)
     assert LABEL in stepper(app) and PUBLISH not in stepper(app), "not made yet: no mark"
     assert any("Five titles in different styles" in i.value for i in app.info)
     app.button(key="nv_publish").click().run()
@@ -81,9 +81,9 @@ def test_the_kit_is_made_chosen_written_again_and_edited_each_as_a_version(page,
     assert chosen["content"].publish["titles"]["chosen"] == {"id": "t1", "style": "question",
                                                                  "text": "Should You Always Switch? 100 Doors Say Yes"}
 
-    answering(monkeypatch, {**KIT, "[[ ## what_it_covers ## ]]": {"post": "Another post, written again for the "
-                                                                          "people who follow Pip and love a good "
-                                                                          "puzzle about doors and goats."}})
+    answering(script_lm, {**KIT, "[[ ## what_it_covers ## ]]": {"post": "Another post, written again for the "
+                                                                        "people who follow Pip and love a good "
+                                                                        "puzzle about doors and goats."}})
     app.button(key="nv_publish_post").click().run()
     settle(app, settings)
     again = drafts.get(settings, project)
@@ -104,13 +104,13 @@ def test_the_kit_is_made_chosen_written_again_and_edited_each_as_a_version(page,
                for w in app.warning)
 
 
-def test_a_kit_with_gaps_is_warned_and_not_ticked(page, monkeypatch) -> None:
+def test_a_kit_with_gaps_is_warned_and_not_ticked(page, script_lm) -> None:
     app, settings, project = page
     meta = "The creator has decided to share a story of their life and how it has shaped them."
-    answering(monkeypatch, {**{key: {"title": "Monty Hall"} for key in TITLES},
-                            "[[ ## video_outline ## ]]": {"summary": "{summary}"},
-                            "[[ ## short_passage ## ]]": {"hook_line": "Doors.", "script": "Doors. " * 300},
-                            "[[ ## what_it_covers ## ]]": {"post": meta}})
+    answering(script_lm, {**{key: {"title": "Monty Hall"} for key in TITLES},
+                          "[[ ## video_outline ## ]]": {"summary": "{summary}"},
+                          "[[ ## short_passage ## ]]": {"hook_line": "Doors.", "script": "Doors. " * 300},
+                          "[[ ## what_it_covers ## ]]": {"post": meta}})
     app.button(key="nv_publish").click().run()
     settle(app, settings)
     warnings = " ".join(kit_warnings(app))

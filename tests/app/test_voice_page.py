@@ -8,19 +8,17 @@ from streamlit.testing.v1 import AppTest
 from pipelines import jobs
 from pipelines.voice import dna
 from tests.app.conftest import wait_for_jobs
+from tests.conftest import ScriptLM
 from tests.integration.test_dna import GUIDE, JUNK_GUIDES, STORIES
 
 
-def answer_writer(monkeypatch: pytest.MonkeyPatch, answers: list[dict]) -> None:
-    from pipelines import lm as lm_module
-
-    monkeypatch.setattr(lm_module, "lm_for_role",
-                        lambda settings, role: dspy.utils.DummyLM(answers, adapter=dspy.JSONAdapter()))
+def answer_writer(script_lm: ScriptLM, answers: list[dict]) -> None:
+    script_lm(lambda settings, role: dspy.utils.DummyLM(answers, adapter=dspy.JSONAdapter()))
 
 
 @pytest.fixture
-def scripted_writer(monkeypatch):
-    answer_writer(monkeypatch, [GUIDE, STORIES] * 6)
+def scripted_writer(script_lm):
+    answer_writer(script_lm, [GUIDE, STORIES] * 6)
 
 
 def pick(app: AppTest, name: str) -> None:
@@ -58,8 +56,8 @@ def test_seeded_dna_is_shown_measured_and_its_guide_written_from_the_page(app: A
 
 
 def test_a_failed_guide_shows_its_error_next_to_the_measurements_and_can_be_written_again(
-        app: AppTest, sample_settings, monkeypatch) -> None:
-    answer_writer(monkeypatch, [JUNK_GUIDES[0][0]])
+        app: AppTest, sample_settings, script_lm) -> None:
+    answer_writer(script_lm, [JUNK_GUIDES[0][0]])
     failed = jobs.submit_and_run(sample_settings, "dna-build", {"creator": "Pip Halloran", "force": True})
     assert failed["status"] == "failed"
     app.switch_page("app_pages/voice.py")
@@ -72,7 +70,7 @@ def test_a_failed_guide_shows_its_error_next_to_the_measurements_and_can_be_writ
     retry = app.button(key="dna_guide")
     assert retry.label == "Write the style guide again"
 
-    answer_writer(monkeypatch, [GUIDE, STORIES])
+    answer_writer(script_lm, [GUIDE, STORIES])
     retry.click().run()
     done = wait_for_jobs(sample_settings)
     assert [j["params"].get("part") for j in done if j["kind"] == "dna-build"][0] == "guide"

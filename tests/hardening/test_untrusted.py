@@ -13,11 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import dspy
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipelines import corpus, evals, jobs
-from pipelines import lm as lm_module
 from pipelines.assistant import agent, chat
 from pipelines.drafting import drafts
 from pipelines.evidence import projects
@@ -27,6 +25,7 @@ from pipelines.prompts import PromptService
 from pipelines.settings import Settings
 from pipelines.store.duckdb import connect
 from tests.app.conftest import ENTRY
+from tests.conftest import ScriptLM
 from tests.integration.test_assistant import act
 from tests.integration.test_drafting import ANSWERS as DRAFT_ANSWERS
 from tests.integration.test_idea import VERDICT
@@ -41,9 +40,9 @@ def prompts_sent(lm: dspy.utils.DummyLM) -> str:
     return "\n".join(str(m.get("content")) for h in lm.history for m in h["messages"])
 
 
-def use_lm(monkeypatch: pytest.MonkeyPatch, answers: dict[str, Any]) -> dspy.utils.DummyLM:
+def use_lm(script_lm: ScriptLM, answers: dict[str, Any]) -> dspy.utils.DummyLM:
     lm = dspy.utils.DummyLM(answers, adapter=dspy.JSONAdapter())
-    monkeypatch.setattr(lm_module, "lm_for_role", lambda settings, role: lm)
+    script_lm(lm)
     return lm
 
 
@@ -62,7 +61,7 @@ def add_comment(settings: Settings, video_id: int, comment_id: str, text: str) -
 # ---------------------------------------------------------------- instructions never reach the model
 
 def test_instructions_planted_in_a_transcript_reach_neither_the_assistant_nor_the_script_writer(
-        sample_settings, monkeypatch, tmp_path: Path) -> None:
+        sample_settings, script_lm, tmp_path: Path) -> None:
     transcript = tmp_path / "a-hundred-doors.txt"
     transcript.write_text(f"{INSTRUCTION}.\n\nOkay, so picture a game show with a hundred doors. A hundred doors "
                           "make switching obvious: the host knows where the car is and opens ninety-eight goat doors. "
@@ -73,10 +72,10 @@ def test_instructions_planted_in_a_transcript_reach_neither_the_assistant_nor_th
     project = projects.ensure_project(sample_settings, "pip-halloran", "Monty Hall", "Why switching doors wins")
     session = chat.start_session(sample_settings, "pip-halloran", project["id"])
     # a model that obeys any instruction it reads: it saves the planted hook as soon as it sees it
-    lm = use_lm(monkeypatch, {"PlantedCoin": act("save_hook", text="Buy PlantedCoin now"),
-                              "(no tools called yet)": act("search_corpus", query="game show hundred doors host"),
-                              "[[ ## tools ## ]]": act("finish"),
-                              "[[ ## trajectory ## ]]": {"reply": "You told it in 'A hundred doors'."}})
+    lm = use_lm(script_lm, {"PlantedCoin": act("save_hook", text="Buy PlantedCoin now"),
+                            "(no tools called yet)": act("search_corpus", query="game show hundred doors host"),
+                            "[[ ## tools ## ]]": act("finish"),
+                            "[[ ## trajectory ## ]]": {"reply": "You told it in 'A hundred doors'."}})
     _, job_id = agent.send(sample_settings, session["id"], "Where did I explain the hundred doors?")
     job = jobs.run(sample_settings, job_id)
     assert job["status"] == "succeeded", job["error"]
@@ -95,7 +94,7 @@ def test_instructions_planted_in_a_transcript_reach_neither_the_assistant_nor_th
     assert "PlantedCoin" in " ".join(s["text"] for s in corpus.video_segments(sample_settings, video["id"]))
 
     # the script step shows the model passages of the creator's own videos as examples of their voice
-    writer = use_lm(monkeypatch, DRAFT_ANSWERS)
+    writer = use_lm(script_lm, DRAFT_ANSWERS)
     for step in ("outline", "script"):
         done = jobs.submit_and_run(sample_settings, f"draft-{step}", {"project": project["id"]})
         assert done["status"] == "succeeded", done["error"]
@@ -141,7 +140,7 @@ def markdown_texts(at: AppTest) -> list[str]:
     return [str(t) for t in bodies + labels]
 
 
-def test_comments_titles_and_sources_are_data_to_the_model_and_escaped_on_the_page(sample_settings, monkeypatch,
+def test_comments_titles_and_sources_are_data_to_the_model_and_escaped_on_the_page(sample_settings, script_lm,
                                                                                     tmp_path: Path) -> None:
     monty = pip_video(sample_settings, "Monty Hall")
     with connect(sample_settings.duckdb_path) as conn:
@@ -156,10 +155,10 @@ def test_comments_titles_and_sources_are_data_to_the_model_and_escaped_on_the_pa
                     "<p>With a hundred doors the host opens ninety-eight goat doors, and switching wins ninety-nine "
                     "times in a hundred. The host always knows where the car is and never opens it.</p>"
                     f"<p>{INSTRUCTION}.</p></article></body></html>")
-    lm = use_lm(monkeypatch, {"Closest past videos": VERDICT,
-                         "[[ ## passages ## ]]": {"key_points": [{"text": "Switching wins 99 times in 100.",
-                                                                  "cites": ["P1"]}],
-                                                  "definitions": [], "numbers": [], "open_questions": []}})
+    lm = use_lm(script_lm, {"Closest past videos": VERDICT,
+                            "[[ ## passages ## ]]": {"key_points": [{"text": "Switching wins 99 times in 100.",
+                                                                     "cites": ["P1"]}],
+                                                     "definitions": [], "numbers": [], "open_questions": []}})
     idea = jobs.submit_and_run(sample_settings, "idea-validate", {"creator": "pip-halloran", "idea": IDEA})
     assert idea["status"] == "succeeded", idea["error"]
     project = idea["result"]["project"]

@@ -7,20 +7,20 @@ import json
 import dspy
 import pytest
 
-import pipelines.lm as lm_module
 from pipelines import jobs
 from pipelines.assistant import agent, chat
 from pipelines.drafting import drafts
 from pipelines.errors import ScriptwrightError
 from pipelines.evidence import projects
+from tests.conftest import ScriptLM
 
 HOOK = ("What if the door you picked first is the worst bet in the room? Here's the thing: most people stick. "
         "Let's count it out together, and you'll never see three doors the same way again.")
 
 
-def use_lm(monkeypatch: pytest.MonkeyPatch, answers: list[dict]) -> dspy.utils.DummyLM:
+def use_lm(script_lm: ScriptLM, answers: list[dict]) -> dspy.utils.DummyLM:
     lm = dspy.utils.DummyLM(answers, adapter=dspy.JSONAdapter())
-    monkeypatch.setattr(lm_module, "lm_for_role", lambda settings, role: lm)
+    script_lm(lm)
     return lm
 
 
@@ -41,10 +41,10 @@ def turn(settings, session_id: str, text: str) -> dict:
     return jobs.run(settings, job_id)
 
 
-def test_search_write_and_save_a_hook_as_a_new_version(sample_settings, session, monkeypatch) -> None:
-    use_lm(monkeypatch, [act("search_corpus", query="prime numbers"), act("write_hook", style="question"),
-                         {"hook": HOOK}, act("save_hook", text=HOOK), act("finish"),
-                         {"reply": "I found your primes video and saved the hook as draft v1."}])
+def test_search_write_and_save_a_hook_as_a_new_version(sample_settings, session, script_lm) -> None:
+    use_lm(script_lm, [act("search_corpus", query="prime numbers"), act("write_hook", style="question"),
+                       {"hook": HOOK}, act("save_hook", text=HOOK), act("finish"),
+                       {"reply": "I found your primes video and saved the hook as draft v1."}])
     result = turn(sample_settings, session["id"], "Give me a question hook in my style and save it")["result"]
     assert result["tools"] == ["search_corpus", "write_hook", "save_hook"] and result["errors"] == 0
     assert result["wrote"] == ["draft v1"]
@@ -60,7 +60,7 @@ def test_search_write_and_save_a_hook_as_a_new_version(sample_settings, session,
     assert stored[4]["tool_result"]["wrote"] == "draft v1" and "Saved as draft v1" in stored[4]["content"]
 
     # a second turn sees the first in its history and its write adds a version, never overwrites
-    lm = use_lm(monkeypatch, [act("save_hook", text=HOOK + " Ready?"), act("finish"), {"reply": "Saved v2."}])
+    lm = use_lm(script_lm, [act("save_hook", text=HOOK + " Ready?"), act("finish"), {"reply": "Saved v2."}])
     turn(sample_settings, session["id"], "Add 'Ready?' at the end")
     assert [v["version"] for v in drafts.versions(sample_settings, session["project_id"])] == [2, 1]
     assert "Give me a question hook" in str(lm.history[0]["messages"])
@@ -82,11 +82,11 @@ def test_bad_messages_are_refused_before_anything_is_stored(sample_settings, ses
     assert len(chat.messages(sample_settings, session["id"])) == 1
 
 
-def test_unknown_tool_bad_arguments_and_a_failing_tool_are_readable(sample_settings, session, monkeypatch) -> None:
-    use_lm(monkeypatch, [act("delete_everything"), act("search_corpus", wrong="x"),
-                         {"thought": "t", "tool": "search_corpus", "args": "query=primes"},
-                         act("rewrite_section", section_id="s9", request="simpler"), act("finish"),
-                         {"reply": "Sorry, none of that worked."}])
+def test_unknown_tool_bad_arguments_and_a_failing_tool_are_readable(sample_settings, session, script_lm) -> None:
+    use_lm(script_lm, [act("delete_everything"), act("search_corpus", wrong="x"),
+                       {"thought": "t", "tool": "search_corpus", "args": "query=primes"},
+                       act("rewrite_section", section_id="s9", request="simpler"), act("finish"),
+                       {"reply": "Sorry, none of that worked."}])
     result = turn(sample_settings, session["id"], "Make section 9 simpler")["result"]
     assert result["errors"] == 4
     tools = [m for m in chat.messages(sample_settings, session["id"]) if m["role"] == "tool"]
@@ -98,10 +98,10 @@ def test_unknown_tool_bad_arguments_and_a_failing_tool_are_readable(sample_setti
     assert chat.messages(sample_settings, session["id"])[-1]["content"] == "Sorry, none of that worked."
 
 
-def test_a_repeated_call_is_not_run_again_and_the_turn_replies(sample_settings, session, monkeypatch) -> None:
+def test_a_repeated_call_is_not_run_again_and_the_turn_replies(sample_settings, session, script_lm) -> None:
     """Small models repeat their last call; a repeated write would save the same hook twice."""
-    use_lm(monkeypatch, [act("save_hook", text=HOOK), act("save_hook", text=HOOK),
-                         {"reply": "Saved your hook as draft v1."}])
+    use_lm(script_lm, [act("save_hook", text=HOOK), act("save_hook", text=HOOK),
+                       {"reply": "Saved your hook as draft v1."}])
     result = turn(sample_settings, session["id"], "Save this as my hook: " + HOOK)["result"]
     assert result["tools"] == ["save_hook"] and result["reply"] == "Saved your hook as draft v1."
     assert [v["version"] for v in drafts.versions(sample_settings, session["project_id"])] == [1]
@@ -109,8 +109,8 @@ def test_a_repeated_call_is_not_run_again_and_the_turn_replies(sample_settings, 
                                                                                    "assistant"]
 
 
-def test_an_unreadable_lm_answer_becomes_an_error_message(sample_settings, session, monkeypatch) -> None:
-    use_lm(monkeypatch, [{"nonsense": 1}] * 4)
+def test_an_unreadable_lm_answer_becomes_an_error_message(sample_settings, session, script_lm) -> None:
+    use_lm(script_lm, [{"nonsense": 1}] * 4)
     _, job_id = agent.send(sample_settings, session["id"], "Hello?", tag="experimental")
     result = jobs.run(sample_settings, job_id)
     assert result["status"] == "succeeded"
@@ -120,13 +120,13 @@ def test_an_unreadable_lm_answer_becomes_an_error_message(sample_settings, sessi
     assert [m["role"] for m in chat.messages(sample_settings, session["id"])] == ["assistant", "user", "error"]
 
 
-def test_with_the_embedded_model_a_chosen_tool_gets_typed_arguments(sample_settings, session, monkeypatch) -> None:
+def test_with_the_embedded_model_a_chosen_tool_gets_typed_arguments(sample_settings, session, script_lm) -> None:
     """When the router leaves a message to the embedded model, it picks a tool from an enum, then fills
     the tool's own fields (no free JSON)."""
     from pipelines.settings import EMBEDDED_LM
 
-    lm = use_lm(monkeypatch, [{"thought": "search", "tool": "search_corpus"}, {"query": "prime numbers"},
-                              {"thought": "done", "tool": "finish"}, {"reply": "Your primes video."}])
+    lm = use_lm(script_lm, [{"thought": "search", "tool": "search_corpus"}, {"query": "prime numbers"},
+                            {"thought": "done", "tool": "finish"}, {"reply": "Your primes video."}])
     lm.model = EMBEDDED_LM
     result = turn(sample_settings, session["id"], "Can you help me with primes?")["result"]
     assert result["tools"] == ["search_corpus"] and result["errors"] == 0
@@ -139,13 +139,13 @@ def test_with_the_embedded_model_a_chosen_tool_gets_typed_arguments(sample_setti
 
 
 def test_with_the_embedded_model_an_obvious_request_goes_to_its_tool_by_meaning(sample_settings, session,
-                                                                                  monkeypatch) -> None:
+                                                                                  script_lm) -> None:
     """No model call picks the tool or writes its arguments: the search is the message, the hook the
     passage pasted after the request; the call says it was routed by meaning and why."""
     from pipelines.settings import EMBEDDED_LM
 
-    lm = use_lm(monkeypatch, [{"thought": "done", "tool": "finish"}, {"reply": "Your primes video."},
-                              {"thought": "done", "tool": "finish"}, {"reply": "Saved as draft v1."}])
+    lm = use_lm(script_lm, [{"thought": "done", "tool": "finish"}, {"reply": "Your primes video."},
+                            {"thought": "done", "tool": "finish"}, {"reply": "Saved as draft v1."}])
     lm.model = EMBEDDED_LM
     asked = "Where did I talk about prime numbers before?"
     assert turn(sample_settings, session["id"], asked)["result"]["tools"] == ["search_corpus"]
@@ -172,13 +172,13 @@ def test_one_turn_with_the_embedded_lm_is_stored(sample_settings, session) -> No
         assert not any(words in call["content"] for words in ("needs its arguments", "do not fit")), call
 
 
-def test_chat_command_prints_tool_calls_and_resumes_the_conversation(sample_settings, session, monkeypatch) -> None:
+def test_chat_command_prints_tool_calls_and_resumes_the_conversation(sample_settings, session, script_lm) -> None:
     from typer.testing import CliRunner
 
     from pipelines.cli import app
 
-    use_lm(monkeypatch, [act("search_corpus", query="prime numbers"), act("finish"),
-                         {"reply": "You covered primes in your sieve video."}])
+    use_lm(script_lm, [act("search_corpus", query="prime numbers"), act("finish"),
+                       {"reply": "You covered primes in your sieve video."}])
     runner = CliRunner()
     args = ["chat", "--creator", "pip-halloran", "--project", session["project_id"]]
     result = runner.invoke(app, [*args, "-m", "Where did I talk about primes?"])
@@ -197,7 +197,7 @@ def test_chat_command_refuses_an_overlong_message_in_one_line(sample_settings, d
     assert out.stderr.strip().splitlines()[-1].startswith("Error: Your message is 20,000 characters")
 
 
-def test_assistant_tasks_run_as_an_eval_with_tool_use_and_outcomes_scored(sample_settings, monkeypatch) -> None:
+def test_assistant_tasks_run_as_an_eval_with_tool_use_and_outcomes_scored(sample_settings, script_lm) -> None:
     from pipelines import evals
     from pipelines.assistant.tasks import build_tasks
 
@@ -210,7 +210,7 @@ def test_assistant_tasks_run_as_an_eval_with_tool_use_and_outcomes_scored(sample
                act("score_voice", text=tasks[2]["message"].split("? ", 1)[1]), act("finish"), {"reply": "0.9"},
                act("validate_idea", idea=tasks[3]["video_title"]), act("finish"), {"reply": "Covered."},
                act("save_hook", text=hook), act("finish"), {"reply": "Saved."}]
-    use_lm(monkeypatch, answers)
+    use_lm(script_lm, answers)
     job = jobs.submit_and_run(sample_settings, "eval-run", {"program": "assistant", "creator": "pip-halloran",
                                                            "variant": "stable"})
     assert job["status"] == "succeeded", job["error"]

@@ -102,16 +102,14 @@ def scripted_cli(roles: list[str], *args: str) -> list[str]:
 SCRIPTED_CLI = """
 import sys
 import dspy
-from pipelines import lm as lm_module
+from pipelines.cli import main
+from pipelines.lm import scripted_lms
 from tests.integration.test_drafting import ANSWERS
 
-roles, real = sys.argv[1].split(","), lm_module.lm_for_role
 scripted = dspy.utils.DummyLM(ANSWERS, adapter=dspy.JSONAdapter())
-lm_module.lm_for_role = lambda settings, role: scripted if role in roles else real(settings, role)
-from pipelines.cli import main
-
-sys.argv = ["scriptwright", *sys.argv[2:]]
-main()
+sys.argv, roles = ["scriptwright", *sys.argv[2:]], sys.argv[1].split(",")
+with scripted_lms({role: scripted for role in roles}):
+    main()
 """
 
 

@@ -14,6 +14,7 @@ import pytest
 from pipelines import corpus, jobs
 from pipelines.errors import ScriptwrightError
 from pipelines.voice import dna
+from tests.conftest import ScriptLM
 
 GUIDE = {"summary": "Warm and playful.", "do": [{"rule": "Ask the viewer questions", "example": "Ready?"}],
          "dont": [{"rule": "Lecture", "example": "none"}]}
@@ -42,25 +43,23 @@ def build(settings, creator, lm=None, **params):
         return jobs.submit_and_run(settings, "dna-build", {"creator": creator, **params})
 
 
-def writer_answers(monkeypatch: pytest.MonkeyPatch, answers: list[dict]) -> list[dict | None]:
+def writer_answers(script_lm: ScriptLM, answers: list[dict]) -> list[dict | None]:
     """The writer role answered by DummyLM with `answers`; returns, per time the writer is looked up,
     the creator's latest DNA at that moment (what the build had saved before asking the LM)."""
-    from pipelines import lm as lm_module
-
     seen: list[dict | None] = []
 
     def dummy_for_role(settings, role):
         seen.append(dna.latest(settings, "pip-halloran"))
         return dspy.utils.DummyLM(answers, adapter=dspy.JSONAdapter())
 
-    monkeypatch.setattr(lm_module, "lm_for_role", dummy_for_role)
+    script_lm(dummy_for_role)
     return seen
 
 
 @pytest.fixture
-def scripted_lm(monkeypatch):
+def scripted_lm(script_lm):
     """The writer role answered by DummyLM: content checks need a predictable answer."""
-    writer_answers(monkeypatch, [GUIDE, STORIES] * 4)
+    writer_answers(script_lm, [GUIDE, STORIES] * 4)
 
 
 def test_seeding_measures_every_demo_creator_and_everything_reads_it(sample_settings) -> None:
@@ -121,8 +120,8 @@ def test_unchanged_corpus_is_a_no_op_and_force_makes_a_new_version(sample_settin
 
 @pytest.mark.parametrize(("answer", "why"), JUNK_GUIDES)
 def test_a_failed_guide_keeps_the_measured_part_saved_before_the_writer_was_asked(
-        sample_settings, monkeypatch, answer, why) -> None:
-    seen = writer_answers(monkeypatch, [answer, STORIES])
+        sample_settings, script_lm, answer, why) -> None:
+    seen = writer_answers(script_lm, [answer, STORIES])
     job = build(sample_settings, "Pip Halloran", force=True)
 
     assert [(s["version"], s["guide_status"]) for s in seen] == [(2, "writing")], "measured and saved before the LM"
@@ -137,8 +136,8 @@ def test_a_failed_guide_keeps_the_measured_part_saved_before_the_writer_was_aske
     assert state["status"] == "failed" and why in state["error"] and "--part guide" in state["error"]
 
 
-def test_retrying_only_the_guide_fills_it_in_without_measuring_again(sample_settings, monkeypatch) -> None:
-    writer_answers(monkeypatch, [JUNK_GUIDES[0][0]])
+def test_retrying_only_the_guide_fills_it_in_without_measuring_again(sample_settings, monkeypatch, script_lm) -> None:
+    writer_answers(script_lm, [JUNK_GUIDES[0][0]])
     assert build(sample_settings, "Pip Halloran", force=True)["status"] == "failed"
     failed = dna.snapshot(sample_settings, "Pip Halloran")
 
@@ -146,7 +145,7 @@ def test_retrying_only_the_guide_fills_it_in_without_measuring_again(sample_sett
         raise AssertionError("the guide part measured again")
 
     monkeypatch.setattr(dna, "measure", no_measuring)
-    writer_answers(monkeypatch, [GUIDE, STORIES])
+    writer_answers(script_lm, [GUIDE, STORIES])
     job = build(sample_settings, "Pip Halloran", part="guide")
     assert job["status"] == "succeeded", job["error"]
     assert job["result"]["version"] == 2 and job["result"]["guide"] == "written" and job["result"]["stories"] == 1

@@ -10,14 +10,13 @@ import dspy
 import pytest
 
 from pipelines import jobs
-from pipelines import lm as lm_module
 from pipelines.drafting import drafts
 from pipelines.drafting.export import export_version
 from pipelines.drafting.steps import choose_hook
 from pipelines.errors import ScriptwrightError
 from pipelines.evidence import projects
 from pipelines.usable import DONE, PARTIAL, TODO, draft_states
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, ScriptLM
 
 SOURCE = SAMPLE / "sources" / "monty-hall-notes.md"
 IDEA = "Monty Hall with a hundred doors"
@@ -45,9 +44,9 @@ ANSWERS = {"[[ ## frameworks ## ]]": OUTLINE, "[[ ## style ## ]]": HOOK, "[[ ## 
 
 
 @pytest.fixture
-def scripted(monkeypatch: pytest.MonkeyPatch) -> dspy.LM:
+def scripted(script_lm: ScriptLM) -> dspy.LM:
     lm = dspy.utils.DummyLM(ANSWERS, adapter=dspy.JSONAdapter())
-    monkeypatch.setattr(lm_module, "lm_for_role", lambda settings, role: lm)
+    script_lm(lm)
     return lm
 
 
@@ -162,10 +161,9 @@ def test_the_whole_pipeline_as_one_job(sample_settings, scripted) -> None:
     assert final["content"].checks and final["cost_usd"] == 0.0
 
 
-def test_an_unknown_framework_falls_back_by_similarity(sample_settings, project, monkeypatch) -> None:
+def test_an_unknown_framework_falls_back_by_similarity(sample_settings, project, script_lm) -> None:
     answers = {**ANSWERS, "[[ ## frameworks ## ]]": {**OUTLINE, "framework": "no-such-framework"}}
-    monkeypatch.setattr(lm_module, "lm_for_role",
-                        lambda settings, role: dspy.utils.DummyLM(answers, adapter=dspy.JSONAdapter()))
+    script_lm(lambda settings, role: dspy.utils.DummyLM(answers, adapter=dspy.JSONAdapter()))
     c = step(sample_settings, project, "outline")["content"]
     assert c.framework.id
     # the model's reason was for a framework not taken: not quoted (the wizard showed "… framework). [Monty Hall …],")
@@ -178,10 +176,9 @@ def test_script_needs_an_outline(sample_settings, project) -> None:
     assert drafts.find(sample_settings, project) is None
 
 
-def test_hooks_long_enough_are_scored_for_voice(sample_settings, project, monkeypatch) -> None:
+def test_hooks_long_enough_are_scored_for_voice(sample_settings, project, script_lm) -> None:
     answers = {**ANSWERS, "[[ ## style ## ]]": LONG_HOOK}
-    monkeypatch.setattr(lm_module, "lm_for_role",
-                        lambda settings, role: dspy.utils.DummyLM(answers, adapter=dspy.JSONAdapter()))
+    script_lm(lambda settings, role: dspy.utils.DummyLM(answers, adapter=dspy.JSONAdapter()))
     hooks = step(sample_settings, project, "hooks")["content"].hooks
     assert all(0 <= h.voice <= 1 and h.voice_note is None for h in hooks)
     assert all(h.score == pytest.approx(((13 / 3 - 1) / 4 + h.voice) / 2, abs=1e-3) for h in hooks)
@@ -202,9 +199,9 @@ def test_a_sentence_that_restates_a_note_keeps_its_citation() -> None:
 
 # ---------------------------------------------------------------- answers with nothing usable in them
 
-def answering(monkeypatch: pytest.MonkeyPatch, answers: dict) -> dspy.utils.DummyLM:
+def answering(script_lm: ScriptLM, answers: dict) -> dspy.utils.DummyLM:
     lm = dspy.utils.DummyLM(answers, adapter=dspy.JSONAdapter())
-    monkeypatch.setattr(lm_module, "lm_for_role", lambda settings, role: lm)
+    script_lm(lm)
     return lm
 
 
@@ -213,12 +210,12 @@ def script_calls(lm: dspy.utils.DummyLM) -> int:
 
 
 def test_sections_that_come_back_empty_are_retried_once_then_make_the_job_partial(sample_settings, project,
-                                                                                  monkeypatch) -> None:
+                                                                                  script_lm) -> None:
     step(sample_settings, project, "outline")
     step(sample_settings, project, "hooks")
     # only the first section gets sentences; the other four come back empty, twice
-    lm = answering(monkeypatch, {"The tempting answer\nGoal": SECTION,
-                                 **ANSWERS, "[[ ## previous ## ]]": {"sentences": [{"text": " ", "cites": []}]}})
+    lm = answering(script_lm, {"The tempting answer\nGoal": SECTION,
+                               **ANSWERS, "[[ ## previous ## ]]": {"sentences": [{"text": " ", "cites": []}]}})
     job = jobs.submit_and_run(sample_settings, "draft-script", {"project": project})
     assert job["status"] == "succeeded" and jobs.is_partial(job), job
     assert script_calls(lm) == 1 + 4 * 2, "each empty section is asked once more, past the cache"
@@ -241,8 +238,8 @@ def test_sections_that_come_back_empty_are_retried_once_then_make_the_job_partia
 
 
 def test_a_script_with_no_sentence_is_partial_and_is_neither_checked_nor_exported(sample_settings, project,
-                                                                                   monkeypatch) -> None:
-    answering(monkeypatch, {**ANSWERS, "[[ ## previous ## ]]": {"sentences": []}})
+                                                                                   script_lm) -> None:
+    answering(script_lm, {**ANSWERS, "[[ ## previous ## ]]": {"sentences": []}})
     job = jobs.submit_and_run(sample_settings, "draft", {"project": project})
     assert job["status"] == "succeeded" and jobs.is_partial(job), job
     problems = job["result"]["problems"]
@@ -259,12 +256,12 @@ def test_a_script_with_no_sentence_is_partial_and_is_neither_checked_nor_exporte
 
 
 def test_an_outline_of_one_repeated_word_gives_way_to_the_framework_beats(sample_settings, project,
-                                                                          monkeypatch) -> None:
+                                                                          script_lm) -> None:
     from pipelines.drafting.frameworks import load_frameworks
 
     beach = {"title": "beach", "goal": "beach", "beats": ["beach"]}
-    lm = answering(monkeypatch, {**ANSWERS, "[[ ## frameworks ## ]]": {"framework": "{framework}", "why": "{why}",
-                                                                       "sections": [beach] * 4}})
+    lm = answering(script_lm, {**ANSWERS, "[[ ## frameworks ## ]]": {"framework": "{framework}", "why": "{why}",
+                                                                     "sections": [beach] * 4}})
     job = jobs.submit_and_run(sample_settings, "draft-outline", {"project": project})
     assert jobs.is_partial(job), job
     assert sum(1 for h in lm.history if "[[ ## frameworks ## ]]" in str(h["messages"][-1]["content"])) == 2
@@ -281,9 +278,9 @@ def test_an_outline_of_one_repeated_word_gives_way_to_the_framework_beats(sample
     assert edited.outline[0].beats == ["one", "two"] and draft_states(edited)["outline"] == DONE
 
 
-def test_hooks_that_come_back_empty_are_left_out(sample_settings, project, monkeypatch) -> None:
+def test_hooks_that_come_back_empty_are_left_out(sample_settings, project, script_lm) -> None:
     step(sample_settings, project, "outline")
-    answering(monkeypatch, {"question: open with a question": HOOK, **ANSWERS, "[[ ## style ## ]]": {"hook": "..."}})
+    answering(script_lm, {"question: open with a question": HOOK, **ANSWERS, "[[ ## style ## ]]": {"hook": "..."}})
     job = jobs.submit_and_run(sample_settings, "draft-hooks", {"project": project})
     assert jobs.is_partial(job), job
     assert job["result"]["problems"][0].startswith(
@@ -294,7 +291,7 @@ def test_hooks_that_come_back_empty_are_left_out(sample_settings, project, monke
     assert draft_states(content)["hooks"] == PARTIAL
     assert draft_states(choose_hook(content, "h1"))["hooks"] == DONE, "the creator's choice settles the step"
 
-    answering(monkeypatch, {**ANSWERS, "[[ ## style ## ]]": {"hook": ""}})
+    answering(script_lm, {**ANSWERS, "[[ ## style ## ]]": {"hook": ""}})
     job = jobs.submit_and_run(sample_settings, "draft-hooks", {"project": project})
     assert "Hooks: 4 of 4 from dummy were unusable" in job["message"]
     again = drafts.get(sample_settings, project)["content"]
@@ -353,8 +350,8 @@ def calls_with(lm: dspy.utils.DummyLM, marker: str) -> int:
      "it repeats its instructions (“"),
 ])
 def test_an_outline_about_something_else_or_its_own_prompt_gives_way_to_the_framework_beats(
-        sample_settings, project, monkeypatch, sections, reason) -> None:
-    lm = answering(monkeypatch, {**ANSWERS, "[[ ## frameworks ## ]]": {**OUTLINE, "sections": sections}})
+        sample_settings, project, script_lm, sections, reason) -> None:
+    lm = answering(script_lm, {**ANSWERS, "[[ ## frameworks ## ]]": {**OUTLINE, "sections": sections}})
     job = jobs.submit_and_run(sample_settings, "draft-outline", {"project": project})
     assert jobs.is_partial(job), job
     assert calls_with(lm, "[[ ## frameworks ## ]]") == 2, "asked once more, past the cache"
@@ -371,10 +368,10 @@ def test_an_outline_about_something_else_or_its_own_prompt_gives_way_to_the_fram
     ({"hook": VOLCANO}, "it is not about the idea or the notes (similarity "),
     ({"hook": HOOK_PROMPT_BACK}, "it repeats its instructions (“write the first words of the video"),
 ])
-def test_a_hook_about_something_else_or_its_own_prompt_is_retried_then_left_out(sample_settings, project, monkeypatch,
+def test_a_hook_about_something_else_or_its_own_prompt_is_retried_then_left_out(sample_settings, project, script_lm,
                                                                                hook, reason) -> None:
     step(sample_settings, project, "outline")
-    lm = answering(monkeypatch, {"question: open with a question": HOOK, **ANSWERS, "[[ ## style ## ]]": hook})
+    lm = answering(script_lm, {"question: open with a question": HOOK, **ANSWERS, "[[ ## style ## ]]": hook})
     job = jobs.submit_and_run(sample_settings, "draft-hooks", {"project": project})
     assert jobs.is_partial(job), job
     assert calls_with(lm, "[[ ## style ## ]]") == 1 + 3 * 2, "each unusable hook is asked once more"
@@ -394,12 +391,12 @@ def test_a_hook_about_something_else_or_its_own_prompt_is_retried_then_left_out(
      "it repeats its instructions (“"),
 ])
 def test_a_section_about_something_else_or_its_own_prompt_is_retried_then_set_aside(sample_settings, project,
-                                                                                   monkeypatch, sentences,
+                                                                                   script_lm, sentences,
                                                                                    reason) -> None:
     step(sample_settings, project, "outline")
     step(sample_settings, project, "hooks")
-    lm = answering(monkeypatch, {"The tempting answer\nGoal": SECTION,
-                                 **ANSWERS, "[[ ## previous ## ]]": {"sentences": sentences}})
+    lm = answering(script_lm, {"The tempting answer\nGoal": SECTION,
+                               **ANSWERS, "[[ ## previous ## ]]": {"sentences": sentences}})
     job = jobs.submit_and_run(sample_settings, "draft-script", {"project": project})
     assert jobs.is_partial(job), job
     assert script_calls(lm) == 1 + 4 * 2, "each off-task section is asked once more, past the cache"

@@ -14,10 +14,10 @@ import dspy
 import pytest
 
 from pipelines import evals, jobs
-from pipelines import lm as lm_module
 from pipelines.drafting.content import Draft
 from pipelines.errors import ScriptwrightError
 from pipelines.lm_context import current_job_id
+from tests.conftest import ScriptLM
 
 PASSAGE = {"sentences": ["Okay, so picture three doors.", "Behind one is a car, and behind the others are goats.",
                          "You pick a door, and the host opens another one with a goat.",
@@ -25,9 +25,9 @@ PASSAGE = {"sentences": ["Okay, so picture three doors.", "Behind one is a car, 
 
 
 @pytest.fixture
-def scripted(monkeypatch: pytest.MonkeyPatch) -> dspy.LM:
+def scripted(script_lm: ScriptLM) -> dspy.LM:
     lm = dspy.utils.DummyLM({"[[ ## title ## ]]": PASSAGE}, adapter=dspy.JSONAdapter())
-    monkeypatch.setattr(lm_module, "lm_for_role", lambda settings, role: lm)
+    script_lm(lm)
     return lm
 
 
@@ -208,12 +208,12 @@ def test_a_failed_save_leaves_no_file_and_no_row(sample_settings) -> None:
 # ---------------------------------------------------------------- the wizard writes with the compiled program
 
 @pytest.fixture
-def wizard_lm(monkeypatch: pytest.MonkeyPatch) -> dspy.LM:
+def wizard_lm(script_lm: ScriptLM) -> dspy.LM:
     from tests.integration.test_drafting import ANSWERS
 
     lm = dspy.utils.DummyLM({**ANSWERS, "[[ ## title ## ]]": {"sentences": [RESTATED, UNSOURCED]}},
                             adapter=dspy.JSONAdapter())
-    monkeypatch.setattr(lm_module, "lm_for_role", lambda settings, role: lm)
+    script_lm(lm)
     return lm
 
 
@@ -301,7 +301,7 @@ def test_too_few_training_examples_is_one_message_naming_the_minimum(sample_sett
     assert cli.returncode == 1 and len(lines) == 1 and "random-search needs at least 4 training examples" in lines[0]
 
 
-def test_a_cancelled_compile_leaves_no_program_file_and_no_row(sample_settings, monkeypatch) -> None:
+def test_a_cancelled_compile_leaves_no_program_file_and_no_row(sample_settings, script_lm) -> None:
     from pipelines import compiled
 
     class CancellingLM(dspy.utils.DummyLM):
@@ -312,7 +312,7 @@ def test_a_cancelled_compile_leaves_no_program_file_and_no_row(sample_settings, 
             return super().forward(*args, **kwargs)
 
     lm = CancellingLM({"[[ ## title ## ]]": PASSAGE}, adapter=dspy.JSONAdapter())
-    monkeypatch.setattr(lm_module, "lm_for_role", lambda settings, role: lm)
+    script_lm(lm)
     job = jobs.submit_and_run(sample_settings, "optimize", {"creator": "pip-halloran", "optimizer": "bootstrap"})
     assert job["status"] == "cancelled" and lm.history, "the cancel came while the optimizer was calling the LM"
     assert [p for p in sample_settings.compiled_root.rglob("*") if p.is_file()] == []

@@ -9,12 +9,12 @@ import dspy
 import pytest
 
 from pipelines import corpus, jobs
-from pipelines import lm as lm_module
 from pipelines.evidence import projects
 from pipelines.evidence.injection import WITHHELD
 from pipelines.evidence.sources import list_sources
 from pipelines.evidence.verify import check_claim, list_claims
 from pipelines.store.duckdb import connect
+from tests.conftest import ScriptLM
 from tests.evidence_site import ARTICLES, FALSE_CLAIM, NOBEL_QUOTE, TRUE_CLAIM, UNRELATED_CLAIM, serve
 
 pytestmark = pytest.mark.usefixtures("no_proxies")
@@ -31,8 +31,8 @@ NOTES = {
 }
 
 
-def use_lm(monkeypatch: pytest.MonkeyPatch, lm: dspy.LM) -> dspy.LM:
-    monkeypatch.setattr(lm_module, "lm_for_role", lambda settings, role: lm)
+def use_lm(script_lm: ScriptLM, lm: dspy.LM) -> dspy.LM:
+    script_lm(lm)
     return lm
 
 
@@ -50,9 +50,9 @@ def prompts_sent(lm: dspy.utils.DummyLM) -> str:
     return "\n".join(str(m.get("content")) for h in lm.history for m in h["messages"])
 
 
-def test_research_notes_cite_chunks_of_the_served_pages(settings, project, httpserver, monkeypatch) -> None:
+def test_research_notes_cite_chunks_of_the_served_pages(settings, project, httpserver, script_lm) -> None:
     urls = serve(httpserver)
-    lm = use_lm(monkeypatch, dspy.utils.DummyLM([NOTES], adapter=dspy.JSONAdapter()))
+    lm = use_lm(script_lm, dspy.utils.DummyLM([NOTES], adapter=dspy.JSONAdapter()))
     job = research(settings, project, urls)
     assert job["status"] == "succeeded", job["error"]
     notes = projects.result(settings, project, "research")["content"]
@@ -84,16 +84,16 @@ def test_research_notes_cite_chunks_of_the_served_pages(settings, project, https
                             " AND flagged").fetchone()[0] == 1
 
 
-def test_verification_quotes_evidence_and_never_supports_without_it(settings, project, httpserver, monkeypatch) -> None:
+def test_verification_quotes_evidence_and_never_supports_without_it(settings, project, httpserver, script_lm) -> None:
     urls = serve(httpserver)
-    use_lm(monkeypatch, dspy.utils.DummyLM([NOTES], adapter=dspy.JSONAdapter()))
+    use_lm(script_lm, dspy.utils.DummyLM([NOTES], adapter=dspy.JSONAdapter()))
     research(settings, project, urls)
     every = ["E1", "E2", "E3", "E4"]
     answers = {
         TRUE_CLAIM: {"verdict": "supported", "cites": every, "quote": NOBEL_QUOTE, "confidence": 0.9},
         FALSE_CLAIM: {"verdict": "contradicted", "cites": every, "quote": f"He {NOBEL_QUOTE}.", "confidence": 0.8},
     }
-    use_lm(monkeypatch, dspy.utils.DummyLM(answers, adapter=dspy.JSONAdapter()))
+    use_lm(script_lm, dspy.utils.DummyLM(answers, adapter=dspy.JSONAdapter()))
     job = jobs.submit_and_run(settings, "verify", {"project": project,
                                                    "claims": [TRUE_CLAIM, FALSE_CLAIM, UNRELATED_CLAIM]})
     assert job["status"] == "succeeded", job["error"]
@@ -116,8 +116,8 @@ def test_verification_quotes_evidence_and_never_supports_without_it(settings, pr
 
 
 def test_a_verdict_without_a_cited_passage_or_a_real_quote_is_not_trusted(settings, project, httpserver,
-                                                                           monkeypatch) -> None:
-    use_lm(monkeypatch, dspy.utils.DummyLM([NOTES], adapter=dspy.JSONAdapter()))
+                                                                           script_lm) -> None:
+    use_lm(script_lm, dspy.utils.DummyLM([NOTES], adapter=dspy.JSONAdapter()))
     research(settings, project, serve(httpserver))
 
     def uncited(claim, evidence):
@@ -135,10 +135,10 @@ def test_a_verdict_without_a_cited_passage_or_a_real_quote_is_not_trusted(settin
 
 
 def test_unparseable_answers_are_retried_once_then_fail_that_step_only(settings, project, httpserver,
-                                                                        monkeypatch) -> None:
+                                                                        script_lm) -> None:
     urls = serve(httpserver)
     bad = {"summary": "not the fields we asked for"}
-    lm = use_lm(monkeypatch, dspy.utils.DummyLM([bad, bad], adapter=dspy.JSONAdapter()))
+    lm = use_lm(script_lm, dspy.utils.DummyLM([bad, bad], adapter=dspy.JSONAdapter()))
     job = research(settings, project, urls)
     assert job["status"] == "failed"
     assert job["error"].startswith("Research notes: the answer from dummy did not match the expected fields")
@@ -146,18 +146,18 @@ def test_unparseable_answers_are_retried_once_then_fail_that_step_only(settings,
     assert len(list_sources(settings, project)) == 3  # the sources read before the failure are kept
     assert projects.result(settings, project, "research") is None
 
-    lm = use_lm(monkeypatch, dspy.utils.DummyLM([bad, NOTES], adapter=dspy.JSONAdapter()))
+    lm = use_lm(script_lm, dspy.utils.DummyLM([bad, NOTES], adapter=dspy.JSONAdapter()))
     job = research(settings, project, [])
     assert job["status"] == "succeeded", job["error"]
     assert len(lm.history) == 2 and projects.result(settings, project, "research")["version"] == 1
 
 
-def test_bad_sources_fail_alone(settings, project, httpserver, monkeypatch) -> None:
+def test_bad_sources_fail_alone(settings, project, httpserver, script_lm) -> None:
     urls = serve(httpserver)
     httpserver.expect_request("/missing").respond_with_data("gone", status=404)
     httpserver.expect_request("/empty").respond_with_data("<html><body><script>x()</script></body></html>",
                                                           content_type="text/html")
-    use_lm(monkeypatch, dspy.utils.DummyLM([NOTES], adapter=dspy.JSONAdapter()))
+    use_lm(script_lm, dspy.utils.DummyLM([NOTES], adapter=dspy.JSONAdapter()))
     job = research(settings, project, [urls[0], httpserver.url_for("/missing"), httpserver.url_for("/empty"),
                                        "http://127.0.0.1:9/nothing-listens-here"])
     assert job["status"] == "succeeded", job["error"]
@@ -172,17 +172,17 @@ def test_bad_sources_fail_alone(settings, project, httpserver, monkeypatch) -> N
     assert [i["status"] for i in again["items"]] == ["unchanged"]
 
 
-def test_research_needs_a_source(settings, project, monkeypatch) -> None:
-    use_lm(monkeypatch, dspy.utils.DummyLM([NOTES], adapter=dspy.JSONAdapter()))
+def test_research_needs_a_source(settings, project, script_lm) -> None:
+    use_lm(script_lm, dspy.utils.DummyLM([NOTES], adapter=dspy.JSONAdapter()))
     job = research(settings, project, [])
     assert job["status"] == "failed" and "has no sources yet" in job["error"]
 
 
 def test_no_usable_point_from_the_model_falls_back_to_extracted_sentences(settings, project, httpserver,
-                                                                          monkeypatch) -> None:
+                                                                          script_lm) -> None:
     urls = serve(httpserver)
     empty = {"key_points": [], "definitions": [], "numbers": [], "open_questions": []}
-    use_lm(monkeypatch, dspy.utils.DummyLM([empty], adapter=dspy.JSONAdapter()))
+    use_lm(script_lm, dspy.utils.DummyLM([empty], adapter=dspy.JSONAdapter()))
     job = research(settings, project, urls, topic="the waggle dance")
     assert job["status"] == "succeeded" and jobs.is_partial(job), job
     points = projects.result(settings, project, "research")["content"]["key_points"]
@@ -196,9 +196,9 @@ def test_no_usable_point_from_the_model_falls_back_to_extracted_sentences(settin
     assert any("waggle" in p["text"] for p in points)
 
 
-def test_web_search_finds_sources_only_when_configured(settings, project, httpserver, monkeypatch) -> None:
+def test_web_search_finds_sources_only_when_configured(settings, project, httpserver, script_lm) -> None:
     urls = serve(httpserver)
-    use_lm(monkeypatch, dspy.utils.DummyLM([NOTES, NOTES], adapter=dspy.JSONAdapter()))
+    use_lm(script_lm, dspy.utils.DummyLM([NOTES, NOTES], adapter=dspy.JSONAdapter()))
     job = research(settings, project, [], web=True)
     assert job["status"] == "failed" and "SCRIPTWRIGHT_WEB_SEARCH" in job["error"]
 
@@ -210,8 +210,8 @@ def test_web_search_finds_sources_only_when_configured(settings, project, httpse
     assert sorted(s["uri"] for s in list_sources(searching, project)) == sorted(urls)
 
 
-def test_a_contradicted_number_is_caught_without_the_model(settings, project, httpserver, monkeypatch) -> None:
-    use_lm(monkeypatch, dspy.utils.DummyLM([NOTES], adapter=dspy.JSONAdapter()))
+def test_a_contradicted_number_is_caught_without_the_model(settings, project, httpserver, script_lm) -> None:
+    use_lm(script_lm, dspy.utils.DummyLM([NOTES], adapter=dspy.JSONAdapter()))
     research(settings, project, serve(httpserver))
     asked = []
 
@@ -231,11 +231,11 @@ def test_a_contradicted_number_is_caught_without_the_model(settings, project, ht
     assert check_claim(settings, project, TRUE_CLAIM, gullible)["verdict"] == "supported" and asked
 
 
-def test_a_fact_check_whose_answers_cite_nothing_is_partial(settings, project, httpserver, monkeypatch) -> None:
-    use_lm(monkeypatch, dspy.utils.DummyLM([NOTES], adapter=dspy.JSONAdapter()))
+def test_a_fact_check_whose_answers_cite_nothing_is_partial(settings, project, httpserver, script_lm) -> None:
+    use_lm(script_lm, dspy.utils.DummyLM([NOTES], adapter=dspy.JSONAdapter()))
     research(settings, project, serve(httpserver))
     uncited = {"verdict": "supported", "cites": [], "quote": "", "confidence": 0.0}
-    use_lm(monkeypatch, dspy.utils.DummyLM({TRUE_CLAIM: uncited}, adapter=dspy.JSONAdapter()))
+    use_lm(script_lm, dspy.utils.DummyLM({TRUE_CLAIM: uncited}, adapter=dspy.JSONAdapter()))
     job = jobs.submit_and_run(settings, "verify", {"project": project, "claims": [TRUE_CLAIM, UNRELATED_CLAIM]})
     assert job["status"] == "succeeded" and jobs.is_partial(job), job
     assert job["message"].startswith("Fact check: 1 of 2 claims got no usable answer from dummy (a verdict citing "

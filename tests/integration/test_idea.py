@@ -7,11 +7,11 @@ import dspy
 import pytest
 
 from pipelines import jobs
-from pipelines import lm as lm_module
 from pipelines.errors import ScriptwrightError
 from pipelines.evidence import projects
 from pipelines.evidence.idea import competition
 from pipelines.evidence.search import video_search, web_search
+from tests.conftest import ScriptLM
 
 pytestmark = pytest.mark.usefixtures("no_proxies")
 
@@ -26,9 +26,9 @@ RIVALS = {"results": [
 
 
 @pytest.fixture
-def verdict_lm(monkeypatch: pytest.MonkeyPatch) -> dspy.LM:
+def verdict_lm(script_lm: ScriptLM) -> dspy.LM:
     lm = dspy.utils.DummyLM([VERDICT] * 3, adapter=dspy.JSONAdapter())
-    monkeypatch.setattr(lm_module, "lm_for_role", lambda settings, role: lm)
+    script_lm(lm)
     return lm
 
 
@@ -70,18 +70,18 @@ def test_an_idea_from_another_field_is_outside_the_channel(sample_settings, verd
 ECHOED = {"verdict": "make it", "reasons": ["make it", "sharpen it", "skip it"], "angles": ["skip it", "{angle}"]}
 
 
-def test_reasons_that_only_echo_the_options_are_asked_for_again(sample_settings, monkeypatch) -> None:
+def test_reasons_that_only_echo_the_options_are_asked_for_again(sample_settings, script_lm) -> None:
     lm = dspy.utils.DummyLM([ECHOED, VERDICT], adapter=dspy.JSONAdapter())
-    monkeypatch.setattr(lm_module, "lm_for_role", lambda settings, role: lm)
+    script_lm(lm)
     job = jobs.submit_and_run(sample_settings, "idea-validate", {"creator": "pip-halloran", "idea": "Prime gaps"})
     assert job["status"] == "succeeded" and not jobs.is_partial(job) and job["message"] == "Done"
     c = projects.result(sample_settings, job["result"]["project"], "idea")["content"]
     assert c["reasons"] == VERDICT["reasons"] and c["problems"] == [] and len(lm.history) == 2
 
 
-def test_a_verdict_without_a_usable_reason_is_partial(sample_settings, monkeypatch) -> None:
+def test_a_verdict_without_a_usable_reason_is_partial(sample_settings, script_lm) -> None:
     lm = dspy.utils.DummyLM([ECHOED, ECHOED], adapter=dspy.JSONAdapter())
-    monkeypatch.setattr(lm_module, "lm_for_role", lambda settings, role: lm)
+    script_lm(lm)
     job = jobs.submit_and_run(sample_settings, "idea-validate", {"creator": "pip-halloran", "idea": "Prime gaps"})
     assert job["status"] == "succeeded" and jobs.is_partial(job), job
     assert job["message"].startswith("Idea check: the verdict from dummy came with no usable reason")
@@ -91,13 +91,13 @@ def test_a_verdict_without_a_usable_reason_is_partial(sample_settings, monkeypat
     assert c["problems"] == [job["message"]] and c["fit"]["videos"], "the measured facts stand"
 
 
-def test_the_cli_warns_of_a_partial_result_and_still_succeeds(sample_settings, monkeypatch) -> None:
+def test_the_cli_warns_of_a_partial_result_and_still_succeeds(sample_settings, script_lm) -> None:
     from typer.testing import CliRunner
 
     from pipelines import cli
 
     lm = dspy.utils.DummyLM([ECHOED, ECHOED], adapter=dspy.JSONAdapter())
-    monkeypatch.setattr(lm_module, "lm_for_role", lambda settings, role: lm)
+    script_lm(lm)
     result = CliRunner().invoke(cli.app, ["idea", "validate", "--creator", "pip-halloran", "--idea", "Prime gaps"])
     assert result.exit_code == 0, result.output
     said = " ".join(result.stderr.split())

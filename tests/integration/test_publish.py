@@ -15,7 +15,6 @@ import dspy
 import pytest
 
 from pipelines import corpus, evals, jobs
-from pipelines import lm as lm_module
 from pipelines.drafting import drafts
 from pipelines.drafting.chapters import CHAPTER_MIN_S, chapter_problems
 from pipelines.drafting.description import DESCRIPTION_MAX, description_text
@@ -27,14 +26,14 @@ from pipelines.drafting.steps import creator_pace
 from pipelines.errors import ScriptwrightError
 from pipelines.evidence import projects
 from pipelines.evidence.sources import best_match
+from pipelines.lm import scripted_lms
 from pipelines.settings import Settings, get_settings
 from pipelines.store.duckdb import connect
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, ScriptLM
 
 SOURCE = SAMPLE / "sources" / "monty-hall-notes.md"
 IDEA = "Monty Hall with a hundred doors"
 BIN = Path(sys.executable).parent / "scriptwright"
-EMBEDDED = lm_module.lm_for_role
 DRAFTING = {
     "[[ ## frameworks ## ]]": {"framework": "misconception-first", "why": "Everyone's first guess is wrong.",
                                "sections": [{"title": "The tempting answer", "goal": "See why 50/50 feels right",
@@ -71,9 +70,9 @@ PIP_DESCRIPTIONS = ["Why do the primes never run out?\n\n0:00 Intro\n2:10 Euclid
                     "Negative numbers with a thermometer.\n\nJoin the maths club: https://pip.example/club"]
 
 
-def answering(monkeypatch: pytest.MonkeyPatch, answers: dict) -> dspy.utils.DummyLM:
+def answering(script_lm: ScriptLM, answers: dict) -> dspy.utils.DummyLM:
     lm = dspy.utils.DummyLM(answers, adapter=dspy.JSONAdapter())
-    monkeypatch.setattr(lm_module, "lm_for_role", lambda settings, role: lm)
+    script_lm(lm)
     return lm
 
 
@@ -84,8 +83,7 @@ def _drafted_workspace(_sample_workspace: Path, tmp_path_factory: pytest.TempPat
     path = tmp_path_factory.mktemp("drafted-workspace") / "data"
     shutil.copytree(_sample_workspace, path)
     settings = Settings(data_dir=path)
-    with pytest.MonkeyPatch.context() as mp:
-        answering(mp, DRAFTING)
+    with scripted_lms(dspy.utils.DummyLM(DRAFTING, adapter=dspy.JSONAdapter())):
         pid = projects.ensure_project(settings, "pip-halloran", IDEA)["id"]
         assert jobs.submit_and_run(settings, "research", {"project": pid, "sources": [str(SOURCE)]})["status"] \
             == "succeeded"
@@ -116,9 +114,9 @@ def publish(settings, project: str, part: str = "all") -> dict:
     return job
 
 
-def test_the_kit_is_made_part_by_part_as_new_versions(drafted, monkeypatch) -> None:
+def test_the_kit_is_made_part_by_part_as_new_versions(drafted, script_lm) -> None:
     settings, project = drafted
-    answering(monkeypatch, KIT)
+    answering(script_lm, KIT)
     job = publish(settings, project)
     assert not jobs.is_partial(job), job["result"]
     assert job["result"]["parts"] == ["titles", "description", "short", "post"]
@@ -180,9 +178,9 @@ def test_the_kit_is_made_part_by_part_as_new_versions(drafted, monkeypatch) -> N
         choose_title(content, other["id"], "x" * 101)
 
 
-def test_feedback_on_a_kit_part_is_an_example_of_its_program(drafted, monkeypatch) -> None:
+def test_feedback_on_a_kit_part_is_an_example_of_its_program(drafted, script_lm) -> None:
     settings, project = drafted
-    answering(monkeypatch, KIT)
+    answering(script_lm, KIT)
     version = publish(settings, project)["result"]["version"]
     content = drafts.get(settings, project, version)["content"]
     drafts.add_feedback(settings, project, version, "publish", "titles", 1, "my kind of title")
@@ -198,13 +196,13 @@ def test_feedback_on_a_kit_part_is_an_example_of_its_program(drafted, monkeypatc
                                                                     content.publish["post"]["text"], None)
 
 
-def test_writing_one_part_again_keeps_the_others_and_the_older_version(drafted, monkeypatch) -> None:
+def test_writing_one_part_again_keeps_the_others_and_the_older_version(drafted, script_lm) -> None:
     settings, project = drafted
-    answering(monkeypatch, KIT)
+    answering(script_lm, KIT)
     before = drafts.get(settings, project, publish(settings, project)["result"]["version"])
-    answering(monkeypatch, {**KIT, "[[ ## what_it_covers ## ]]": {"post": "A second take on the post, written "
-                                                                          "again for the people who follow Pip "
-                                                                          "and love a good puzzle about doors."}})
+    answering(script_lm, {**KIT, "[[ ## what_it_covers ## ]]": {"post": "A second take on the post, written "
+                                                                        "again for the people who follow Pip "
+                                                                        "and love a good puzzle about doors."}})
     job = publish(settings, project, "post")
     assert job["result"]["versions"] == [before["version"] + 1]
     after = drafts.get(settings, project)
@@ -220,16 +218,16 @@ def test_writing_one_part_again_keeps_the_others_and_the_older_version(drafted, 
     assert stale_parts(drafts.get(settings, project)["content"]) == ["titles", "description", "short", "post"]
 
 
-def test_unusable_answers_are_reported_and_the_deterministic_parts_still_right(drafted, monkeypatch) -> None:
+def test_unusable_answers_are_reported_and_the_deterministic_parts_still_right(drafted, script_lm) -> None:
     settings, project = drafted
     same = {key: {"title": "Monty Hall"} for key in TITLES}
     # what the embedded model answered on this draft: one of Pip's own titles, and a post about its instructions
     copied = {"say plainly what the video explains": {"title": "Fractions, Explained with Pizza"}}
     meta = ("The creator has decided to share a story of their life and how it has shaped them, and the creator is "
             "using this to inspire others.")
-    answering(monkeypatch, {**same, **copied, "[[ ## video_outline ## ]]": {"summary": "{summary}"},
-                            "[[ ## short_passage ## ]]": {"hook_line": "Doors.", "script": "Doors. " * 300},
-                            "[[ ## what_it_covers ## ]]": {"post": meta}})
+    answering(script_lm, {**same, **copied, "[[ ## video_outline ## ]]": {"summary": "{summary}"},
+                          "[[ ## short_passage ## ]]": {"hook_line": "Doors.", "script": "Doors. " * 300},
+                          "[[ ## what_it_covers ## ]]": {"post": meta}})
     job = publish(settings, project)
     assert jobs.is_partial(job)
     problems = job["result"]["problems"]
@@ -266,9 +264,9 @@ def test_a_project_without_a_script_is_a_clear_error(sample_settings, monkeypatc
         assert len(lines) == 1 and needle in lines[0] and "Traceback" not in out.stderr, out.stderr
 
 
-def test_the_cli_exports_the_current_kit_without_writing_anything_new(drafted, monkeypatch, tmp_path) -> None:
+def test_the_cli_exports_the_current_kit_without_writing_anything_new(drafted, script_lm, tmp_path) -> None:
     settings, project = drafted
-    answering(monkeypatch, KIT)
+    answering(script_lm, KIT)
     version = publish(settings, project)["result"]["version"]
     env = {**os.environ, "SCRIPTWRIGHT_DATA_DIR": str(settings.data_dir)}
     out = subprocess.run([str(BIN), "publish", "--project", project, "--export", str(tmp_path / "kit")],
@@ -281,7 +279,7 @@ def test_the_cli_exports_the_current_kit_without_writing_anything_new(drafted, m
 
 
 def test_the_title_program_is_evaluated_and_compiled_on_the_creators_own_titles(sample_settings,
-                                                                                monkeypatch) -> None:
+                                                                                script_lm) -> None:
     eval_set = evals.build_eval_set(sample_settings, "pip-halloran", "title")
     examples = eval_set["examples"]
     assert len(examples) == 7 and {e["split"] for e in examples} == {"train", "dev", "test"}
@@ -291,7 +289,7 @@ def test_the_title_program_is_evaluated_and_compiled_on_the_creators_own_titles(
         assert e["key_points"] and len(e["opening"].split()) == 60
     assert evals.build_eval_set(sample_settings, "pip-halloran", "title")["id"] == eval_set["id"]
 
-    answering(monkeypatch, {"[[ ## title_style ## ]]": {"title": "Why Can't We Divide by Zero, Really?"}})
+    answering(script_lm, {"[[ ## title_style ## ]]": {"title": "Why Can't We Divide by Zero, Really?"}})
     job = jobs.submit_and_run(sample_settings, "eval-run", {"creator": "pip-halloran", "program": "title",
                                                            "variant": "stable", "split": "test"})
     assert job["status"] == "succeeded", job["error"]
@@ -312,9 +310,8 @@ def test_the_title_program_is_evaluated_and_compiled_on_the_creators_own_titles(
     assert compiled_id == job["result"]["compiled_id"]
 
 
-def test_the_embedded_model_writes_a_description_or_says_it_could_not(drafted, monkeypatch) -> None:
-    settings, project = drafted
-    monkeypatch.setattr(lm_module, "lm_for_role", EMBEDDED)
+def test_the_embedded_model_writes_a_description_or_says_it_could_not(drafted) -> None:
+    settings, project = drafted  # no LM scripted: every role is the embedded model
     job = publish(settings, project, "description")
     content = drafts.get(settings, project)["content"]
     description = content.publish["description"]
