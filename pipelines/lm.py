@@ -402,10 +402,6 @@ def lm_for_role(settings: Settings, role: str) -> dspy.BaseLM:
     return LedgerLM(model, engine="litellm", api_base=api_base, timeout=settings.lm_timeout_s, **client, **common)
 
 
-def lms_by_role(settings: Settings) -> dict[str, dspy.BaseLM]:
-    return {role: lm_for_role(settings, role) for role in ROLES}
-
-
 def lm_summary(settings: Settings) -> dict[str, str]:
     """The model each role resolves to, with the server it is reached at (for doctor and the Settings page)."""
     return {role: settings.lm_for(role) + (f" at {base}" if (base := settings.api_base_for(role)) else "")
