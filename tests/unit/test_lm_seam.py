@@ -10,6 +10,7 @@ import dspy
 import pytest
 
 from pipelines import jobs
+from pipelines.job_params import Params
 from pipelines.lm import LedgerLM, lm_for_role, scripted_lms
 from pipelines.settings import Settings
 
@@ -34,7 +35,11 @@ def is_real(lm: Any, role: str) -> bool:
     return isinstance(lm, LedgerLM) and lm.model == REAL and lm.role == role
 
 
-@jobs.job_kind("lm-seam-probe")
+class ProbeParams(Params):
+    role: str
+
+
+@jobs.job_kind("lm-seam-probe", ProbeParams)
 def _probe(ctx: jobs.JobContext, params: dict[str, Any]) -> dict[str, Any]:
     return {"model": lm_for_role(ctx.settings, params["role"]).model}
 
