@@ -46,7 +46,7 @@ class IngestParams(Params):
 
 class DnaParams(Prompted):
     creator: str = Field(min_length=1)
-    part: Literal["all", "measured", "guide"] | None = None
+    part: str | None = None  # all, measured or guide: the job names them when it is none of those
     force: bool | None = None
 
 
