@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pipelines.errors import ScriptwrightError
 
-AudienceLevel = Literal["beginner", "general", "advanced"]
+AUDIENCE_LEVELS = ("beginner", "general", "advanced")
+AudienceLevel = Literal[AUDIENCE_LEVELS]
 Split = Literal["train", "dev", "test"]
 
 

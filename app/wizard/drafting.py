@@ -11,7 +11,8 @@ from app.draft_views import checks_view, export_buttons, feedback_row, save_and_
 from app.wizard.context import Wizard, launch
 from pipelines.costs import estimate_line
 from pipelines.drafting import drafts
-from pipelines.drafting.steps import AUDIENCE_LEVELS, choose_hook
+from pipelines.drafting.steps import choose_hook
+from pipelines.job_params import AUDIENCE_LEVELS
 from pipelines.usable import empty_sections_message, has_script
 
 def outline(w: Wizard) -> None:

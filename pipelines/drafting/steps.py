@@ -20,7 +20,7 @@ from pipelines.errors import ScriptwrightError
 from pipelines.evidence import projects
 from pipelines.evidence.injection import redact
 from pipelines.evidence.sources import best_match, cited_ids
-from pipelines.job_params import DraftParams, DraftStepParams
+from pipelines.job_params import AUDIENCE_LEVELS, DraftParams, DraftStepParams
 from pipelines.jobs import JobContext, job_kind, partial
 from pipelines.programs.drafting import HookWriter, OutlineWriter
 from pipelines.programs.registry import step as registered
@@ -37,7 +37,6 @@ HOOK_STYLES = {
     "story": "open with a tiny story or scene",
     "stakes": "open with why getting this wrong matters to the viewer",
 }
-AUDIENCE_LEVELS = ("beginner", "general", "advanced")
 DEFAULT_WPM = 150.0
 N_NOTES = 6
 N_EXAMPLES = 2
