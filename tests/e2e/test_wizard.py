@@ -216,8 +216,9 @@ def test_the_wizard_from_idea_to_markdown_export(server, browser, tmp_path) -> N
     box.press("Control+Enter")  # commit the text before the button's rerun
     settled(page)
     save.click()
+    expect(page.get_by_text(re.compile(r"^Draft v5 · .* · edited The common belief"))).to_be_visible(timeout=120_000)
+    expect(page.get_by_text("Cited: no sources")).to_be_visible()  # the creator's own words cite nothing yet
     settled(page)
-    expect(page.get_by_text("Picture a hundred doors.").first).to_be_visible(timeout=120_000)
     shot(page, "07-script-own-section")
     marks = steps(page)
     assert all(marks[name] == "done" for name in ("Idea", "Research", "Verify", "Outline", "Hooks", "Script")), marks
