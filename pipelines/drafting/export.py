@@ -70,11 +70,22 @@ def runtime(draft: Draft) -> float:
     return draft_seconds(draft)
 
 
-def _source_line(number: int, cite: dict[str, Any]) -> str:
-    """`[^n]: [title](uri)` with a title that cannot break the footnote or link syntax."""
-    uri = "%20".join(str(cite.get("uri") or "").split())
-    title = re.sub(r"[\[\]]", "", _line(cite.get("title"))).strip() or uri or _line(cite.get("chunk_id"))
-    return f"[^{number}]: [{title}]({uri})" if uri else f"[^{number}]: {title}"
+def _source(cite: dict[str, Any]) -> str:
+    """A source as Markdown: `[title](url)` for a web page; a file from the workspace by its title and
+    file name, unlinked (its path on this machine means nothing to a reader of the export)."""
+    uri = str(cite.get("uri") or "").strip()
+    title = re.sub(r"[\[\]]", "", _line(cite.get("title"))).strip()
+    if re.match(r"https?://", uri):
+        return f"[{title or uri}]({'%20'.join(uri.split())})"
+    name = _line(Path(uri).name) if uri else ""
+    if name and title and name != title:
+        return f"{title} (file {name})"
+    return title or name or _line(cite.get("chunk_id"))
+
+
+def _source_key(cite: dict[str, Any]) -> str:
+    """What makes two citations one footnote: the same page or file (passages of it share a number)."""
+    return str(cite.get("uri") or cite.get("title") or cite.get("chunk_id"))
 
 
 def _finding(finding: dict[str, Any], titles: dict[str, str]) -> str:
@@ -192,19 +203,17 @@ def to_markdown(draft: Draft, meta: dict[str, Any], consulted: list[dict[str, An
         for sentence in section.sentences:
             markers = []
             for cite in sentence.cites:
-                key = str(cite.get("chunk_id") or cite.get("uri") or cite.get("title"))
+                key = _source_key(cite)
                 if key not in numbers:
                     numbers[key] = len(numbers) + 1
-                    sources.append(_source_line(numbers[key], cite))
+                    sources.append(f"[^{numbers[key]}]: {_source(cite)}")
                 if f"[^{numbers[key]}]" not in markers:
                     markers.append(f"[^{numbers[key]}]")
             sentences.append(_line(sentence.text) + "".join(markers))
         lines += [f"## {title} [{clock(start)}]", "", " ".join(sentences), ""]
     lines += ["## Sources", "", *(sources or ["No sources cited."]), ""]
     if consulted:
-        lines += ["## Sources consulted", "",
-                  *[f"- [{_line(c.get('title') or c.get('uri')).replace('[', '').replace(']', '')}]"
-                    f"({str(c.get('uri') or '').replace(' ', '%20')})" for c in consulted], ""]
+        lines += ["## Sources consulted", "", *[f"- {_source(c)}" for c in consulted], ""]
     titles = {s.id: _line(s.title) for s in draft.sections}
     lines += ["## Checks", "", *_checks(draft.checks, titles), "", *_kit(draft)]
     return "\n".join(lines).rstrip() + "\n"

@@ -278,3 +278,23 @@ def test_a_description_with_nothing_in_it_is_said_never_pasted_empty(tmp_path: P
     with pytest.raises(ScriptwrightError, match="nothing to paste yet"):
         export_description(tmp_path / "kit", "primes", draft)
     assert not (tmp_path / "kit" / "description.txt").exists()
+
+
+def test_passages_of_one_source_share_a_footnote_and_files_are_named_not_linked() -> None:
+    notes = "/home/pip/data/downloads/sources/monty/monty-hall-notes.md"
+    first, second = ({"chunk_id": c, "title": "monty-hall-notes", "uri": notes} for c in ("f1", "f2"))
+    page = {"chunk_id": "w1", "title": "Monty Hall problem", "uri": "https://example.org/monty hall"}
+    draft = _draft()
+    draft.sections[0].sentences = [{"text": "Switching wins two times in three.", "cites": [first]},
+                                   {"text": "The host knows.", "cites": [second, page]}]
+    draft.sections[1].sentences = [{"text": "A hundred doors make it plain.", "cites": [second]}]
+    md = to_markdown(draft, META, consulted=[first, page])
+    assert "Switching wins two times in three.[^1] The host knows.[^1][^2]\n" in md
+    assert "A hundred doors make it plain.[^1]\n" in md
+    sources = md.split("## Sources\n", 1)[1].split("## Sources consulted", 1)[0]
+    assert sources.strip().splitlines() == ["[^1]: monty-hall-notes (file monty-hall-notes.md)",
+                                            "[^2]: [Monty Hall problem](https://example.org/monty%20hall)"]
+    consulted = md.split("## Sources consulted\n", 1)[1].split("## Checks", 1)[0]
+    assert consulted.strip().splitlines() == ["- monty-hall-notes (file monty-hall-notes.md)",
+                                              "- [Monty Hall problem](https://example.org/monty%20hall)"]
+    assert "/home/pip" not in md
