@@ -246,10 +246,14 @@ def simplification(draft: Draft) -> dict[str, Any]:
             findings.append(_finding("simplification", "jargon", "warn", unit,
                                      f"'{m.group()}' is formal; say '{PLAIN_WORDS[key]}'.",
                                      {"find": m.group(), "replace": _plain(m.group())}))
+        flagged: set[str] = set()
         for offset, word in word_spans(unit.text):
             if (word.isalpha() and word not in PLAIN_LONG_WORDS and word not in PLAIN_WORDS
                     and not (offset and unit.text[offset].isupper()) and syllables(word) >= HARD_SYLLABLES):
                 jargon.setdefault(word, {"term": word, "plain": None, "count": 0})["count"] += 1
+                if word in flagged:  # said once per sentence, however often the word comes back in it
+                    continue
+                flagged.add(word)
                 findings.append(_finding("simplification", "long-word", "info", unit,
                                          f"'{word}' is a long word; explain it or use a shorter one."))
     for section in draft.sections:

@@ -214,3 +214,13 @@ def test_a_scene_set_up_with_a_number_is_no_uncited_figure(text: str, flagged: b
     draft = _draft("", [("s1", "Doors", _sentences(text, cited=False))])
     kinds = [f["kind"] for f in run_checks(draft, None, None, [])["safety"]]
     assert ("uncited-figure" in kinds) == flagged, kinds
+
+
+def test_a_long_word_twice_in_one_sentence_is_one_finding_and_counted_twice():
+    draft = _draft("", [("s1", "Odds", _sentences("Switching wins with probability 2/3, staying with probability 1/3.",
+                                                  "The probability never changes after your pick."))])
+    result = simplification(draft)
+    said = [(f["sentence"], f["message"]) for f in result["findings"] if f["kind"] == "long-word"]
+    assert said == [(0, "'probability' is a long word; explain it or use a shorter one."),
+                    (1, "'probability' is a long word; explain it or use a shorter one.")]
+    assert {"term": "probability", "plain": None, "count": 3} in result["jargon"]
