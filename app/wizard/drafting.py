@@ -34,7 +34,10 @@ def outline(w: Wizard) -> None:
     if draft.outline:
         w.gaps(draft.problems.get("outline"))
         fw = draft.framework
-        st.markdown(f"**Framework: {plain(fw.name)}** — {plain(fw.why)}")
+        if fw:
+            st.markdown(f"**Framework: {plain(fw.name)}** — {plain(fw.why)}")
+        else:
+            st.caption("No educational framework is recorded for this outline.")
         table = pd.DataFrame([{"title": o.title, "goal": o.goal, "beats": "; ".join(o.beats),
                                "minutes": round((o.duration_s or 0) / 60, 1)} for o in draft.outline])
         edited = st.data_editor(table, hide_index=True, width="stretch", disabled=["minutes"], key="nv_outline_edit")

@@ -310,3 +310,16 @@ def test_the_whole_video_in_one_job_with_its_estimate_cost_and_the_offline_badge
     app.switch_page("app_pages/drafts.py")
     app.run()
     assert any("Written by the offline placeholder model" in c.value for c in app.caption)
+
+
+def test_an_outline_without_a_framework_is_shown(app: AppTest, sample_settings) -> None:
+    from pipelines.drafting import drafts
+
+    project = seed_script(sample_settings, "Switching wins two times out of three.", "")
+    content = drafts.get(sample_settings, project)["content"]
+    content.framework = None
+    drafts.save_edit(sample_settings, project, 2, content, "outline written by hand")
+    open_page(app)
+    app.selectbox(key="nv_project").set_value(project).run()
+    assert not app.exception, app.exception
+    assert any("No educational framework is recorded" in c.value for c in app.caption)
