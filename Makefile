@@ -40,10 +40,8 @@ app: venv
 demo: venv
 	$(BIN)/scriptwright demo
 
-# two workers, each taking whole test files (module-scoped servers stay one per file); TEST_WORKERS=0 runs serially
-TEST_WORKERS ?= 2
 test: venv chromium
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest
 
 bench: venv chromium
 	$(BIN)/python -m pytest -m bench -s tests/bench
