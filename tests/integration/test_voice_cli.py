@@ -35,8 +35,8 @@ def test_validate_json_reports_the_protocol_figures(sample_settings) -> None:
         assert "background (held out)" in figures["by_source"] and slug not in figures["by_source"]
         assert figures["video_auc"] >= 0.9 and figures["far_at_90"] <= 0.2, figures
     # the figures become the scorer card shown beside every score of this workspace
-    text = run(["voice", "validate", "--folds", "3"], sample_settings).stdout
-    assert "Open set" in text and "Closed set" in text
+    text = run(["voice", "validate", "--creators", "pip-halloran,rex-moreno", "--folds", "2"], sample_settings).stdout
+    assert "Open set" in text and "Closed set" in text and "rex-moreno" in text and "dr-amara-okafor" not in text
 
 
 def test_score_json_and_flags(sample_settings, tmp_path) -> None:
