@@ -17,6 +17,7 @@ from pipelines.settings import Settings, get_settings
 REPO = Path(__file__).resolve().parent.parent
 SHARED_CORPORA = REPO.parent / "shared" / "corpora"
 SAMPLE = REPO / "data" / "sample"
+PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
 ScriptLM = Callable[[ScriptedLMs], ScriptedLMs]  # the `script_lm` fixture, for helpers that take it
 
 
@@ -55,7 +56,7 @@ def script_lm() -> Iterator[ScriptLM]:
 @pytest.fixture
 def no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
     """Loopback requests must never go through a proxy from the environment."""
-    for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+    for name in PROXY_VARS:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")

@@ -17,7 +17,7 @@ DESCRIPTION_MAX = 5000
 FOOTER_SHARE = 0.5
 MIN_DESCRIPTIONS = 2
 _TIMESTAMP = re.compile(r"^\(?\d{1,2}:\d{2}(?::\d{2})?\)?\s")
-_WEB = re.compile(r"^https?://", re.I)
+WEB_LINK = re.compile(r"^https?://", re.I)  # a public page, as opposed to a file or pasted text
 
 
 def _lines(text: str) -> list[str]:
@@ -67,7 +67,7 @@ def source_links(sources: list[dict[str, Any]]) -> list[dict[str, str]]:
     links = []
     for s in sources:
         url = "%20".join(str(s.get("uri") or "").split())
-        if s.get("kind") == "url" and _WEB.match(url):
+        if s.get("kind") == "url" and WEB_LINK.match(url):
             links.append({"title": one_line(s.get("title")) or url, "url": url})
     return links
 

@@ -16,7 +16,7 @@ from typing import Any
 from pipelines.corpus import clock
 from pipelines.drafting.chapters import draft_parts, draft_seconds, draft_wpm
 from pipelines.drafting.content import Draft
-from pipelines.drafting.description import NOTHING_TO_PASTE, description_text
+from pipelines.drafting.description import NOTHING_TO_PASTE, WEB_LINK, description_text
 from pipelines.drafting.kit import PART_NAMES, PARTS, part_text, stale_parts
 from pipelines.errors import ScriptwrightError
 from pipelines.text import split_sentences
@@ -75,7 +75,7 @@ def _source(cite: dict[str, Any]) -> str:
     file name, unlinked (its path on this machine means nothing to a reader of the export)."""
     uri = str(cite.get("uri") or "").strip()
     title = re.sub(r"[\[\]]", "", _line(cite.get("title"))).strip()
-    if re.match(r"https?://", uri):
+    if WEB_LINK.match(uri):
         return f"[{title or uri}]({'%20'.join(uri.split())})"
     name = _line(Path(uri).name) if uri else ""
     if name and title and name != title:

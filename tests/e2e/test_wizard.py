@@ -21,7 +21,7 @@ from playwright.sync_api import expect
 from pytest_httpserver import HTTPServer
 
 from pipelines.usable import placeholder_in
-from tests.conftest import REPO, SAMPLE
+from tests.conftest import PROXY_VARS, REPO, SAMPLE
 from tests.e2e.test_workbench import browser, running_app  # noqa: F401  (browser: a module-scoped fixture)
 from tests.fake_provider import PLANTED_KEY, ScriptedProvider
 from tests.integration.test_assistant import act
@@ -78,7 +78,7 @@ def provider() -> Iterator[dict[str, str]]:
     httpd.expect_request("/v1/chat/completions", method="POST").respond_with_handler(ScriptedProvider(ANSWERS).handle)
     yield {"SCRIPTWRIGHT_LM": "openai/gpt-4.1-mini", "SCRIPTWRIGHT_LM_API_BASE": httpd.url_for("/v1"),
            "OPENAI_API_KEY": PLANTED_KEY, "no_proxy": "127.0.0.1,localhost", "NO_PROXY": "127.0.0.1,localhost",
-           **{name: "" for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")}}
+           **{name: "" for name in PROXY_VARS}}
     httpd.clear()
     httpd.stop()
 
