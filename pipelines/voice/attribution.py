@@ -50,8 +50,8 @@ from pipelines.voice.ngrams import (
     log_odds,
     passages,
     scoring_windows,
-    vectorizer,
 )
+from pipelines.voice.tfidf import NgramTfidf
 from pipelines.voice.verification import Pull, Verifier, training_windows
 
 MIN_WORDS = 50  # below this a text gets flags, no number
@@ -64,7 +64,7 @@ class _Experts:
     """The n-gram model and the function-word profile, fit on one set of windows."""
 
     def fit(self, texts: list[str], labels: np.ndarray, classes: np.ndarray) -> _Experts:
-        self.vectorizer = vectorizer()
+        self.vectorizer = NgramTfidf()
         x = self.vectorizer.fit_transform(texts)
         self.lr = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
         self.lr.fit(x, labels)

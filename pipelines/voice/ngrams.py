@@ -1,4 +1,4 @@
-"""Text features shared by the voice models: function words, topic masking, TF-IDF views,
+"""Text features shared by the voice models: function words, topic masking (for the TF-IDF views),
 the function-word profile (cosine Delta), scoring windows and sentence-level passages.
 
 Pure functions and small fitted objects; no storage, no creators.
@@ -9,15 +9,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from itertools import pairwise
-from typing import Any
 
 import numpy as np
-from sklearn.feature_extraction.text import (
-    ENGLISH_STOP_WORDS,
-    CountVectorizer,
-    TfidfVectorizer,
-)
-from sklearn.pipeline import FeatureUnion
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
 from pipelines.voice.documents import WINDOW_WORDS
 
@@ -72,18 +66,6 @@ def scoring_windows(text: str, size: int = WINDOW_WORDS) -> list[str]:
     n = max(1, int(len(words) / size + 0.5))
     bounds = [round(i * len(words) / n) for i in range(n + 1)]
     return [" ".join(words[a:b]) for a, b in pairwise(bounds) if b > a]
-
-
-def vectorizer() -> FeatureUnion:
-    common: dict[str, Any] = {"sublinear_tf": True, "min_df": 2, "dtype": np.float32}
-    return FeatureUnion([
-        ("style", TfidfVectorizer(analyzer="char", ngram_range=(1, 4), preprocessor=masked, lowercase=False,
-                                  **common)),
-        ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), preprocessor=plain, lowercase=False,
-                                 **common)),
-        ("word", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), preprocessor=plain, lowercase=False,
-                                 token_pattern=r"[a-z0-9]+(?:'[a-z]+)*", **common)),
-    ])
 
 
 class Profile:

@@ -8,7 +8,7 @@ Impostors; speaker verification's universal background model).
 
 For each creator a class-balanced logistic regression separates their ~300-word windows
 from every other voice's, over the same topic-masked and plain n-gram TF-IDF views as the
-attribution model (`ngrams.vectorizer`). Its log-odds become a fidelity in 0..1 calibrated on
+attribution model (`tfidf.NgramTfidf`). Its log-odds become a fidelity in 0..1 calibrated on
 the creator's own windows, scored out of fold by an inner cross-validation grouped by video:
 the **operating point** — the log-odds that 90 % of their own held-out windows reach — maps
 to 0.5, and their median held-out window to 0.9. So for every creator, fidelity ≥ 0.5 means
@@ -40,7 +40,6 @@ from scipy.sparse import spmatrix
 from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
-from sklearn.pipeline import FeatureUnion
 
 from pipelines.errors import ScriptwrightError
 from pipelines.voice.documents import Document
@@ -49,8 +48,8 @@ from pipelines.voice.ngrams import (
     Profile,
     passages,
     scoring_windows,
-    vectorizer,
 )
+from pipelines.voice.tfidf import NgramTfidf
 
 OWN_ACCEPT = 0.9  # the operating point passes this share of the creator's own held-out windows
 THRESHOLD = 0.5  # fidelity at the operating point
@@ -125,7 +124,7 @@ def training_windows(documents: Sequence[Document],
 class _Part:
     """A function-word profile and one binary regression per creator, over a fitted vectorizer's features."""
 
-    def fit(self, vec: FeatureUnion | None, x: spmatrix, texts: list[str], owners: np.ndarray, creators: list[str]) -> _Part:
+    def fit(self, vec: NgramTfidf | None, x: spmatrix, texts: list[str], owners: np.ndarray, creators: list[str]) -> _Part:
         self.vectorizer = vec
         self.lrs = []
         for c in creators:
@@ -157,7 +156,7 @@ class Verifier:
         texts, owners, groups = training_windows(list(documents) + list(background), set(self.creators))
         owner = np.array([o if o in self.creators else BACKGROUND for o in owners])
         # the TF-IDF vocabulary and idf are fit once on every training window: unsupervised, no labels
-        vec = vectorizer()
+        vec = NgramTfidf()
         x = vec.fit_transform(texts)
         oof, dist = self._out_of_fold(x, texts, owner, np.array(groups))
         k = len(self.creators)
