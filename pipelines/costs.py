@@ -100,5 +100,6 @@ def spent_line(settings: Settings, job_id: str) -> str:
 def spent_text(s: dict[str, Any]) -> str:
     """`spent` figures as one line."""
     cached = f" ({s['cache_hits']} answered from the cache)" if s["cache_hits"] else ""
-    return (f"Spent: {s['calls']} model calls{cached}, {s['prompt_tokens']:,} prompt + {s['completion_tokens']:,} "
+    calls = f"{s['calls']} model call" + ("" if s["calls"] == 1 else "s")
+    return (f"Spent: {calls}{cached}, {s['prompt_tokens']:,} prompt + {s['completion_tokens']:,} "
             f"answer tokens, {_usd(s)}.")

@@ -304,7 +304,7 @@ def test_the_whole_video_in_one_job_with_its_estimate_cost_and_the_offline_badge
                      " VALUES (?, 'writer', ?, 700, 40, 0.0, false)", [job["id"], EMBEDDED_LM])
     app.run()
     shown = " ".join(c.value for c in app.caption)
-    assert "Spent: 1 model calls, 700 prompt + 40 answer tokens, free (local models)." in shown
+    assert "Spent: 1 model call, 700 prompt + 40 answer tokens, free (local models)." in shown
     assert "Written by the offline placeholder model (local/smollm2): outline, hooks, script." in shown
 
     app.switch_page("app_pages/drafts.py")

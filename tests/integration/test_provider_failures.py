@@ -199,7 +199,7 @@ def test_draft_shows_its_estimate_and_then_what_it_spent(sample_settings, data_d
     assert f"Estimate: at most {estimate['calls']} model calls" in out.stdout
     assert f"at most ${estimate['usd']:.4f}" in out.stdout
     n = len(provider.requests)  # the four ratings of one same hook are one request: the cache answers three
-    spent = re.search(r"Spent: (\d+) model calls \((\d+) answered from the cache\), (.*)", out.stdout)
+    spent = re.search(r"Spent: (\d+) model calls? \((\d+) answered from the cache\), (.*)", out.stdout)
     assert spent and int(spent[1]) - int(spent[2]) == n >= 10, out.stdout
     assert spent[3] == (f"{n * USAGE['prompt_tokens']:,} prompt + {n * USAGE['completion_tokens']:,} answer tokens, "
                         f"${n * price(MODEL, USAGE['prompt_tokens'], USAGE['completion_tokens']):.4f}.")

@@ -3,7 +3,7 @@
 import litellm
 import pytest
 
-from pipelines.costs import DRAFT_CALLS, RETRIES, draft_estimate, estimate_line, price
+from pipelines.costs import DRAFT_CALLS, RETRIES, draft_estimate, estimate_line, price, spent_text
 
 
 def test_local_models_are_free(settings) -> None:
@@ -32,3 +32,11 @@ def test_a_model_litellm_cannot_price_says_so(settings, monkeypatch) -> None:
     monkeypatch.setattr(settings, "lm_writer", "openai/my-own-model")
     assert draft_estimate(settings, research=False)["usd"] is None
     assert "price unknown for openai/my-own-model" in estimate_line(settings, research=False)
+
+
+def test_the_spent_line_counts_calls_in_words() -> None:
+    figures = {"calls": 1, "cache_hits": 0, "prompt_tokens": 1200, "completion_tokens": 40, "unpriced": [],
+               "models": ["local/smollm2"], "usd": 0.0}
+    assert spent_text(figures) == "Spent: 1 model call, 1,200 prompt + 40 answer tokens, free (local models)."
+    figures.update(calls=3, cache_hits=2)
+    assert spent_text(figures).startswith("Spent: 3 model calls (2 answered from the cache), 1,200 prompt")
