@@ -40,8 +40,11 @@ app: venv
 demo: venv
 	$(BIN)/scriptwright demo
 
+# two workers, each taking whole test files (a file's module-scoped app server stays one); TEST_WORKERS=0
+# runs in one process
+TEST_WORKERS ?= 2
 test: venv chromium
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 bench: venv chromium
 	$(BIN)/python -m pytest -m bench -s tests/bench

@@ -30,7 +30,7 @@ from pydantic import BaseModel
 from pipelines.errors import ScriptwrightError
 from pipelines.lm_context import current_job_id
 from pipelines.lm_failures import TRANSIENT, LMCallError, failure_kind, key_variable, model_failure, require_key
-from pipelines.settings import EMBEDDED_LM, ROLES, Settings
+from pipelines.settings import EMBEDDED_LM, ROLES, Settings, get_settings
 
 import dspy  # noqa: E402  (after settings: offline flags first)
 from dspy.lm15 import ContextLengthError, Message, Response, TextPart, Usage, response_to_events  # noqa: E402
@@ -112,7 +112,7 @@ class LlamaEngine:
             from llama_cpp import Llama
 
             try:
-                llama = Llama(model_path=str(self.model_path), n_ctx=self.n_ctx, n_threads=max(1, os.cpu_count() or 1),
+                llama = Llama(model_path=str(self.model_path), n_ctx=self.n_ctx, n_threads=lm_threads(get_settings()),
                               verbose=False, seed=0)
             except ValueError as exc:
                 raise ScriptwrightError(f"Local model {self.model_path}: llama.cpp could not load it "
@@ -167,6 +167,11 @@ class LlamaEngine:
             if self._llama is not None:
                 self._llama.close()
                 self._llama = None
+
+
+def lm_threads(settings: Settings) -> int:
+    """CPU threads for a llama.cpp model: SCRIPTWRIGHT_LM_THREADS, or every core."""
+    return settings.lm_threads or max(1, os.cpu_count() or 1)
 
 
 def local_engine(path: Path) -> LlamaEngine:

@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     lm_research_api_base: str | None = None
     lm_judge_api_base: str | None = None
     lm_max_tokens: int = 512
+    lm_threads: int | None = Field(default=None, ge=1, description="CPU threads for the embedded model (default: "
+                                                                    "every core)")
     lm_temperature: float = 0.2
     lm_timeout_s: float = Field(default=120.0, description="Seconds to wait for one answer from a model server")
     lm_retries: int = Field(default=3, description="Retries of a rate-limited, failing or timed-out model call")

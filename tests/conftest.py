@@ -1,7 +1,10 @@
-"""Every test gets its own data dir; DSPy settings are reset between tests; `script_lm` scripts the LMs."""
+"""Every test gets its own data dir; DSPy settings are reset between tests; `script_lm` scripts the LMs.
+Under pytest-xdist (`make test` runs two workers) each worker gets its share of the cores, and the
+slowest files are dealt out first."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -19,6 +22,38 @@ SHARED_CORPORA = REPO.parent / "shared" / "corpora"
 SAMPLE = REPO / "data" / "sample"
 PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
 ScriptLM = Callable[[ScriptedLMs], ScriptedLMs]  # the `script_lm` fixture, for helpers that take it
+
+# The files that take longest, slowest first (measured in a clean serial run): under `--dist loadfile`
+# the workers take files in collection order, so these start at once instead of ending the run alone.
+SLOWEST_FILES = (
+    "integration/test_cli.py", "e2e/test_wizard.py", "integration/test_evals.py", "integration/test_notebooks.py",
+    "e2e/test_concurrency.py", "integration/test_crash_safety.py", "integration/test_llama_server.py",
+    "e2e/test_first_hour.py", "integration/test_voice_validation.py", "integration/test_evidence_cli.py",
+    "integration/test_creator_management.py", "e2e/test_workbench.py", "integration/test_voice_cli.py",
+    "integration/test_ingest_corpus.py",
+)
+
+
+def _share_the_cores() -> None:
+    """Each xdist worker, and the app servers and CLIs its tests start, gets cores ÷ workers threads:
+    llama.cpp's threads busy-wait, so two workers on every core starve each other (measured 2.5-3.6×
+    slower embedded-model tests)."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers > 1:
+        share = str(max(1, (os.cpu_count() or 1) // workers))
+        os.environ.setdefault("SCRIPTWRIGHT_LM_THREADS", share)
+        os.environ.setdefault("OMP_NUM_THREADS", share)  # the embedder's torch threads
+
+
+_share_the_cores()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.path.relative_to(REPO / "tests").as_posix()
+        return SLOWEST_FILES.index(path) if path in SLOWEST_FILES else len(SLOWEST_FILES)
+
+    items.sort(key=rank)  # stable: the rest keep their order
 
 
 @pytest.fixture(autouse=True)

@@ -20,7 +20,7 @@ import pytest
 from dspy.clients.base_lm import GLOBAL_HISTORY
 
 from pipelines import corpus
-from pipelines.lm import ask_structured, embedded_model_path
+from pipelines.lm import ask_structured, embedded_model_path, lm_threads
 from pipelines.settings import Settings, get_settings
 from pipelines.store.duckdb import connect, rows
 from tests.integration.test_cli import run
@@ -60,10 +60,11 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoopbackS
     """`python -m llama_cpp.server` on the embedded GGUF, ready once /v1/models answers."""
     port = _free_port()
     log = tmp_path_factory.mktemp("llama-server") / "server.log"
+    threads = lm_threads(get_settings())
     cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(embedded_model_path()), "--model_alias",
            MODEL.split("/", 1)[1], "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096",
-           # every core, as the in-process engine uses (the server's default is half of them)
-           "--n_threads", str(os.cpu_count() or 1), "--n_threads_batch", str(os.cpu_count() or 1)]
+           # as many threads as the in-process engine uses (the server's default is half the cores)
+           "--n_threads", str(threads), "--n_threads_batch", str(threads)]
     started = time.perf_counter()
     with log.open("w") as out:
         server = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,

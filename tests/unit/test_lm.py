@@ -1,11 +1,14 @@
+import os
+
 import dspy
 import pytest
 
 from pipelines.errors import ScriptwrightError
-from pipelines.lm import (LedgerLM, bound_schema, embedded_model_path, lm_for_role, lm_summary, local_engine,
-                          user_facing_lm_errors)
+from pipelines.lm import (LedgerLM, LlamaEngine, bound_schema, embedded_model_path, lm_for_role, lm_summary,
+                          lm_threads, local_engine, user_facing_lm_errors)
 from pipelines.lm_failures import redact
 from pipelines.programs.channel_summary import SummarizeChannel
+from pipelines.settings import get_settings
 
 
 def test_roles_build_ledger_lms_with_their_models(settings, monkeypatch) -> None:
@@ -114,3 +117,16 @@ def test_a_server_of_ones_own_gets_the_bounded_schema_in_llama_cpps_dialect(sett
     monkeypatch.setattr(settings, "lm_api_base", None)
     monkeypatch.setattr(settings, "lm", "openai/gpt-4.1-mini")  # a provider that takes OpenAI's own schema form
     assert lm_for_role(settings, "writer")._for_server({"response_format": Outputs})["response_format"] is Outputs
+
+
+def test_the_embedded_model_runs_on_the_threads_it_is_given(monkeypatch) -> None:
+    monkeypatch.delenv("SCRIPTWRIGHT_LM_THREADS", raising=False)
+    get_settings.cache_clear()
+    assert lm_threads(get_settings()) == os.cpu_count()
+    monkeypatch.setenv("SCRIPTWRIGHT_LM_THREADS", "1")
+    get_settings.cache_clear()
+    engine = LlamaEngine(embedded_model_path())
+    try:
+        assert engine._model().n_threads == 1
+    finally:
+        engine.close()
