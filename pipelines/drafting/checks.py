@@ -79,6 +79,10 @@ _HOOK_STOP = frozenset(ENGLISH_FUNCTION_WORDS) | {
     "still", "story", "takes", "tells", "there", "these", "thing", "things", "think", "those", "today",
     "together", "turns", "video", "watch", "wanna", "where", "which", "while", "whole", "without",
     "wonder", "works", "world", "would", "wrong", "years",
+    # a hook's rhetoric: it asks for attention or trust, it promises no topic
+    "amazing", "basically", "crazy", "exactly", "honest", "honestly", "instead", "literally", "obvious",
+    "obviously", "promise", "quick", "quickly", "secret", "seriously", "strange", "surprise", "surprising",
+    "trust", "truth", "understand", "weird",
 }
 _EXPLAINS = re.compile(r"\b(?:is|are|means?|called|refers? to|stands? for)\b", re.I)
 

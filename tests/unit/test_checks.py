@@ -93,6 +93,12 @@ def test_coherence_finds_the_broken_promise_the_early_term_and_the_jump(checks):
     assert "'Feeding the plant' and 'Mortgage rates'" in jump["message"]
 
 
+def test_a_hooks_rhetoric_is_no_promise():
+    draft = clean()
+    draft.hook.text = "Be honest: you'd never guess why leaves are green. Trust me, the truth is weird."
+    assert [f for f in coherence(draft) if f["kind"] == "promise-not-kept"] == []
+
+
 def test_an_empty_section_is_high():
     draft = clean()
     draft.sections.append(Section(id="s3", title="Outro", sentences=[Sentence(text=" ")]))
