@@ -5,13 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app.components import link, plain
+from app.components import plain
 from app.state import settings
 from pipelines.corpus import clock
 from pipelines.drafting import drafts
 from pipelines.drafting.checks import apply_fix
 from pipelines.drafting.content import Draft, Section
-from pipelines.drafting.export import export_version, missing_note, timeline
+from pipelines.drafting.export import export_version, missing_note, source_key, source_markdown, timeline
 from pipelines.errors import ScriptwrightError
 from pipelines.usable import written
 
@@ -87,7 +87,7 @@ def script_view(project: str, row: dict, editable: bool) -> None:
         st.markdown(f"#### {plain(section.title)} [{clock(starts.get(section.title, 0))}]")
         marks = []
         for sentence in section.sentences:
-            refs = [numbers.setdefault(c["chunk_id"], len(numbers) + 1) for c in sentence.cites]
+            refs = [numbers.setdefault(source_key(c), len(numbers) + 1) for c in sentence.cites]
             marks.append(plain(sentence.text) + "".join(f" [{n}]" for n in dict.fromkeys(refs)))
         if editable:
             text = st.text_area(section.title, _spoken(section),
@@ -108,11 +108,13 @@ def script_view(project: str, row: dict, editable: bool) -> None:
             feedback_row(project, version, "section", section.id, f"fb_{section.id}_{version}")
         else:
             st.markdown(" ".join(marks) if written(section) else ":orange[Empty: no text yet.]")
-    cites = {c["chunk_id"]: c for s in content.sections for x in s.sentences for c in x.cites}
-    if numbers:
+    first: dict[str, dict] = {}
+    for cite in (c for s in content.sections for x in s.sentences for c in x.cites):
+        first.setdefault(source_key(cite), cite)
+    if numbers:  # numbered per source, as the export's footnotes are
         st.markdown("**Sources**")
-        for chunk_id, n in numbers.items():
-            st.markdown(f"{n}. {link(cites[chunk_id]['title'] or cites[chunk_id]['uri'], cites[chunk_id]['uri'])}")
+        for key, n in numbers.items():
+            st.markdown(f"{n}. {source_markdown(first[key])}")
 
 
 def checks_view(project: str, row: dict) -> None:

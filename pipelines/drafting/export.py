@@ -70,7 +70,7 @@ def runtime(draft: Draft) -> float:
     return draft_seconds(draft)
 
 
-def _source(cite: dict[str, Any]) -> str:
+def source_markdown(cite: dict[str, Any]) -> str:
     """A source as Markdown: `[title](url)` for a web page; a file from the workspace by its title and
     file name, unlinked (its path on this machine means nothing to a reader of the export)."""
     uri = str(cite.get("uri") or "").strip()
@@ -83,7 +83,7 @@ def _source(cite: dict[str, Any]) -> str:
     return title or name or _line(cite.get("chunk_id"))
 
 
-def _source_key(cite: dict[str, Any]) -> str:
+def source_key(cite: dict[str, Any]) -> str:
     """What makes two citations one footnote: the same page or file (passages of it share a number)."""
     return str(cite.get("uri") or cite.get("title") or cite.get("chunk_id"))
 
@@ -203,17 +203,17 @@ def to_markdown(draft: Draft, meta: dict[str, Any], consulted: list[dict[str, An
         for sentence in section.sentences:
             markers = []
             for cite in sentence.cites:
-                key = _source_key(cite)
+                key = source_key(cite)
                 if key not in numbers:
                     numbers[key] = len(numbers) + 1
-                    sources.append(f"[^{numbers[key]}]: {_source(cite)}")
+                    sources.append(f"[^{numbers[key]}]: {source_markdown(cite)}")
                 if f"[^{numbers[key]}]" not in markers:
                     markers.append(f"[^{numbers[key]}]")
             sentences.append(_line(sentence.text) + "".join(markers))
         lines += [f"## {title} [{clock(start)}]", "", " ".join(sentences), ""]
     lines += ["## Sources", "", *(sources or ["No sources cited."]), ""]
     if consulted:
-        lines += ["## Sources consulted", "", *[f"- {_source(c)}" for c in consulted], ""]
+        lines += ["## Sources consulted", "", *[f"- {source_markdown(c)}" for c in consulted], ""]
     titles = {s.id: _line(s.title) for s in draft.sections}
     lines += ["## Checks", "", *_checks(draft.checks, titles), "", *_kit(draft)]
     return "\n".join(lines).rstrip() + "\n"

@@ -1,6 +1,8 @@
 """The New video page's evidence steps (AppTest): validate an idea, research served
 articles, check claims and cluster the audience, each as a job launched from the page."""
 
+import re
+
 import dspy
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -323,3 +325,24 @@ def test_an_outline_without_a_framework_is_shown(app: AppTest, sample_settings) 
     app.selectbox(key="nv_project").set_value(project).run()
     assert not app.exception, app.exception
     assert any("No educational framework is recorded" in c.value for c in app.caption)
+
+
+def test_passages_of_one_source_share_its_number_as_in_the_export(app: AppTest, sample_settings) -> None:
+    from pipelines.drafting import drafts
+
+    project = seed_script(sample_settings, "", "")
+    content = drafts.get(sample_settings, project)["content"]
+    notes = {"title": "Door notes", "uri": "/tmp/ws/downloads/door-notes.md"}
+    web = {"title": "Monty Hall problem", "uri": "https://example.org/monty"}
+    content.sections[0].sentences = [
+        {"text": "The host always opens a goat door.", "cites": [{**notes, "chunk_id": "n-0"}]},
+        {"text": "So switching wins two times out of three.", "cites": [{**notes, "chunk_id": "n-3"}, {**web, "chunk_id": "w-1"}]},
+    ]
+    drafts.save_edit(sample_settings, project, 2, content, "cited")
+    open_page(app)
+    app.selectbox(key="nv_project").set_value(project).run()
+    assert not app.exception, app.exception
+    cited = next(c.value for c in app.caption if c.value.startswith("Cited: "))
+    assert re.findall(r" \[(\d)\]", cited) == ["1", "1", "2"], cited  # two passages of the notes: one number
+    shown = [m.value for m in app.markdown]
+    assert "1. Door notes (file door-notes.md)" in shown and "2. [Monty Hall problem](https://example.org/monty)" in shown
