@@ -35,7 +35,7 @@ from pipelines.settings import Settings
 from pipelines.store.duckdb import connect, rows
 from pipelines.store.vectors import VectorStore
 from tests.conftest import REPO, SHARED_CORPORA
-from tests.integration.test_dna import scripted_lm  # noqa: F401  (a fixture)
+from tests.integration.test_dna import guide_writer  # noqa: F401  (a fixture)
 
 CLI = REPO / ".venv" / "bin" / "scriptwright"
 N_VIDEOS = 20  # ~64k words: two embedding batches of ~40k and ~24k, so the kill lands while the second runs
@@ -240,7 +240,7 @@ def snapshots(settings: Settings) -> list[dict[str, Any]]:
 
 
 def test_sigkill_mid_dna_build_keeps_the_measured_part_and_the_earlier_snapshot(sample_settings: Settings,
-                                                                                scripted_lm: None, tmp_path: Path):
+                                                                                guide_writer: None, tmp_path: Path):
     """`scriptwright dna build --force` killed while it waits on the writer LM (the measured part is
     saved as a new version, its style guide not yet written)."""
     s = sample_settings

@@ -57,7 +57,7 @@ def writer_answers(script_lm: ScriptLM, answers: list[dict]) -> list[dict | None
 
 
 @pytest.fixture
-def scripted_lm(script_lm):
+def guide_writer(script_lm):
     """The writer role answered by DummyLM: content checks need a predictable answer."""
     writer_answers(script_lm, [GUIDE, STORIES] * 4)
 
@@ -81,7 +81,7 @@ def test_seeding_measures_every_demo_creator_and_everything_reads_it(sample_sett
         assert "your Creator DNA (v1)" in greeting(sample_settings, c, None)
 
 
-def test_build_writes_the_guide_into_the_measured_snapshot_and_links_stories(sample_settings, scripted_lm) -> None:
+def test_build_writes_the_guide_into_the_measured_snapshot_and_links_stories(sample_settings, guide_writer) -> None:
     measured = dna.snapshot(sample_settings, "Pip Halloran")
     job = build(sample_settings, "Pip Halloran")
     assert job["status"] == "succeeded", job["error"]
@@ -106,7 +106,7 @@ def test_build_writes_the_guide_into_the_measured_snapshot_and_links_stories(sam
     assert job["prompt_versions"]["story_library"]["version"] == "v1"
 
 
-def test_unchanged_corpus_is_a_no_op_and_force_makes_a_new_version(sample_settings, scripted_lm) -> None:
+def test_unchanged_corpus_is_a_no_op_and_force_makes_a_new_version(sample_settings, guide_writer) -> None:
     assert build(sample_settings, "Rex Moreno")["result"]["version"] == 1
     again = build(sample_settings, "Rex Moreno")
     assert again["result"] == {"status": "unchanged", "creator": "rex-moreno", "version": 1, "guide": "written"}
@@ -165,7 +165,7 @@ def test_retrying_only_the_guide_fills_it_in_without_measuring_again(sample_sett
 
 
 def test_a_guide_whose_job_stopped_reads_as_failed_and_one_being_written_is_not_taken_twice(
-        sample_settings, scripted_lm) -> None:
+        sample_settings, guide_writer) -> None:
     from pipelines.store.duckdb import execute
 
     writing, _ = jobs.create(sample_settings, "dna-build", {"creator": "pip-halloran", "part": "guide"})
@@ -185,7 +185,7 @@ def test_a_guide_whose_job_stopped_reads_as_failed_and_one_being_written_is_not_
     assert build(sample_settings, "Pip Halloran")["result"]["guide"] == "written", "a stopped guide is written again"
 
 
-def test_too_few_videos_is_a_clear_error(settings, tmp_path, scripted_lm) -> None:
+def test_too_few_videos_is_a_clear_error(settings, tmp_path, guide_writer) -> None:
     from tests.conftest import SAMPLE
 
     folder = tmp_path / "two"
@@ -217,7 +217,7 @@ def test_embedded_lm_fills_the_guide_or_says_why_it_did_not(sample_settings) -> 
         assert "measured Creator DNA (v2" in job["error"]
 
 
-def test_cli_show_and_diff(sample_settings, scripted_lm) -> None:
+def test_cli_show_and_diff(sample_settings, guide_writer) -> None:
     build(sample_settings, "Pip Halloran")
     cli = Path(sys.executable).parent / "scriptwright"
     env = {**os.environ, "SCRIPTWRIGHT_DATA_DIR": str(sample_settings.root)}
