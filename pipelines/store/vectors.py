@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -45,12 +46,29 @@ SOURCE_SCHEMA = pa.schema(
 SCHEMAS = {CHUNKS: CHUNK_SCHEMA, SOURCE_CHUNKS: SOURCE_SCHEMA}
 
 
+_connections: dict[tuple[str, int, int], lancedb.DBConnection] = {}
+_connections_lock = threading.Lock()
+
+
+def _connection(directory: Path) -> lancedb.DBConnection:
+    """One connection per directory per process: LanceDB caches a table's opened indexes on its connection,
+    and a new connection per search measured +15 ms at 100,000 chunks (each call re-read the indexes).
+    Keyed by the folder's inode too, so a folder deleted and made again gets a new connection."""
+    directory.mkdir(parents=True, exist_ok=True)
+    found = directory.resolve().stat()
+    key = (str(directory.resolve()), found.st_dev, found.st_ino)
+    with _connections_lock:
+        if key not in _connections:
+            _connections[key] = lancedb.connect(key[0])
+        return _connections[key]
+
+
 class VectorStore:
-    """One LanceDB directory; tables are opened per call so other processes' writes show up."""
+    """One LanceDB directory; tables are opened per call (cheap on the shared connection) so other
+    processes' writes show up."""
 
     def __init__(self, directory: Path) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        self.db = lancedb.connect(str(directory))
+        self.db = _connection(directory)
 
     def _table(self, name: str = CHUNKS):
         return self.db.create_table(name, schema=SCHEMAS[name], exist_ok=True)

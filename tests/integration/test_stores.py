@@ -1,5 +1,6 @@
 """Real DuckDB and LanceDB: search modes, atomic chunk replacement, cross-process locking."""
 
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -9,6 +10,7 @@ import pytest
 from pipelines.embed import embed, embed_one
 from pipelines.errors import ScriptwrightError
 from pipelines.store.duckdb import connect, transaction
+from pipelines.store import vectors
 from pipelines.store.vectors import VectorStore
 
 TEXTS = [
@@ -31,6 +33,37 @@ def test_vector_fts_and_hybrid_search_find_the_passage(settings) -> None:
         hits = store.search("why does bread rise", embed_one("why does bread rise"), "creator_id = 1", 2, mode)
         assert hits[0]["text"] == TEXTS[1], mode
         assert hits[0]["start_s"] == 10.0 and "vector" not in hits[0]
+
+
+def test_stores_share_one_connection_and_still_see_other_processes_writes(settings, monkeypatch) -> None:
+    store = VectorStore(settings.lancedb_dir)
+    store.replace_video_chunks(1, _records(1, TEXTS[:1]))
+    store.reindex_text()
+
+    def no_new_connection(*args, **kwargs):
+        raise AssertionError("a second LanceDB connection to the same folder")
+
+    monkeypatch.setattr(vectors.lancedb, "connect", no_new_connection)
+    assert VectorStore(settings.lancedb_dir).db is store.db
+    query = "why does bread rise"
+    assert VectorStore(settings.lancedb_dir).search(query, embed_one(query), None, 1, "fts") == []
+
+    writer = textwrap.dedent(f"""
+        from pathlib import Path
+        from pipelines.embed import embed
+        from pipelines.store.vectors import VectorStore
+        store = VectorStore(Path({str(settings.lancedb_dir)!r}))
+        store.add([{{"id": "2-0", "creator_id": 1, "video_id": 2, "start_s": 0.0, "text": {TEXTS[1]!r},
+                    "vector": embed([{TEXTS[1]!r}])[0].tolist()}}])
+        store.reindex_text()
+    """)
+    subprocess.run([sys.executable, "-c", writer], check=True, timeout=300)
+    for mode in ("fts", "hybrid"):
+        assert VectorStore(settings.lancedb_dir).search(query, embed_one(query), None, 1, mode)[0]["text"] == TEXTS[1]
+
+    monkeypatch.undo()
+    shutil.rmtree(settings.lancedb_dir)  # a folder deleted and made again reads as empty
+    assert VectorStore(settings.lancedb_dir).count() == 0
 
 
 def test_replacing_a_videos_chunks_removes_the_old_ones(settings) -> None:
