@@ -29,12 +29,14 @@ from contextlib import contextmanager
 from typing import Any
 
 import dspy
+import numpy as np
 
 from pipelines import compiled, corpus
 from pipelines.compare import compare_scores
 from pipelines.embed import embed
 from pipelines.errors import ScriptwrightError
 from pipelines.evidence.injection import redact
+from pipelines.ingest.model import titled
 from pipelines.job_params import EvalRunParams, OptimizeParams
 from pipelines.jobs import JobContext, job_kind
 from pipelines.lm import lm_for_role
@@ -69,6 +71,27 @@ def key_points(text: str, n: int = N_POINTS, max_words: int = 30) -> list[str]:
     return [" ".join(sentences[i].split()[:max_words]) for i in picked]
 
 
+QUESTION_BONUS = 0.05
+# words a sentence that stands alone does not open on: ones pointing back to what came before, and fillers
+_NOT_AN_OPENING = re.compile(r"(?:and|but|or|it|its|it's|they|them|their|this|that|these|those|he|she|which|oh|yeah"
+                             r"|well|okay|ok|um|uh)\b", re.I)
+
+
+def idea_of(title: str | None, text: str) -> str:
+    """What an eval example built from a video asks for: the video's title, or, for a video known only by its
+    id ("Untitled video (id)" would ask a program for nothing), a sentence of its own that can stand alone
+    (6-25 words, not opening on a filler or a word that points back): the one closest to the whole video, a question
+    ahead of a statement by QUESTION_BONUS (a video often says its topic as the question it answers)."""
+    if titled(title):
+        return str(title)
+    alone = [s for s in split_sentences(text) if 6 <= len(s.split()) <= 25 and not _NOT_AN_OPENING.match(s)]
+    if not alone:
+        return " ".join(text.split()[:20])
+    vecs = embed(alone)
+    closeness = vecs @ vecs.mean(axis=0) + np.array([QUESTION_BONUS * s.endswith("?") for s in alone])
+    return alone[int(closeness.argmax())]
+
+
 def split_videos(video_ids: list[str], seed: int) -> dict[str, list[str]]:
     """Train/dev/test by video: 60/20/20 with at least one video in dev and test."""
     ids = sorted(video_ids)
@@ -89,7 +112,7 @@ def build_eval_set(settings: Settings, creator: str, program: str = "script", se
         tasks = [{**t, "split": "test"} for t in build_tasks(settings, c["slug"])]
         splits = {"train": [], "dev": [], "test": [t["id"] for t in tasks]}
         return _stored_eval_set(settings, c, program, seed, splits, tasks)
-    from pipelines.drafting.titles import title_eval_examples, titled
+    from pipelines.drafting.titles import title_eval_examples
 
     docs = [d for d in load_documents(settings, [c["slug"]]) if d.n_words >= 80
             and (program != "title" or titled(d.title))]
@@ -120,7 +143,7 @@ def build_eval_set(settings: Settings, creator: str, program: str = "script", se
     examples = []
     for d in docs:
         passage = " ".join(d.text.split()[:PASSAGE_WORDS])
-        examples.append({"id": d.video_id, "split": where[d.video_id], "title": d.title,
+        examples.append({"id": d.video_id, "split": where[d.video_id], "title": idea_of(d.title, d.text),
                          "key_points": key_points(passage), "target_words": len(passage.split()),
                          "reference": passage})
     return _stored_eval_set(settings, c, program, seed, splits, examples, digest)

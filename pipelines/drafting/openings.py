@@ -13,7 +13,7 @@ from typing import Any
 
 import dspy
 
-from pipelines.evals import key_points
+from pipelines.evals import idea_of, key_points
 from pipelines.evidence.injection import redact
 
 OPENING_SECONDS = 30
@@ -44,7 +44,7 @@ def hook_eval_examples(docs: list[Any], splits: dict[str, list[str]]) -> list[di
     for d in docs:
         label = openings[d.video_id]
         rest = " ".join(d.text.split()[len(label.split()):])
-        out.append({"id": d.video_id, "split": where[d.video_id], "title": d.title, "reference": label,
+        out.append({"id": d.video_id, "split": where[d.video_id], "title": idea_of(d.title, d.text), "reference": label,
                     "key_points": key_points(rest or d.text, N_KEY_POINTS),
                     "opening_lengths": sorted(len(t.split()) for vid, t in openings.items()
                                               if where[vid] == "train" and vid != d.video_id)})

@@ -26,9 +26,10 @@ from pipelines.drafting.description import TITLE_MAX, clean_title, description_o
 from pipelines.drafting.kit import PARTS, no_script_message, published_draft, script_sha256
 from pipelines.drafting.shorts import SHORT_MAX_S, max_short_words, pick_passage, script_sentences
 from pipelines.drafting.steps import creator_pace, voice_brief
-from pipelines.drafting.titles import PAST_TITLES, TITLE_STYLES, closeness, title_inputs, titled
+from pipelines.drafting.titles import PAST_TITLES, TITLE_STYLES, closeness, title_inputs
 from pipelines.errors import ScriptwrightError
 from pipelines.evidence.sources import best_match, list_sources
+from pipelines.ingest.model import titled
 from pipelines.job_params import PublishParams
 from pipelines.jobs import JobContext, job_kind, partial
 from pipelines.metrics import title_range, title_words

@@ -16,7 +16,7 @@ import numpy as np
 
 from pipelines.drafting.openings import numbered
 from pipelines.embed import embed
-from pipelines.evals import key_points
+from pipelines.evals import idea_of, key_points
 from pipelines.evidence.injection import redact
 from pipelines.text import split_sentences
 from pipelines.settings import Settings
@@ -71,8 +71,9 @@ def outline_eval_examples(settings: Settings, docs: list[Any], splits: dict[str,
     """One stored example per video (documents with video_id, title, text)."""
     where = {vid: name for name, ids in splits.items() for vid in ids}
     chunks = video_chunks(settings, [d.video_id for d in docs])
-    return [{"id": d.video_id, "split": where[d.video_id], "title": d.title,
-             "notes": title_ordered_points(d.title, d.text), "segments": segments(chunks[d.video_id])}
+    ideas = {d.video_id: idea_of(d.title, d.text) for d in docs}
+    return [{"id": d.video_id, "split": where[d.video_id], "title": ideas[d.video_id],
+             "notes": title_ordered_points(ideas[d.video_id], d.text), "segments": segments(chunks[d.video_id])}
             for d in docs]
 
 

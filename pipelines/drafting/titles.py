@@ -15,7 +15,7 @@ import dspy
 from pipelines.embed import embed
 from pipelines.evals import key_points
 from pipelines.evidence.injection import redact
-from pipelines.ingest.model import UNTITLED
+from pipelines.ingest.model import titled
 
 TITLE_STYLES = {
     "question": "ask the question the video answers",
@@ -28,11 +28,6 @@ TITLE_STYLES = {
 EVAL_STYLE = "whichever kind of title this creator would most likely give this video"
 OPENING_WORDS = 60
 PAST_TITLES = 12
-
-
-def titled(title: str | None) -> bool:
-    """Whether a video has a real title (not empty, not the placeholder of a video known only by its id)."""
-    return bool(title and title.strip() and not title.startswith(UNTITLED))
 
 
 def title_inputs(text: str) -> tuple[list[str], str]:

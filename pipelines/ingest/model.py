@@ -20,6 +20,11 @@ YOUTUBE_WATCH = "https://www.youtube.com/watch?v="
 UNTITLED = "Untitled video"  # a video known only by its id: shown as such and retitled by the creator
 
 
+def titled(title: str | None) -> bool:
+    """Whether a video has a real title (not empty, not the placeholder of a video known only by its id)."""
+    return bool(title and title.strip() and not title.startswith(UNTITLED))
+
+
 @dataclass
 class VideoDoc:
     """A parsed video ready to store: its identity, metadata and cleaned segments."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,11 +14,12 @@ from types import SimpleNamespace
 import dspy
 import pytest
 
-from pipelines import evals, jobs
+from pipelines import corpus, evals, jobs
 from pipelines.drafting.content import Draft
 from pipelines.errors import ScriptwrightError
 from pipelines.lm_context import current_job_id
-from tests.conftest import ScriptLM
+from pipelines.ingest.model import UNTITLED
+from tests.conftest import SAMPLE, ScriptLM
 
 PASSAGE = {"sentences": ["Okay, so picture three doors.", "Behind one is a car, and behind the others are goats.",
                          "You pick a door, and the host opens another one with a goat.",
@@ -51,6 +53,22 @@ def test_eval_sets_are_split_by_video_and_reproducible(sample_settings) -> None:
                                                 other["splits"]["train"]) == sorted(all_ids)
     with pytest.raises(ScriptwrightError, match="programs with eval sets"):
         evals.build_eval_set(sample_settings, "pip-halloran", program="hooks")
+
+
+def test_videos_known_only_by_their_id_ask_for_one_of_their_own_sentences(settings, tmp_path) -> None:
+    folder = tmp_path / "captions"
+    folder.mkdir()
+    for n, f in enumerate(sorted((SAMPLE / "pip-and-the-primes").glob("*.srt"))):
+        shutil.copy(f, folder / f"PipVideo{n:03d}.srt")  # YouTube-id-shaped names: no title to ask for
+    run(settings, "ingest", creator="Pip by id", sources=[str(folder)])
+    videos = corpus.list_videos(settings, corpus.get_creator(settings, "pip-by-id")["id"])
+    assert len(videos) == 7 and all(v["title"].startswith(UNTITLED) for v in videos)
+    texts = {v["id"]: " ".join(s["text"] for s in corpus.video_segments(settings, v["id"])) for v in videos}
+    for program in ("script", "hook", "outline"):
+        for e in evals.build_eval_set(settings, "pip-by-id", program)["examples"]:
+            idea = e["title"]
+            assert not idea.startswith(UNTITLED) and 6 <= len(idea.split()) <= 25, (program, idea)
+            assert idea in " ".join(texts[int(e["id"])].split()), (program, idea)
 
 
 def test_runs_store_one_result_per_example_and_compare(sample_settings, scripted) -> None:
