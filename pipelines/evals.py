@@ -60,13 +60,18 @@ MIN_TRAIN = {"bootstrap": 2, "random-search": 4, "mipro": 4, "gepa": 3}
 
 # ---------------------------------------------------------------- eval sets
 
+def _centrality(sentences: list[str]) -> np.ndarray:
+    """Each sentence's mean cosine similarity to all of them (the embedder's vectors are unit length)."""
+    vecs = embed(sentences)
+    return (vecs @ vecs.T).mean(axis=1)
+
+
 def key_points(text: str, n: int = N_POINTS, max_words: int = 30) -> list[str]:
     """The n most central sentences of a passage (mean similarity to the others), in text order."""
     sentences = [s for s in split_sentences(text) if len(s.split()) >= 4]
     if len(sentences) <= n:
         return [" ".join(s.split()[:max_words]) for s in sentences]
-    vecs = embed(sentences)
-    centrality = (vecs @ vecs.T).mean(axis=1)
+    centrality = _centrality(sentences)
     picked = sorted(sorted(range(len(sentences)), key=lambda i: -centrality[i])[:n])
     return [" ".join(sentences[i].split()[:max_words]) for i in picked]
 
@@ -87,8 +92,7 @@ def idea_of(title: str | None, text: str) -> str:
     alone = [s for s in split_sentences(text) if 6 <= len(s.split()) <= 25 and not _NOT_AN_OPENING.match(s)]
     if not alone:
         return " ".join(text.split()[:20])
-    vecs = embed(alone)
-    closeness = vecs @ vecs.mean(axis=0) + np.array([QUESTION_BONUS * s.endswith("?") for s in alone])
+    closeness = _centrality(alone) + np.array([QUESTION_BONUS * s.endswith("?") for s in alone])
     return alone[int(closeness.argmax())]
 
 

@@ -55,8 +55,9 @@ def _connection(directory: Path) -> lancedb.DBConnection:
     and a new connection per search measured +15 ms at 100,000 chunks (each call re-read the indexes).
     Keyed by the folder's inode too, so a folder deleted and made again gets a new connection."""
     directory.mkdir(parents=True, exist_ok=True)
-    found = directory.resolve().stat()
-    key = (str(directory.resolve()), found.st_dev, found.st_ino)
+    resolved = directory.resolve()
+    found = resolved.stat()
+    key = (str(resolved), found.st_dev, found.st_ino)
     with _connections_lock:
         if key not in _connections:
             _connections[key] = lancedb.connect(key[0])
