@@ -319,8 +319,10 @@ def demo(query: str = typer.Option("how does this work", help="what to search ea
     for c in r["creators"]:
         out.print(f"[bold]{c['creator']}[/]: {c['videos']} videos, {c['words']:,} words; "
                   f"best passage in '{c['top_passage']}'")
-        out.print(f"  topics: {', '.join(c['topics'])}", highlight=False)
-        out.print(f"  pitch: {c['pitch']}", highlight=False)
+        unusable = c.get("unusable", {})
+        for part, said in (("topics", ", ".join(c["topics"])), ("pitch", c["pitch"])):
+            shown = f"none usable from {r['lm']}: {unusable[part]}" if part in unusable else said
+            out.print(f"  {part}: {shown}", highlight=False, markup=False)
     settings = get_settings()
     _print_draft(settings, r["draft"]["project"], r["draft"]["version"])
     version = (r.get("publish") or {}).get("version") or r["draft"]["version"]

@@ -100,7 +100,7 @@ def run_demo(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     from pipelines.drafting import drafts
     from pipelines.drafting.steps import run_draft
     from pipelines.usable import has_script
-    from pipelines.programs.channel_summary import summarize_channel
+    from pipelines.programs.channel_summary import summarize_channel, usable_summary
 
     settings = ctx.settings
     selection = ctx.prompts(params.get("tag"), params.get("prompts"))
@@ -118,7 +118,7 @@ def run_demo(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         summaries.append({
             "creator": creator["name"], "videos": result["added"] + result["updated"] + result["unchanged"],
             "words": result["words"], "top_passage": hits[0]["title"] if hits else None,
-            "topics": list(pred.topics)[:5], "pitch": pred.pitch,
+            **usable_summary(list(pred.topics), pred.pitch, creator["name"], [h["text"] for h in hits]),
         })
     drafted = run_draft(ctx.part(0.6, PUBLISH_FROM), {"creator": DEMO_DRAFT["creator"], "idea": DEMO_DRAFT["idea"],
                                                       "sources": [str(settings.sample_dir / DEMO_DRAFT["source"])],

@@ -37,7 +37,7 @@ from pipelines.programs.publish import TitleWriter
 from pipelines.settings import Settings
 from pipelines.store.duckdb import connect
 from pipelines.text import split_sentences
-from pipelines.usable import SET_A_MODEL, all_same, usable_text
+from pipelines.usable import SET_A_MODEL, all_same, looping, usable_text
 
 # the prompt steps each part uses
 PART_STEPS = {"titles": "title", "description": "description", "short": "short", "post": "community_post"}
@@ -98,6 +98,8 @@ def _generate(step: str, lm: dspy.LM, module: dspy.Module, fresh: bool, **inputs
 # ---------------------------------------------------------------- the parts
 
 def _title_problem(text: str, echoes: tuple[str, ...], past: list[str], seen: dict[str, str]) -> str | None:
+    if loop := looping(text):
+        return f"it says “{loop}” over and over"
     if not usable_text(text, echoes, TITLE_MIN_WORDS):
         return "empty or only the instructions"
     if len(text) > TITLE_MAX:
@@ -193,6 +195,8 @@ def _section_text(section: Section) -> str:
 
 
 def _short_problem(hook: str, script: str, max_words: int, echoes: tuple[str, ...], topic: str) -> str | None:
+    if loop := looping(f"{hook} {script}"):
+        return f"it says “{loop}” over and over"
     if not usable_text(hook, echoes, HOOK_LINE_MIN_WORDS):
         return "no usable hook line"
     if not usable_text(script, echoes, SHORT_MIN_WORDS):

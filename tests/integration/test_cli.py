@@ -51,7 +51,7 @@ def test_demo_runs_the_main_job_end_to_end(data_dir, settings) -> None:
     from pipelines.drafting.description import DESCRIPTION_MAX, NOTHING_TO_PASTE
     from pipelines.drafting.export import runtime
     from pipelines.drafting.kit import PARTS
-    from pipelines.usable import empty_sections, has_script, placeholder_in
+    from pipelines.usable import empty_sections, has_script, looping, placeholder_in
 
     # ingest, summaries, a whole draft and its publish kit with the embedded LM
     out = run(["demo"], data_dir, timeout=2700)
@@ -67,6 +67,11 @@ def test_demo_runs_the_main_job_end_to_end(data_dir, settings) -> None:
     assert demo["status"] == "succeeded" and children.count("ingest") == len(listed)
     assert children.count("dna-build") == len(listed), "each demo creator's measured DNA"
     assert demo["result"]["lm"] == "local/smollm2"
+    printed = " ".join(out.stdout.split())
+    for summary in demo["result"]["creators"]:  # the tiny model's loops and copies are named, never shown as a pitch
+        assert bool(summary["pitch"]) != ("pitch" in summary["unusable"]) and not looping(summary["pitch"])
+        assert all(f"{part}: none usable from local/smollm2: {why}" in printed
+                   for part, why in summary["unusable"].items())
     # the whole draft for Pip, with the embedded LM: what it left unusable is said, never passed off as done
     drafted = demo["result"]["draft"]
     content = drafts.get(settings, drafted["project"], drafted["version"])["content"]

@@ -222,7 +222,8 @@ def test_unusable_answers_are_reported_and_the_deterministic_parts_still_right(d
     settings, project = drafted
     same = {key: {"title": "Monty Hall"} for key in TITLES}
     # what the embedded model answered on this draft: one of Pip's own titles, and a post about its instructions
-    copied = {"say plainly what the video explains": {"title": "Fractions, Explained with Pizza"}}
+    copied = {"say plainly what the video explains": {"title": "Fractions, Explained with Pizza"},
+              "lead with a number": {"title": "Monty Hall's Monty Hall Problem Monty Hall's Monty Hall Problem"}}
     meta = ("The creator has decided to share a story of their life and how it has shaped them, and the creator is "
             "using this to inspire others.")
     answering(script_lm, {**same, **copied, "[[ ## video_outline ## ]]": {"summary": "{summary}"},
@@ -234,6 +235,8 @@ def test_unusable_answers_are_reported_and_the_deterministic_parts_still_right(d
     assert [p.split(":")[0] for p in problems] == ["Titles", "Description", "Short", "Community post"]
     assert "4 of 5 from dummy were left out" in problems[0] and "the same as the question title" in problems[0]
     assert "plain (a copy of your title “Fractions, Explained With Pizza”)" in problems[0]
+    assert "number (it says “monty hall s monty hall problem” over and over)" in problems[0]
+    assert "Short: the cut from dummy was unusable (it says “doors” over and over)" in problems[2]
     assert "was not about the video" in problems[3] and "set a stronger model" in problems[3]
 
     content = drafts.get(settings, project)["content"]

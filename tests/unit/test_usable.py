@@ -12,6 +12,7 @@ from pipelines.usable import (
     empty_sections,
     empty_sections_message,
     has_script,
+    looping,
     outline_problem,
     placeholder_in,
     result_state,
@@ -64,6 +65,26 @@ def test_a_minimum_length_is_counted_in_words() -> None:
     assert not usable_text("Hi there.", min_words=3)
     assert usable_text("Would you switch doors?", min_words=3)
     assert not usable_text("question: open with a question", ["question: open with a question"], 3)
+
+
+# what the embedded model wrote in `make demo` (a channel pitch, a title, a Short's line)
+@pytest.mark.parametrize("text,phrase", [
+    ("### Dr. Amara Okafor, Dr. Amara Okafor, Dr. Amara Okafor, Dr. Amara Okafor, Dr. Amara Okafor", "dr amara okafor"),
+    ("Monty Hall's Monty Hall Problem Monty Hall's Monty Hall Problem", "monty hall s monty hall problem"),
+    ("Switch the door. Switch the door. Switch the door.", "switch the door"),
+])
+def test_one_phrase_over_and_over_is_a_loop_and_unusable(text: str, phrase: str) -> None:
+    assert looping(text) == phrase
+    assert not usable_text(text)
+
+
+# how people repeat themselves in the shared corpora's transcripts, and ordinary prose
+@pytest.mark.parametrize("text", ["I'm dumb, I'm dumb.", "When they go out, they go out.",
+                                  "I had to say, no, no, no, no, no, no, no.", "Monty Hall's Monty Hall Problem",
+                                  "It is very, very cold in the Arctic in winter, colder than anywhere you have been.",
+                                  "Blah, blah, blah.", ""])
+def test_a_phrase_said_again_in_passing_is_no_loop(text: str) -> None:
+    assert looping(text) is None
 
 
 def test_all_same_needs_two_equal_texts() -> None:
