@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     lm_writer_api_base: str | None = None
     lm_research_api_base: str | None = None
     lm_judge_api_base: str | None = None
+    ingest_batch_words: int = Field(default=40_000, ge=1, description="Words of captions an ingest embeds and "
+                                    "commits together: one big batch embeds fastest, a smaller one commits sooner")
     lm_max_tokens: int = 512
     lm_threads: int | None = Field(default=None, ge=1, description="CPU threads for the embedded model (default: "
                                                                     "every core)")

@@ -19,9 +19,6 @@ from pipelines.store.duckdb import connect
 from pipelines.store.vectors import VectorStore
 
 
-BATCH_WORDS = 40_000  # videos are embedded together up to this many words: one big call beats many small ones
-
-
 @dataclass
 class WorkItem:
     """One video to ingest, parsed only when its turn comes."""
@@ -127,7 +124,7 @@ def _ingest(ctx: JobContext, params: dict[str, Any], creator: dict[str, Any]) ->
             continue
         doc.language = doc.language or detect_language(doc.text)
         buffer.append((item, doc, item_notes))
-        if sum(d.n_words for _, d, _ in buffer) >= BATCH_WORDS:
+        if sum(d.n_words for _, d, _ in buffer) >= settings.ingest_batch_words:
             flush()
     flush()
     failed_sources = [it for it in ctx.items if it["status"] == "failed"]

@@ -38,7 +38,8 @@ from tests.conftest import REPO, SHARED_CORPORA
 from tests.integration.test_dna import guide_writer  # noqa: F401  (a fixture)
 
 CLI = REPO / ".venv" / "bin" / "scriptwright"
-N_VIDEOS = 20  # ~64k words: two embedding batches of ~40k and ~24k, so the kill lands while the second runs
+N_VIDEOS = 8  # ~22k words in batches of BATCH_WORDS: four batches, so the kill lands while a later one runs
+BATCH_WORDS = "6000"  # SCRIPTWRIGHT_INGEST_BATCH_WORDS (40,000 by default)
 DEADLINE_S = 540  # a guard against a hung subprocess, not a timing assertion
 
 pytestmark = pytest.mark.slow
@@ -157,7 +158,9 @@ def recovered_on_restart(settings: Settings, job_id: str) -> dict[str, Any]:
     return killed
 
 
-def test_sigkill_mid_ingest_then_recover_and_rerun(settings: Settings, captions: Path, tmp_path: Path):
+def test_sigkill_mid_ingest_then_recover_and_rerun(settings: Settings, captions: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("SCRIPTWRIGHT_INGEST_BATCH_WORDS", BATCH_WORDS)  # the killed run and the rerun alike
     # what a clean ingest of each file would store (parsing only: cheap)
     groups, _ = collect(captions, tmp_path / "scratch")
     expected = {g.key: doc_from_group(g)[0] for g in groups}
