@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import lancedb
-import numpy as np
 import pyarrow as pa
-from lancedb.index import IvfHnswSq
+
+if TYPE_CHECKING:  # lancedb takes 1.3 s to import: commands that never open the vectors skip it
+    import lancedb
+    import numpy as np
 
 CHUNKS = "chunks"
 DIM = 384
@@ -60,6 +61,8 @@ def _connection(directory: Path) -> lancedb.DBConnection:
     key = (str(resolved), found.st_dev, found.st_ino)
     with _connections_lock:
         if key not in _connections:
+            import lancedb
+
             _connections[key] = lancedb.connect(key[0])
         return _connections[key]
 
@@ -112,6 +115,8 @@ class VectorStore:
             tbl.optimize()  # also folds new rows into an existing vector index
             tbl.create_fts_index("text", replace=True)
         if rows >= VECTOR_INDEX_FROM and not self.vector_indexed(table):
+            from lancedb.index import IvfHnswSq
+
             tbl.create_index("vector", config=IvfHnswSq(num_partitions=int(rows ** 0.5)))
 
     def vector_indexed(self, table: str = CHUNKS) -> bool:

@@ -5,12 +5,12 @@ import subprocess
 import sys
 import textwrap
 
+import lancedb
 import pytest
 
 from pipelines.embed import embed, embed_one
 from pipelines.errors import ScriptwrightError
 from pipelines.store.duckdb import connect, transaction
-from pipelines.store import vectors
 from pipelines.store.vectors import VectorStore
 
 TEXTS = [
@@ -43,7 +43,7 @@ def test_stores_share_one_connection_and_still_see_other_processes_writes(settin
     def no_new_connection(*args, **kwargs):
         raise AssertionError("a second LanceDB connection to the same folder")
 
-    monkeypatch.setattr(vectors.lancedb, "connect", no_new_connection)
+    monkeypatch.setattr(lancedb, "connect", no_new_connection)
     assert VectorStore(settings.lancedb_dir).db is store.db
     query = "why does bread rise"
     assert VectorStore(settings.lancedb_dir).search(query, embed_one(query), None, 1, "fts") == []
