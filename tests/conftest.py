@@ -4,6 +4,7 @@ slowest files are dealt out first."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -106,16 +107,25 @@ def settings(data_dir: Path) -> Settings:
 
 @pytest.fixture(scope="session")
 def _sample_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo corpus ingested once per session into a template data dir, with its voice model
-    trained (a test that changes the corpus trains its own)."""
+    """The demo corpus ingested once per test run into a template data dir, with its voice model
+    trained (a test that changes the corpus trains its own). Under xdist the first worker to need it
+    builds it in the run's shared temp folder while the others wait on a file lock."""
     from pipelines.demo import load_sample
     from pipelines.voice import scorer
 
-    path = tmp_path_factory.mktemp("sample-workspace") / "data"
-    s = Settings(data_dir=path)
-    s.ensure_dirs()
-    load_sample(s)
-    scorer.current_model(s)
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's folder, above each worker's own
+    path, built = root / "sample-workspace" / "data", root / "sample-workspace" / "built"
+    with (root / "sample-workspace.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not built.exists():
+            shutil.rmtree(path, ignore_errors=True)  # what a worker that died mid-build left
+            s = Settings(data_dir=path)
+            s.ensure_dirs()
+            load_sample(s)
+            scorer.current_model(s)
+            built.touch()
     return path
 
 
